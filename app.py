@@ -1,0 +1,66 @@
+"""Entry points of the contact-center integration layer.
+
+A table of contents: each handler names the Connect event, route or schedule it
+serves and hands over to chalicelib, where every decision lives. Domain modules are
+imported on first use, so a contact-flow cold start loads only what that flow needs.
+"""
+
+from __future__ import annotations
+
+from chalice import Chalice, Response
+
+from chalicelib.connect import flow
+from chalicelib.http import answers, authorizer, json_object
+
+app = Chalice(app_name="contact-center")
+PROTECTED = authorizer()
+
+
+# ---- Amazon Connect contact flows (InvokeLambdaFunction, flat string map back) ----
+
+@app.lambda_function(name="lookup_customer")
+def lookup_customer(event, context):
+    """Recognise the customer on any channel and return routing context."""
+    return flow.run(event, context, "chalicelib.profiles.lookup:lookup_customer")
+
+
+# ---- REST API: customer profiles ----
+
+@app.route("/customers", methods=["POST"], authorizer=PROTECTED)
+@answers
+def create_customer():
+    from chalicelib.profiles import api
+
+    return Response(api.create_customer(json_object(app.current_request)), status_code=201)
+
+
+@app.route("/customers", methods=["GET"], authorizer=PROTECTED)
+@answers
+def find_customer():
+    from chalicelib.profiles import api
+
+    return api.find_customer(app.current_request.query_params)
+
+
+@app.route("/customers/{customer_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def get_customer(customer_id):
+    from chalicelib.profiles import api
+
+    return api.get_customer(customer_id)
+
+
+@app.route("/customers/{customer_id}", methods=["PATCH"], authorizer=PROTECTED)
+@answers
+def update_customer(customer_id):
+    from chalicelib.profiles import api
+
+    return api.update_customer(customer_id, json_object(app.current_request))
+
+
+@app.route("/customers/{customer_id}/merge", methods=["POST"], authorizer=PROTECTED)
+@answers
+def merge_customers(customer_id):
+    from chalicelib.profiles import api
+
+    return api.merge_customers(customer_id, json_object(app.current_request))

@@ -1,0 +1,120 @@
+"""Contact-flow function `lookup_customer`: who is this, on whatever channel?
+
+Addresses are taken, in order, from the block's parameters, the contact's
+attributes, then Connect's CustomerEndpoint. A number called in on WhatsApp is
+also tried as a phone identity and the other way round, so a customer who phoned
+last week is recognised when she writes on WhatsApp today.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
+from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
+from chalicelib.errors import InvalidInput
+from chalicelib.observability import get_logger
+from chalicelib.profiles import schema
+from chalicelib.profiles.identity import Identity, identity
+from chalicelib.profiles.service import Profiles
+from chalicelib.profiles.views import routing_view
+from chalicelib.settings import get_settings
+
+RESPONSE_KEYS = (
+    "customerId", "firstName", "preferredLanguage", "tier", "isVip", "openCaseId",
+    "lastContactReason", "lastChannel", "daysSinceLastContact", "contactsLast30Days",
+)
+# Creating a profile is one more round trip; below this, answer without it.
+MIN_MS_TO_CREATE = 300
+_WHATSAPP_SUBTYPES = {"connect:whatsapp"}
+_SMS_SUBTYPES = {"connect:sms"}
+
+# The contact link is written while the profile is read: two round trips, not three.
+_side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookup-side")
+
+
+def candidate_identities(request: FlowRequest, default_region: str) -> tuple[list[Identity], bool]:
+    """Identities to try, best first, and whether an address was present but unusable
+    (a withheld or malformed number)."""
+    found: list[Identity] = []
+    unusable = False
+
+    def add(kind: str, raw: str) -> None:
+        nonlocal unusable
+        if not raw:
+            return
+        try:
+            ident = identity(kind, raw, default_region)
+        except InvalidInput:
+            unusable = True
+            return
+        if ident not in found:
+            found.append(ident)
+
+    add("phone", request.value("phone"))
+    add("wa", request.value("whatsapp"))
+    add("email", request.value("email"))
+    add("chat", request.value("chatId"))
+
+    address, kind = request.customer_address, request.customer_address_type
+    subtype = request.subtype.lower()
+    if address and kind in ("TELEPHONE_NUMBER", ""):
+        if kind == "" and "@" in address:
+            add("email", address)
+        elif request.channel == "CHAT" and subtype in _WHATSAPP_SUBTYPES:
+            add("wa", address)
+            add("phone", address)
+        elif request.channel == "VOICE" or subtype in _SMS_SUBTYPES or kind == "TELEPHONE_NUMBER":
+            add("phone", address)
+            add("wa", address)
+    elif address and kind == "EMAIL_ADDRESS":
+        add("email", address)
+    return found, unusable and not found
+
+
+@flow_function(keys=RESPONSE_KEYS)
+def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    settings = get_settings()
+    profiles = Profiles(settings)
+    explicit_id = request.value("customerId")
+    if explicit_id:
+        try:
+            customer = profiles.find(schema.customer_id(explicit_id))
+        except InvalidInput:
+            return FlowResponse.not_found("INVALID_CUSTOMER_ID")
+        if customer is None:
+            return FlowResponse.not_found("UNKNOWN_CUSTOMER")
+        _link(profiles, request, customer.customer_id)
+        return FlowResponse.ok(**routing_view(customer))
+
+    candidates, unusable = candidate_identities(request, settings.default_phone_region)
+    if not candidates:
+        return FlowResponse.not_found("INVALID_ADDRESS" if unusable else "NO_ADDRESS")
+
+    owner = profiles.owner_of(candidates)
+    if owner:
+        link = _side.submit(_link, profiles, request, owner)
+        customer = profiles.find(owner)
+        # The caller's answer matters more than the link: do not wait past the budget.
+        with contextlib.suppress(TimeoutError):
+            link.result(timeout=deadline.remaining_ms() / 1000)
+        if customer is not None:
+            if customer.customer_id != owner:  # followed a merge
+                _link(profiles, request, customer.customer_id)
+            return FlowResponse.ok(**routing_view(customer))
+
+    if not settings.auto_create_profiles or deadline.remaining_ms() < MIN_MS_TO_CREATE:
+        return FlowResponse.not_found("UNKNOWN_CUSTOMER")
+    customer = profiles.create_for_contact(candidates)
+    _link(profiles, request, customer.customer_id)
+    get_logger().info("profile created for unknown contact", extra={"customer_id": customer.customer_id})
+    return FlowResponse.not_found("UNKNOWN_CUSTOMER", **routing_view(customer))
+
+
+def _link(profiles: Profiles, request: FlowRequest, customer_id: str) -> None:
+    # Losing the link only costs the timeline a fallback to the contact record, so a
+    # failure here must not cost the caller their routing.
+    try:
+        profiles.link_contact(request.contact_id, customer_id, request.channel)
+    except Exception:
+        get_logger().warning("could not link contact to customer", exc_info=True)

@@ -1,0 +1,327 @@
+"""Customer profiles: recognise, create, change and merge.
+
+Uniqueness of channel addresses is enforced by DynamoDB, not by a read-then-write:
+a profile and its identities are written in one transaction whose conditions fail
+if any address already belongs to someone else. Resolving an address costs one
+read of the identity table and one of the customer table, never a Scan.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from chalicelib.db import connection, dynamo_errors, expiry, is_live, plain, utcnow
+from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
+from chalicelib.profiles import schema
+from chalicelib.profiles.identity import REGION_DEFAULTS, Identity, region_of
+from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
+from chalicelib.settings import TIERS, Settings
+
+# A transaction holds at most 100 items; a merge moves every identity at once.
+MAX_IDENTITIES = 40
+MAX_MERGE_HOPS = 3
+
+
+def new_customer_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Profiles:
+    """The customer directory over the customers and identities tables."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # ---- reading -------------------------------------------------------------
+
+    def find(self, customer_id: str) -> CustomerModel | None:
+        """The live profile for an id, following merges; None if there is none."""
+        for _ in range(MAX_MERGE_HOPS + 1):
+            with dynamo_errors("reading a customer"):
+                try:
+                    customer = CustomerModel.get(customer_id)
+                except CustomerModel.DoesNotExist:
+                    return None
+            if not is_live(customer):
+                return None
+            if not customer.merged_into:
+                return customer
+            customer_id = customer.merged_into
+        return None
+
+    def get(self, customer_id: str) -> CustomerModel:
+        customer = self.find(schema.customer_id(customer_id))
+        if customer is None:
+            raise NotFound(f"no customer {customer_id}")
+        return customer
+
+    def owner_of(self, identities: list[Identity]) -> str | None:
+        """Id of the customer owning the first of `identities` that is known; one
+        read whatever their number."""
+        if not identities:
+            return None
+        keys = [i.key for i in identities]
+        with dynamo_errors("resolving an identity"):
+            if len(keys) == 1:
+                try:
+                    items = [IdentityModel.get(keys[0])]
+                except IdentityModel.DoesNotExist:
+                    items = []
+            else:
+                items = list(IdentityModel.batch_get(keys))
+        owners = {item.identity: item.customer_id for item in items if is_live(item)}
+        return next((owners[k] for k in keys if k in owners), None)
+
+    def resolve(self, identities: list[Identity]) -> CustomerModel | None:
+        owner = self.owner_of(identities)
+        return self.find(owner) if owner else None
+
+    # ---- creating ------------------------------------------------------------
+
+    def defaults_for(self, identities: Iterable[Identity]) -> tuple[str, str]:
+        """Language and time zone for a new profile, from its phone's country."""
+        for ident in identities:
+            if ident.kind in ("phone", "wa"):
+                found = REGION_DEFAULTS.get(region_of(ident.value) or "")
+                if found:
+                    return found
+        return self.settings.default_language, self.settings.default_time_zone
+
+    def create(self, request: schema.ProfileInput, now: datetime | None = None) -> CustomerModel:
+        now = now or utcnow()
+        identities = [i for i in request.identities.values() if i is not None]
+        language, zone = self.defaults_for(identities)
+        customer = CustomerModel(
+            new_customer_id(),
+            first_name=request.values.get("first_name"),
+            last_name=request.values.get("last_name"),
+            preferred_language=request.values.get("preferred_language", language),
+            time_zone=request.values.get("time_zone", zone),
+            tier=request.values.get("tier", "standard"),
+            consent=schema.consent(request.consent_change or {}),
+            identities={i.key for i in identities},
+            created_at=now,
+            updated_at=now,
+            expires_at=self._expiry(now),
+        )
+        self._write(
+            "creating a customer",
+            saves=[(customer, CustomerModel.customer_id.does_not_exist())]
+            + [(self._identity_item(i, customer.customer_id, now), self._identity_free(now)) for i in identities],
+            identities=identities,
+            offset=1,
+        )
+        return customer
+
+    def create_for_contact(self, identities: list[Identity]) -> CustomerModel:
+        """A profile for an unknown caller's address. If a concurrent contact created
+        one for the same address first, that one is returned."""
+        try:
+            return self.create(schema.ProfileInput(identities={i.kind: i for i in identities[:1]}))
+        except Conflict:
+            existing = self.resolve(identities)
+            if existing is None:
+                raise
+            return existing
+
+    # ---- changing ------------------------------------------------------------
+
+    def update(self, customer_id: str, request: schema.ProfileInput) -> CustomerModel:
+        now = utcnow()
+        customer = self._writable(customer_id)
+        previous_update = customer.updated_at
+        actions: list[Any] = []
+        for attr, value in request.values.items():
+            column = getattr(CustomerModel, attr)
+            actions.append(column.remove() if value is None else column.set(value))
+            setattr(customer, attr, value)
+        if request.consent_change is not None:
+            customer.consent = schema.consent(request.consent_change, base=plain(customer.consent))
+            actions.append(CustomerModel.consent.set(customer.consent))
+
+        saves, deletes = [], []
+        owned = set(customer.identities or ())
+        for kind, replacement in request.identities.items():
+            current = {k for k in owned if k.startswith(kind + "#")}
+            if replacement is not None and current == {replacement.key}:
+                continue
+            for key in current:
+                deletes.append(IdentityModel(key, customer_id=customer.customer_id, kind=kind, created_at=now))
+            owned -= current
+            if replacement is not None:
+                saves.append((self._identity_item(replacement, customer.customer_id, now), self._identity_free(now)))
+                owned.add(replacement.key)
+        if len(owned) > MAX_IDENTITIES:
+            raise InvalidInput(f"a customer can have at most {MAX_IDENTITIES} addresses")
+        if owned != set(customer.identities or ()):
+            customer.identities = owned
+            actions.append(CustomerModel.identities.set(owned) if owned else CustomerModel.identities.remove())
+        customer.updated_at = now
+        actions.append(CustomerModel.updated_at.set(now))
+        actions.append(CustomerModel.expires_at.set(self._expiry(now)))
+        self._write(
+            "changing a customer",
+            updates=[(customer, actions, CustomerModel.updated_at == previous_update)],
+            saves=saves,
+            deletes=[(d, IdentityModel.customer_id == customer.customer_id) for d in deletes],
+            identities=[s[0] for s in saves],
+            offset=1,
+        )
+        return customer
+
+    def merge(self, survivor_id: str, duplicate_id: str) -> CustomerModel:
+        """Move the duplicate's addresses and history into the survivor and leave a
+        forwarding stub. Repeating a merge that already happened is a no-op."""
+        survivor_id, duplicate_id = schema.customer_id(survivor_id), schema.customer_id(duplicate_id)
+        if survivor_id == duplicate_id:
+            raise InvalidInput("a customer cannot be merged into itself")
+        survivor = self._writable(survivor_id)
+        with dynamo_errors("reading a customer"):
+            try:
+                duplicate = CustomerModel.get(duplicate_id)
+            except CustomerModel.DoesNotExist:
+                raise NotFound(f"no customer {duplicate_id}") from None
+        if duplicate.merged_into == survivor_id:
+            return survivor
+        if duplicate.merged_into or not is_live(duplicate):
+            raise Conflict(f"customer {duplicate_id} was already merged or erased")
+        moved = sorted(duplicate.identities or ())
+        if len(moved) + len(survivor.identities or ()) > MAX_IDENTITIES:
+            raise InvalidInput(f"a customer can have at most {MAX_IDENTITIES} addresses")
+
+        now = utcnow()
+        previous_update = survivor.updated_at
+        _absorb(survivor, duplicate)
+        survivor.identities = set(survivor.identities or ()) | set(moved)
+        survivor.updated_at = now
+        survivor_actions = [
+            getattr(CustomerModel, name).set(getattr(survivor, name))
+            for name in _MERGED_FIELDS if getattr(survivor, name) not in (None, [], {}, set())
+        ] + [CustomerModel.updated_at.set(now), CustomerModel.expires_at.set(self._expiry(now))]
+        duplicate_actions = [
+            CustomerModel.merged_into.set(survivor_id),
+            CustomerModel.updated_at.set(now),
+        ] + [getattr(CustomerModel, name).remove() for name in _PERSONAL_FIELDS]
+        identity_updates = [
+            (IdentityModel(key, customer_id=duplicate_id, kind=key.partition("#")[0], created_at=now),
+             [IdentityModel.customer_id.set(survivor_id)],
+             IdentityModel.customer_id == duplicate_id)
+            for key in moved
+        ]
+        audit = AuditModel(
+            f"merge#{duplicate_id}", action="merge", subject_id=survivor_id, other_id=duplicate_id,
+            identity_kinds=sorted({k.partition("#")[0] for k in moved}), moved_count=len(moved), at=now,
+            expires_at=self._expiry(now),
+        )
+        self._write(
+            "merging customers",
+            updates=[
+                (survivor, survivor_actions, CustomerModel.updated_at == previous_update),
+                (duplicate, duplicate_actions, CustomerModel.merged_into.does_not_exist()),
+                *identity_updates,
+            ],
+            saves=[(audit, None)],
+        )
+        return survivor
+
+    def link_contact(self, contact_id: str, customer_id: str, channel: str) -> None:
+        """Remember that a Connect contact belongs to this customer."""
+        if not contact_id:
+            return
+        now = utcnow()
+        with dynamo_errors("linking a contact"):
+            ContactLinkModel(
+                contact_id, customer_id=customer_id, channel=channel or None, created_at=now,
+                expires_at=expiry(self.settings.contact_link_retention_days, now),
+            ).save()
+
+    # ---- helpers -------------------------------------------------------------
+
+    def _expiry(self, now: datetime) -> datetime:
+        return expiry(self.settings.profile_retention_days, now)
+
+    def _identity_item(self, ident: Identity, customer_id: str, now: datetime) -> IdentityModel:
+        return IdentityModel(ident.key, customer_id=customer_id, kind=ident.kind, created_at=now,
+                             expires_at=self._expiry(now))
+
+    @staticmethod
+    def _identity_free(now: datetime) -> Any:
+        # An expired identity that DynamoDB has not deleted yet is free to claim.
+        return IdentityModel.identity.does_not_exist() | (IdentityModel.expires_at < now)
+
+    def _writable(self, customer_id: str) -> CustomerModel:
+        customer_id = schema.customer_id(customer_id)
+        with dynamo_errors("reading a customer"):
+            try:
+                customer = CustomerModel.get(customer_id)
+            except CustomerModel.DoesNotExist:
+                raise NotFound(f"no customer {customer_id}") from None
+        if not is_live(customer):
+            raise NotFound(f"no customer {customer_id}")
+        if customer.merged_into:
+            raise Conflict(f"customer {customer_id} was merged into {customer.merged_into}; change that one")
+        return customer
+
+    def _write(self, action: str, *, saves=(), updates=(), deletes=(), identities=(), offset=0) -> None:
+        """One DynamoDB transaction. A failed identity condition becomes a Conflict
+        naming the kind of address (never the address itself)."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                for item, condition in saves:
+                    tx.save(item, condition=condition)
+                for item, actions, condition in updates:
+                    tx.update(item, actions=actions, condition=condition)
+                for item, condition in deletes:
+                    tx.delete(item, condition=condition)
+        except TransactWriteError as e:
+            reasons = [getattr(r, "code", None) if r else None for r in (e.cancellation_reasons or [])]
+            if "ConditionalCheckFailed" in reasons:
+                index = reasons.index("ConditionalCheckFailed")
+                taken = identities[index - offset] if 0 <= index - offset < len(identities) else None
+                if taken is not None:
+                    label = {"wa": "whatsapp", "chat": "chatId"}.get(taken.kind, taken.kind)
+                    raise Conflict(f"this {label} already belongs to another customer") from e
+                raise Conflict("the customer changed meanwhile; read it again and retry") from e
+            raise DependencyFailure(f"{action} failed: {e.cause_response_code or 'unavailable'}") from e
+        except Exception as e:
+            if isinstance(e, Conflict | InvalidInput):
+                raise
+            with dynamo_errors(action):
+                raise
+
+
+_PERSONAL_FIELDS = ("first_name", "last_name", "identities", "consent", "recent_contacts",
+                    "last_survey_scores")
+_MERGED_FIELDS = ("first_name", "last_name", "tier", "consent", "recent_contacts", "last_contact_at",
+                  "last_channel", "last_agent", "last_reason", "open_case_id", "last_survey_at",
+                  "last_survey_scores")
+
+
+def _absorb(survivor: CustomerModel, duplicate: CustomerModel) -> None:
+    """Fold the duplicate's profile into the survivor: the survivor's own values win,
+    gaps are filled, the higher tier is kept, an opt-out on either side stands, and
+    contact history is combined."""
+    for name in ("first_name", "last_name", "open_case_id"):
+        if not getattr(survivor, name) and getattr(duplicate, name):
+            setattr(survivor, name, getattr(duplicate, name))
+    if TIERS.index(duplicate.tier or "standard") > TIERS.index(survivor.tier or "standard"):
+        survivor.tier = duplicate.tier
+    ours, theirs = plain(survivor.consent), plain(duplicate.consent)
+    survivor.consent = {
+        ch: {p: bool(ours.get(ch, {}).get(p, dflt)) and bool(theirs.get(ch, {}).get(p, dflt))
+             for p, dflt in purposes.items()}
+        for ch, purposes in schema.DEFAULT_CONSENT.items()
+    }
+    survivor.recent_contacts = sorted(set(survivor.recent_contacts or []) | set(duplicate.recent_contacts or []))
+    if duplicate.last_contact_at and (
+            not survivor.last_contact_at or duplicate.last_contact_at > survivor.last_contact_at):
+        for name in ("last_contact_at", "last_channel", "last_agent", "last_reason"):
+            setattr(survivor, name, getattr(duplicate, name))
+    if duplicate.last_survey_at and (not survivor.last_survey_at or duplicate.last_survey_at > survivor.last_survey_at):
+        survivor.last_survey_at, survivor.last_survey_scores = duplicate.last_survey_at, duplicate.last_survey_scores

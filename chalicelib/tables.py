@@ -1,0 +1,19 @@
+"""Every PynamoDB model that owns a table. The local run, the tests and the
+CloudFormation tables are all made from this list, so a table is defined once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def all_models() -> list[Any]:
+    from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
+
+    return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel]
+
+
+def create_all(wait: bool = False) -> None:
+    """Create every table (local run and tests; deployed stages use CloudFormation)."""
+    for model in all_models():
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=wait)

@@ -1,0 +1,31 @@
+"""An AWS on loopback for the local run: moto's server in a thread, tables created
+from the models, every boto3 and PynamoDB client pointed at it through
+AWS_ENDPOINT_URL. Stops with the process; nothing is left running."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def embedded_aws() -> Iterator[str]:
+    """Start the embedded AWS and yield its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        from chalicelib import tables
+
+        tables.create_all(wait=True)
+        yield endpoint
+    finally:
+        server.stop()
+        os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -1,0 +1,103 @@
+"""One place that sets up AWS for every test: fake credentials, moto, tables from
+the models, a Chalice test client."""
+
+from __future__ import annotations
+
+# The environment must be in place before chalicelib reads its settings, and moto
+# must be imported before any botocore client exists.
+import os
+
+from devkit import localenv
+
+localenv.apply()
+
+import moto  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.load_profile("default")
+
+
+@pytest.fixture
+def aws():
+    """A fresh, empty AWS (moto) with every table created from the models."""
+    from chalicelib import tables
+
+    with moto.mock_aws():
+        tables.create_all()
+        yield
+
+
+@pytest.fixture
+def client(aws):
+    """Chalice's test client over the real app: routes, Lambda functions, events."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name=localenv.STAGE) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """Change settings for one test, as the environment would:
+    settings_env(AUTO_CREATE_PROFILES="false")."""
+    from chalicelib import settings
+
+    def change(**values: str) -> None:
+        monkeypatch.setattr(settings, "_current", settings.load({**os.environ, **values}))
+
+    return change
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: object):
+        yield self._body
+
+
+def _dynamodb_clients():
+    from chalicelib import db, tables
+
+    clients = [model._get_connection().connection.client for model in tables.all_models()]
+    return [*clients, db.connection().client]
+
+
+@pytest.fixture
+def dynamodb_fault(aws):
+    """Make DynamoDB misbehave the way it does in production, through botocore's own
+    `before-send` hook, so retries and timeouts run their real course:
+    dynamodb_fault("throttle"), dynamodb_fault("timeout"), dynamodb_fault("slow", seconds=3)."""
+    import time
+
+    from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ReadTimeoutError
+
+    clients = []
+
+    def inject(kind: str, seconds: float = 0.0) -> None:
+        def handler(request, **_: object):
+            if kind == "throttle":
+                body = (b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
+                        b'"message":"The level of configured provisioned throughput for the table was exceeded."}')
+                return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body))
+            if kind == "timeout":
+                raise ReadTimeoutError(endpoint_url=request.url)
+            if kind == "slow":
+                time.sleep(seconds)
+                return None
+            raise ValueError(kind)
+
+        for client in _dynamodb_clients():
+            client.meta.events.register("before-send.dynamodb", handler, unique_id="test-fault")
+            clients.append(client)
+
+    yield inject
+    for client in clients:
+        client.meta.events.unregister("before-send.dynamodb", unique_id="test-fault")

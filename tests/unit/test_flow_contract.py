@@ -1,0 +1,74 @@
+"""The contract with Amazon Connect, independent of any one flow function."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from chalicelib.connect import flow
+from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse
+
+
+class _Context:
+    def __init__(self, remaining_ms: int) -> None:
+        self._remaining = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._remaining
+
+
+def slow(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    time.sleep(2)
+    return FlowResponse.ok(answer="late")
+
+
+def crashes(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    raise KeyError("Channel")
+
+
+def huge(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    return FlowResponse.ok(**{f"k{i}": "x" * 4000 for i in range(20)})
+
+
+def weird_keys(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    return FlowResponse.ok(**{"first name": "Ana", "ok_key": 3, "flag": True, "nothing": None})
+
+
+def test_a_slow_function_is_answered_with_error_inside_the_lambdas_remaining_time():
+    # Given a Lambda with 600 ms left and a function that needs 2 s
+    started = time.monotonic()
+    answer = flow.run({}, _Context(600), f"{__name__}:slow")
+    elapsed = time.monotonic() - started
+    # Then Connect gets a TIMEOUT error before the Lambda itself would be killed
+    assert answer == {"status": "ERROR", "errorCode": "TIMEOUT"}
+    assert elapsed < 0.6
+
+
+def test_an_exception_becomes_an_error_status_not_a_failed_invocation():
+    assert flow.run({"Details": None}, None, f"{__name__}:crashes") == {"status": "ERROR", "errorCode": "INTERNAL"}
+
+
+def test_an_unimportable_function_is_an_error_status():
+    assert flow.run({}, None, "chalicelib.nowhere:missing")["status"] == "ERROR"
+
+
+def test_responses_stay_under_32_kb_and_keep_their_status():
+    answer = flow.run({}, None, f"{__name__}:huge")
+    assert answer["status"] == "OK"
+    assert len(json.dumps(answer).encode()) < 32 * 1024
+
+
+def test_keys_are_sanitised_and_values_are_strings():
+    answer = flow.run({}, None, f"{__name__}:weird_keys")
+    assert answer == {"first_name": "Ana", "ok_key": "3", "flag": "true", "nothing": "", "status": "OK"}
+
+
+def test_request_parsing_tolerates_nulls_and_wrong_types():
+    request = FlowRequest.from_event({"Details": {"ContactData": {
+        "Channel": 7, "CustomerEndpoint": None, "Queue": None, "Attributes": ["not", "a", "map"],
+        "ContactId": {"nested": True}}, "Parameters": {"phone": 40712345678}}})
+    assert request.channel == "7"
+    assert request.customer_address == ""
+    assert request.attributes == {}
+    assert request.contact_id == ""
+    assert request.value("phone") == "40712345678"
