@@ -200,7 +200,9 @@ class Profiles:
         survivor_actions = [
             getattr(CustomerModel, name).set(getattr(survivor, name))
             for name in _MERGED_FIELDS if getattr(survivor, name) not in (None, [], {}, set())
-        ] + [CustomerModel.updated_at.set(now), CustomerModel.expires_at.set(self._expiry(now))]
+        ] + [CustomerModel.identities.set(survivor.identities) if survivor.identities
+             else CustomerModel.identities.remove(), CustomerModel.updated_at.set(now),
+             CustomerModel.expires_at.set(self._expiry(now))]
         duplicate_actions = [
             CustomerModel.merged_into.set(survivor_id),
             CustomerModel.updated_at.set(now),
