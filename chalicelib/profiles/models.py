@@ -11,12 +11,11 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.models import Model
 
-from chalicelib.db import table_meta
+from chalicelib.db import BaseModel, table_meta
 
 
-class CustomerModel(Model):
+class CustomerModel(BaseModel):
     """One customer. Derived fields (last contact, open case, recent contacts, last
     survey) are maintained by the timeline and survey capabilities so that a contact
     flow reads everything it routes on in one GetItem."""
@@ -53,7 +52,7 @@ class CustomerModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-class IdentityModel(Model):
+class IdentityModel(BaseModel):
     """A channel address and the one customer it belongs to. Uniqueness is enforced by
     conditional writes on this key."""
 
@@ -66,7 +65,7 @@ class IdentityModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-class AuditModel(Model):
+class AuditModel(BaseModel):
     """Proof of what was done to profiles (merges, erasures), without personal data:
     ids, kinds and counts only."""
 
@@ -82,7 +81,7 @@ class AuditModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-class ContactLinkModel(Model):
+class ContactLinkModel(BaseModel):
     """Which customer a Connect contact belongs to, noted when a flow recognises the
     caller. Contact events carry no customer address, so the timeline resolves them
     through this. Short-lived."""

@@ -1,0 +1,211 @@
+"""`make bench`: performance figures, each a ratio against a baseline measured in the
+same run on the same machine, so the numbers mean the same on a laptop and in CI.
+
+Each section is a function in SECTIONS taking the shared Bench (embedded AWS
+endpoint, app, helpers) and printing its lines. Targets are printed next to the
+figures; the benchmark reports, it does not fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from devkit import localenv
+
+COLD_RUNS = 7
+WARM_RUNS = 300
+
+
+@dataclass
+class Bench:
+    endpoint: str
+    app: Any  # the app module: its handlers are called as Lambda calls them
+
+    def line(self, label: str, value: str, target: str = "") -> None:
+        print(f"  {label:<52} {value:>22}   {target}")
+
+
+class LambdaContext:
+    """What Lambda hands a handler, as far as our handlers look at it."""
+
+    def __init__(self, remaining_ms: int = 8000) -> None:
+        self._deadline = time.monotonic() + remaining_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def p99_ms(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98] * 1000
+
+
+def timed(fn: Callable[[], Any], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"target <= {target:g}x: {'met' if ratio <= target else 'MISSED'}"
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter]:
+    """Count DynamoDB operations made by the app's clients, through botocore's own
+    event hook."""
+    from chalicelib import db, tables
+
+    counts: Counter = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        counts[model.name] += 1
+
+    clients = [m._get_connection().connection.client for m in tables.all_models()] + [db.connection().client]
+    for client in clients:
+        client.meta.events.register("before-call.dynamodb", count, unique_id="bench-count")
+    try:
+        yield counts
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call.dynamodb", unique_id="bench-count")
+
+
+# ---- cold start ---------------------------------------------------------------
+
+_IMPORT_TIMER = ("import time, sys; t = time.perf_counter(); import {module};"
+                 " sys.stdout.write(str(time.perf_counter() - t))")
+
+
+def _fresh_import(module: str) -> float:
+    return _fresh_run(_IMPORT_TIMER.format(module=module))
+
+
+def _fresh_run(code: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "POWERTOOLS_LOG_LEVEL": "WARNING"},
+        cwd=localenv.PROJECT,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def section_cold_start(bench: Bench) -> None:
+    print(f"Cold start (fresh process each run, median of {COLD_RUNS})")
+    for module in ("boto3", "app"):  # warm the OS file cache once
+        _fresh_import(module)
+    boto3_s = statistics.median(_fresh_import("boto3") for _ in range(COLD_RUNS))
+    app_s = statistics.median(_fresh_import("app") for _ in range(COLD_RUNS))
+    bench.line("import boto3 (baseline)", f"{boto3_s * 1000:.0f} ms")
+    ratio = app_s / boto3_s
+    bench.line("import app", f"{app_s * 1000:.0f} ms = {ratio:.2f}x", verdict(ratio, 1.5))
+
+
+# ---- warm lookup ----------------------------------------------------------------
+
+def _flow_event(address: str) -> dict[str, Any]:
+    return {"Name": "ContactFlowEvent", "Details": {"Parameters": {}, "ContactData": {
+        "Channel": "VOICE", "ContactId": "bench-contact", "InitiationMethod": "INBOUND", "Attributes": {},
+        "CustomerEndpoint": {"Address": address, "Type": "TELEPHONE_NUMBER"}, "Queue": None}}}
+
+
+def section_warm_lookup(bench: Bench) -> None:
+    import boto3
+
+    from chalicelib.profiles import schema
+    from chalicelib.profiles.identity import Identity
+    from chalicelib.profiles.service import Profiles
+    from chalicelib.settings import get_settings
+
+    print(f"Warm lookup_customer against the embedded AWS ({WARM_RUNS} calls each)")
+    settings = get_settings()
+    customer = Profiles(settings).create(schema.ProfileInput(
+        values={"first_name": "Ana"}, identities={"phone": Identity("phone", "+40712345678")}))
+    raw = boto3.client("dynamodb", region_name=settings.region)
+    key = {"customer_id": {"S": customer.customer_id}}
+    event, context = _flow_event("+40712345678"), LambdaContext()
+
+    def lookup() -> None:
+        answer = bench.app.lookup_customer(event, context)
+        assert answer["status"] == "OK", answer
+
+    def get_item() -> None:
+        raw.get_item(TableName=settings.customers_table, Key=key)
+
+    for fn in (lookup, get_item):
+        timed(fn, 20)  # connections and caches warm
+    baseline = timed(get_item, WARM_RUNS)
+    ours = timed(lookup, WARM_RUNS)
+    ratio = median_ms(ours) / median_ms(baseline)
+    bench.line("raw boto3 GetItem (baseline)", f"median {median_ms(baseline):.2f} ms",
+               f"p99 {p99_ms(baseline):.2f} ms")
+    bench.line("lookup_customer, known caller", f"median {median_ms(ours):.2f} ms = {ratio:.2f}x",
+               f"p99 {p99_ms(ours):.2f} ms; {verdict(ratio, 2.5)}")
+
+    first_call = (
+        "import time, sys; t = time.perf_counter(); import app; from devkit.bench import _flow_event, LambdaContext;"
+        " a = app.lookup_customer(_flow_event('+40712345678'), LambdaContext()); assert a['status'] == 'OK', a;"
+        " sys.stdout.write(str(time.perf_counter() - t))")
+    first_get = (
+        "import time, sys; t = time.perf_counter(); import boto3;"
+        f" boto3.client('dynamodb').get_item(TableName='{settings.customers_table}', Key={key!r});"
+        " sys.stdout.write(str(time.perf_counter() - t))")
+    cold_get = statistics.median(_fresh_run(first_get) for _ in range(COLD_RUNS))
+    cold_lookup = statistics.median(_fresh_run(first_call) for _ in range(COLD_RUNS))
+    bench.line("fresh process: import boto3 + first GetItem", f"{cold_get * 1000:.0f} ms")
+    bench.line("fresh process: import app + first lookup", f"{cold_lookup * 1000:.0f} ms = "
+               f"{cold_lookup / cold_get:.2f}x", "what a cold Lambda really pays (no target)")
+
+    with dynamodb_calls() as counts:
+        lookup()
+    reads = sum(n for op, n in counts.items() if op in ("GetItem", "BatchGetItem", "Query"))
+    writes = sum(counts.values()) - reads - counts["Scan"]
+    bench.line("DynamoDB reads per lookup", str(reads), f"target <= 2: {'met' if reads <= 2 else 'MISSED'}")
+    bench.line("DynamoDB writes per lookup (contact link)", str(writes), "written in parallel with the read")
+    bench.line("Scans per lookup", str(counts["Scan"]), "target 0")
+    bench.line("operations", ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
+
+
+SECTIONS: list[Callable[[Bench], None]] = [
+    section_cold_start,
+    section_warm_lookup,
+]
+
+
+def main() -> int:
+    localenv.apply()
+    from devkit.embedded_aws import embedded_aws
+
+    print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
+    with embedded_aws() as endpoint:
+        import app
+        from chalicelib.observability import get_logger
+
+        # The service's logs would drown the figures.
+        logging.getLogger(get_logger().name).setLevel(logging.WARNING)
+        bench = Bench(endpoint=endpoint, app=app)
+        for section in SECTIONS:
+            section(bench)
+            print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
