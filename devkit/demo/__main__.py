@@ -31,6 +31,9 @@ def _logs_to_file() -> None:
 
 def main() -> int:
     localenv.apply()
+    from devkit import recorder
+
+    calls = recorder.install()  # before any AWS client exists
     from chalice.test import Client
 
     from app import app
@@ -39,7 +42,7 @@ def main() -> int:
 
     _logs_to_file()
     with embedded_aws() as endpoint, Client(app, stage_name=localenv.STAGE) as client:
-        stage = Stage(client=client, transcript=Transcript())
+        stage = Stage(client=client, transcript=Transcript(), recorder=calls)
         print(f"Embedded AWS (moto) on {endpoint}; tables created from the PynamoDB models.")
         for name in ACTS:
             importlib.import_module(name).run(stage)

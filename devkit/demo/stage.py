@@ -30,7 +30,16 @@ class Transcript:
 class Stage:
     client: Any
     transcript: Transcript
+    # Calls to AWS APIs moto lacks (Connect contact APIs, WhatsApp, SMS), validated by
+    # botocore and recorded instead of sent: devkit/recorder.py.
+    recorder: Any = None
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def show_recorded(self, operation: str) -> None:
+        """Print what would have been sent to AWS for `operation` since the last call."""
+        for call in self.recorder.of(operation):
+            self.transcript.detail(f"{call.service}.{operation} (recorded)", call.params)
+        self.recorder.calls[:] = [c for c in self.recorder.calls if c.operation != operation]
 
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         return self.client.lambda_.invoke(function, event).payload
