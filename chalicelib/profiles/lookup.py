@@ -101,6 +101,7 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
         if customer is not None:
             if customer.customer_id != owner:  # followed a merge
                 _link(profiles, request, customer.customer_id)
+            _keep_alive(profiles, customer)  # no I/O unless half the retention has passed
             return FlowResponse.ok(**routing_view(customer))
 
     if not settings.auto_create_profiles or deadline.remaining_ms() < MIN_MS_TO_CREATE:
@@ -109,6 +110,13 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     _link(profiles, request, customer.customer_id)
     get_logger().info("profile created for unknown contact", extra={"customer_id": customer.customer_id})
     return FlowResponse.not_found("UNKNOWN_CUSTOMER", **routing_view(customer))
+
+
+def _keep_alive(profiles: Profiles, customer: object) -> None:
+    try:
+        profiles.keep_alive(customer)
+    except Exception:
+        get_logger().warning("could not renew a customer's retention", exc_info=True)
 
 
 def _link(profiles: Profiles, request: FlowRequest, customer_id: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.db import connection, dynamo_errors, expiry, is_live, plain, utcnow
@@ -228,6 +228,27 @@ class Profiles:
             saves=[(audit, None)],
         )
         return survivor
+
+    def keep_alive(self, customer: CustomerModel, now: datetime | None = None) -> bool:
+        """Renew the retention of a customer who is still in touch, and of their
+        addresses, once half the retention period has gone by (so it is a rare
+        write, not one per contact). Without it, the phone number of a loyal
+        customer would expire under a live profile and the next call would create a
+        duplicate. Returns whether anything was renewed."""
+        now = now or utcnow()
+        half = timedelta(days=self.settings.profile_retention_days / 2)
+        if customer.expires_at is not None and customer.expires_at - now > half:
+            return False
+        expires = self._expiry(now)
+        updates = [(customer, [CustomerModel.expires_at.set(expires)], CustomerModel.customer_id.exists())]
+        updates += [
+            (IdentityModel(key, customer_id=customer.customer_id, kind=key.partition("#")[0], created_at=now),
+             [IdentityModel.expires_at.set(expires)], IdentityModel.customer_id == customer.customer_id)
+            for key in sorted(customer.identities or ())
+        ]
+        self._write("renewing retention", updates=updates)
+        customer.expires_at = expires
+        return True
 
     def link_contact(self, contact_id: str, customer_id: str, channel: str) -> None:
         """Remember that a Connect contact belongs to this customer."""

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.db import utcnow
-from chalicelib.profiles.models import ContactLinkModel, CustomerModel
+from chalicelib.profiles.models import ContactLinkModel, CustomerModel, IdentityModel
 from tests.helpers import load_event
 
 INITIATION_METHODS = ["INBOUND", "OUTBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALLBACK", "API", "DISCONNECT",
@@ -173,3 +173,24 @@ _events = st.one_of(
 @given(event=_events)
 def test_any_event_gets_a_contract_answer(client, event):
     assert_contract(lookup(client, event))
+
+
+def test_a_loyal_customers_number_does_not_expire_under_her_profile(client):
+    # Given Ana, whose profile and number are near the end of their retention
+    ana = create(client, firstName="Ana", phone="+40712345678")
+    soon = utcnow() + timedelta(days=10)
+    CustomerModel(ana["id"]).update(actions=[CustomerModel.expires_at.set(soon)])
+    IdentityModel("phone#+40712345678").update(actions=[IdentityModel.expires_at.set(soon)])
+    # When she calls again
+    assert lookup(client, load_event("connect/voice_inbound.json"))["customerId"] == ana["id"]
+    # Then both are kept for another full retention period
+    assert CustomerModel.get(ana["id"]).expires_at > utcnow() + timedelta(days=1000)
+    assert IdentityModel.get("phone#+40712345678").expires_at > utcnow() + timedelta(days=1000)
+
+
+def test_an_expired_number_is_not_recognised_and_can_be_claimed_again(client):
+    ana = create(client, firstName="Ana", phone="+40712345678")
+    IdentityModel("phone#+40712345678").update(actions=[IdentityModel.expires_at.set(utcnow() - timedelta(days=1))])
+    answer = lookup(client, load_event("connect/voice_inbound.json"))
+    assert answer["status"] == "NOT_FOUND"
+    assert answer["customerId"] not in ("", ana["id"])
