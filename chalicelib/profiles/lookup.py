@@ -23,6 +23,7 @@ from chalicelib.settings import get_settings
 RESPONSE_KEYS = (
     "customerId", "firstName", "preferredLanguage", "tier", "isVip", "openCaseId",
     "lastContactReason", "lastChannel", "daysSinceLastContact", "contactsLast30Days",
+    "hasFirstName", "hasOpenCase",
 )
 # Creating a profile is one more round trip; below this, answer without it.
 MIN_MS_TO_CREATE = 300

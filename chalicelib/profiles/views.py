@@ -78,4 +78,7 @@ def routing_view(customer: CustomerModel, now: datetime | None = None) -> dict[s
         "lastChannel": customer.last_channel or "",
         "daysSinceLastContact": "" if days is None else str(days),
         "contactsLast30Days": str(contacts_in_last_days(customer, now=now)),
+        # Flows branch on these: Connect's Compare cannot test a value for emptiness.
+        "hasFirstName": "true" if customer.first_name else "false",
+        "hasOpenCase": "true" if customer.open_case_id else "false",
     }

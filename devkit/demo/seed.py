@@ -16,13 +16,19 @@ CUSTOMERS = {
 }
 
 
-def run(stage: Stage) -> None:
-    stage.transcript.act("Seeding sample customers through POST /customers")
+def create(stage: Stage) -> dict[str, dict]:
+    """Create the sample customers (also used by `python -m devkit.call`)."""
     for key, body in CUSTOMERS.items():
         status, profile = stage.http("POST", "/customers", body)
         if status != 201:
             raise SystemExit(f"seeding {key} failed: {status} {profile}")
         stage.customers[key] = profile
+    return stage.customers
+
+
+def run(stage: Stage) -> None:
+    stage.transcript.act("Seeding sample customers through POST /customers")
+    for profile in create(stage).values():
         name = f"{profile['firstName']} {profile['lastName']}"
         stage.transcript.say(f"{name:<15} {profile['preferredLanguage']:<6} tier={profile['tier']:<8} "
                              f"id={profile['id']}")

@@ -17,7 +17,8 @@ from tests.helpers import load_event
 INITIATION_METHODS = ["INBOUND", "OUTBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALLBACK", "API", "DISCONNECT",
                       "MONITOR", "EXTERNAL_OUTBOUND", "WEBRTC_API", "AGENT_REPLY", "FLOW"]
 RESPONSE_KEYS = {"status", "customerId", "firstName", "preferredLanguage", "tier", "isVip", "openCaseId",
-                 "lastContactReason", "lastChannel", "daysSinceLastContact", "contactsLast30Days"}
+                 "lastContactReason", "lastChannel", "daysSinceLastContact", "contactsLast30Days",
+                 "hasFirstName", "hasOpenCase"}
 
 
 def lookup(client, event):
@@ -55,6 +56,7 @@ def test_a_known_caller_is_recognised_with_routing_context(client):
         "status": "OK", "customerId": ana["id"], "firstName": "Ana", "preferredLanguage": "ro-RO",
         "tier": "vip", "isVip": "true", "openCaseId": "CASE-1042", "lastContactReason": "billing",
         "lastChannel": "CHAT", "daysSinceLastContact": "3", "contactsLast30Days": "2",
+        "hasFirstName": "true", "hasOpenCase": "true",
     }
     # And the contact is linked to her for the timeline
     assert ContactLinkModel.get("4a573372-1f28-4e26-b97b-6a2c4b3e1f01").customer_id == ana["id"]
