@@ -1,0 +1,155 @@
+"""Static checks of a flow against this application, before Connect ever runs it:
+
+- every action type is one the simulator runs, every identifier is valid and unique,
+  every transition lands on an action that exists, every action is reachable;
+- every InvokeLambdaFunction names a contact-flow function of app.py, validates its
+  answer as STRING_MAP and waits at most 8 s but longer than the function's budget;
+- every `$.External.<key>` read after an InvokeLambdaFunction is a key that function
+  declares (`@flow_function(keys=...)`), on every path through the flow;
+- every TransferToFlow names a flow we ship.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+_EXTERNAL = re.compile(r"\$\.External\.([A-Za-z0-9_-]+)")
+_FLOW_TARGET = re.compile(r"""flow\.run\([^)]*?["']([\w.]+:\w+)["']""", re.S)
+_BAD_ID_CHARS = set("%:(\\/)=$,;[]{}")
+ALWAYS_ANSWERED = ("status", "errorCode")
+MAX_TIME_LIMIT_S = 8
+
+
+def flow_functions(app: Any) -> dict[str, tuple[str, ...]]:
+    """Contact-flow functions of the Chalice app and the response keys each declares:
+    the handlers in app.py that hand over to `flow.run(event, context, "module:function")`."""
+    found: dict[str, tuple[str, ...]] = {}
+    for function in app.pure_lambda_functions:
+        match = _FLOW_TARGET.search(inspect.getsource(function.func))
+        if not match:
+            continue
+        module_name, _, attr = match.group(1).partition(":")
+        handler = getattr(importlib.import_module(module_name), attr)
+        found[function.name] = (*ALWAYS_ANSWERED, *getattr(handler, "response_keys", ()))
+    return found
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a flow is checked against."""
+
+    functions: dict[str, tuple[str, ...]]  # flow function name -> keys it answers
+    resolve_function: Any  # LambdaFunctionARN -> function name or None
+    known_types: frozenset[str]
+    flow_targets: frozenset[str]  # what TransferToFlow may name
+    budget_ms: int  # the largest FLOW_BUDGET_MS of any stage
+
+
+def _targets(action: dict[str, Any]) -> Iterator[str]:
+    transitions = action.get("Transitions") or {}
+    if transitions.get("NextAction"):
+        yield transitions["NextAction"]
+    for branch in (transitions.get("Conditions") or []) + (transitions.get("Errors") or []):
+        yield branch.get("NextAction")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def check(name: str, flow: dict[str, Any], context: Context) -> list[str]:
+    """Problems found in flow `name`; empty when it is sound."""
+    problems: list[str] = []
+    if flow.get("Version") != "2019-10-30":
+        problems.append(f"{name}: Version must be 2019-10-30")
+    actions_list = flow.get("Actions") or []
+    actions = {a.get("Identifier"): a for a in actions_list}
+    if len(actions) != len(actions_list):
+        problems.append(f"{name}: action identifiers are not unique")
+    if flow.get("StartAction") not in actions:
+        problems.append(f"{name}: StartAction {flow.get('StartAction')!r} is not an action")
+    for ident, action in actions.items():
+        where = f"{name}/{ident}"
+        if not isinstance(ident, str) or not 0 < len(ident) <= 50 or _BAD_ID_CHARS & set(ident):
+            problems.append(f"{where}: identifier is not one Connect accepts")
+        kind = action.get("Type")
+        if kind not in context.known_types:
+            problems.append(f"{where}: action type {kind!r} is not one the simulator knows")
+        for target in _targets(action):
+            if target not in actions:
+                problems.append(f"{where}: transition to {target!r}, which does not exist")
+        parameters = action.get("Parameters") or {}
+        if kind == "InvokeLambdaFunction":
+            problems += _check_invoke(where, parameters, context)
+        if kind == "TransferToFlow" and parameters.get("ContactFlowId") not in context.flow_targets:
+            problems.append(f"{where}: transfers to {parameters.get('ContactFlowId')!r}, not a flow we ship")
+        if kind == "DisconnectParticipant" and any(_targets(action)):
+            problems.append(f"{where}: DisconnectParticipant takes no transitions")
+    if problems:
+        return problems
+    return _check_paths(name, flow, actions, context)
+
+
+def _check_invoke(where: str, parameters: dict[str, Any], context: Context) -> list[str]:
+    problems = []
+    function = context.resolve_function(parameters.get("LambdaFunctionARN", ""))
+    if function is None:
+        problems.append(f"{where}: {parameters.get('LambdaFunctionARN')!r} is not a function in app.py")
+    elif function not in context.functions:
+        problems.append(f"{where}: {function} is not a contact-flow function (it does not use flow.run)")
+    if (parameters.get("ResponseValidation") or {}).get("ResponseType") != "STRING_MAP":
+        problems.append(f"{where}: ResponseValidation must be STRING_MAP")
+    try:
+        limit = int(parameters.get("InvocationTimeLimitSeconds", ""))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_TIME_LIMIT_S:
+        problems.append(f"{where}: InvocationTimeLimitSeconds must be 1..{MAX_TIME_LIMIT_S}")
+    elif limit * 1000 <= context.budget_ms:
+        problems.append(f"{where}: InvocationTimeLimitSeconds {limit} s is not longer than the functions' "
+                        f"budget ({context.budget_ms} ms): Connect would give up before the function answers")
+    return problems
+
+
+def _check_paths(name: str, flow: dict[str, Any], actions: dict[str, Any], context: Context) -> list[str]:
+    """Walk every path, remembering which function answered last, and check each
+    $.External read against that function's declared keys."""
+    problems: set[str] = set()
+    seen: set[tuple[str, str | None]] = set()
+    reached: set[str] = set()
+    stack: list[tuple[str, str | None]] = [(flow["StartAction"], None)]
+    while stack:
+        ident, last = stack.pop()
+        if (ident, last) in seen:
+            continue
+        seen.add((ident, last))
+        reached.add(ident)
+        action = actions[ident]
+        for text in _strings(action.get("Parameters") or {}):
+            for key in _EXTERNAL.findall(text):
+                if last is None:
+                    problems.add(f"{name}/{ident}: reads $.External.{key} before any Lambda answered")
+                elif key not in context.functions.get(last, ()):
+                    problems.add(f"{name}/{ident}: reads $.External.{key}, which {last} does not declare "
+                                 f"(it answers {', '.join(context.functions.get(last, ()))})")
+        after = last
+        if action.get("Type") == "InvokeLambdaFunction":
+            after = context.resolve_function((action.get("Parameters") or {}).get("LambdaFunctionARN", ""))
+        for target in _targets(action):
+            stack.append((target, after))
+    for ident in actions:
+        if ident not in reached:
+            problems.add(f"{name}/{ident}: no path from StartAction reaches this action")
+    return sorted(problems)

@@ -1,0 +1,167 @@
+"""Customers calling and chatting through the real flows, the real lookup function and
+DynamoDB (moto), with Connect played by the flow simulator."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from devkit import flows
+from devkit.call import local_simulator
+from devkit.flowsim import Customer
+
+OPEN = datetime.fromisoformat("2025-03-03T10:00")  # a Monday morning in Bucharest
+CLOSED = datetime.fromisoformat("2025-03-02T10:00")  # a Sunday
+
+
+@pytest.fixture
+def call(client):
+    from app import app
+
+    def place(flow: str, customer: Customer, at: datetime = OPEN, full: tuple[str, ...] = ()):
+        return local_simulator(client, app, at=at, full_queues=full).run(flows.render(flow, "local"), customer)
+
+    return place
+
+
+def create(client, **body):
+    response = client.http.post("/customers", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)
+
+
+def open_case(client, customer_id, case_id="CASE-1042"):
+    from chalicelib.profiles.models import CustomerModel
+
+    CustomerModel(customer_id).update(actions=[CustomerModel.open_case_id.set(case_id)])
+
+
+def test_a_known_romanian_caller_is_greeted_by_name_and_queued_with_romanian_agents(client, call):
+    # Given Ana, a gold customer who speaks Romanian
+    ana = create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO", tier="gold")
+    # When she calls
+    result = call("inbound_voice", Customer(address="+40712345678"))
+    # Then she hears a Romanian voice greet her by name, and waits for a Romanian-speaking agent
+    assert result.heard() == ["Bună ziua, Ana! Vă mulțumim că ne-ați contactat.", "Un coleg vă va răspunde în curând."]
+    assert any(s.kind == "voice" and s.text.startswith("Carmen") for s in result.steps)
+    assert (result.outcome, result.queue) == ("queued", "romanian")
+    # And the agent's CCP shows who she is, without her number or name
+    assert result.attributes["customerId"] == ana["id"]
+    assert result.attributes["tier"] == "gold"
+    assert result.attributes["lookupStatus"] == "OK"
+    assert "712345678" not in json.dumps(result.attributes) and "Ana" not in json.dumps(result.attributes)
+
+
+def test_a_vip_goes_straight_to_the_vip_queue(client, call):
+    create(client, firstName="James", phone="+447911123456", preferredLanguage="en-GB", tier="vip")
+    result = call("inbound_voice", Customer(address="+447911123456"))
+    assert result.heard()[0] == "Hello James, thank you for contacting us."
+    assert result.queue == "vip"
+
+
+def test_a_caller_with_an_open_case_who_presses_1_reaches_the_case_team(client, call):
+    giulia = create(client, firstName="Giulia", phone="+393331234567", preferredLanguage="it-IT")
+    open_case(client, giulia["id"])
+    result = call("inbound_voice", Customer(address="+393331234567", inputs=["1"]))
+    assert "Se ci contatta per la sua richiesta aperta, prema 1. Per altro, prema 2." in result.heard()
+    assert result.queue == "cases"
+    assert result.attributes["openCaseId"] == "CASE-1042"
+
+
+@pytest.mark.parametrize("inputs", [[], ["2"], ["9"]], ids=["silence", "something else", "a wrong key"])
+def test_a_caller_with_an_open_case_who_does_not_press_1_is_queued_by_language(client, call, inputs):
+    giulia = create(client, firstName="Giulia", phone="+393331234567", preferredLanguage="it-IT")
+    open_case(client, giulia["id"])
+    result = call("inbound_voice", Customer(address="+393331234567", inputs=inputs))
+    assert result.queue == "italian"
+
+
+def test_an_unknown_caller_is_welcomed_in_the_language_of_their_country(call):
+    result = call("inbound_voice", Customer(address="+393471112223"))
+    assert result.heard()[0] == "Buongiorno! Grazie per averci contattato."
+    assert result.queue == "italian"
+    assert result.attributes["lookupStatus"] == "NOT_FOUND"
+    assert result.attributes["customerId"]  # a profile was started for next time
+
+
+def test_a_hungarian_caller_hears_the_default_voice_but_reaches_hungarian_agents(client, call):
+    # Amazon Polly has no Hungarian voice: the call is answered in English, the queue is Hungarian.
+    create(client, firstName="Eszter", phone="+36201234567", preferredLanguage="hu-HU")
+    result = call("inbound_voice", Customer(address="+36201234567"))
+    assert result.heard()[0] == "Hello Eszter, thank you for contacting us."
+    assert result.queue == "hungarian"
+
+
+def test_a_chat_customer_is_recognised_from_the_widget_attributes(client, call):
+    create(client, firstName="Giulia", email="giulia.rossi@example.it", preferredLanguage="it-IT")
+    result = call("inbound_chat", Customer(channel="CHAT", address=None,
+                                           attributes={"email": "giulia.rossi@example.it"}))
+    assert result.heard()[0] == "Buongiorno, Giulia! Grazie per averci contattato."
+    assert result.queue == "italian"
+    assert result.lambda_calls()[0].detail["parameters"]["email"] == "giulia.rossi@example.it"
+
+
+def test_a_whatsapp_customer_reads_hungarian(client, call):
+    create(client, firstName="Eszter", whatsapp="+36201234567", preferredLanguage="hu-HU")
+    result = call("inbound_chat", Customer(channel="CHAT", address="+36201234567", subtype="connect:WhatsApp"))
+    assert result.heard()[0] == "Jó napot, Eszter! Köszönjük, hogy kapcsolatba lépett velünk."
+    assert result.queue == "hungarian"
+
+
+def test_a_chat_customer_with_an_open_case_goes_to_the_case_team(client, call):
+    ana = create(client, firstName="Ana", email="ana@example.ro", preferredLanguage="ro-RO")
+    open_case(client, ana["id"])
+    result = call("inbound_chat", Customer(channel="CHAT", address=None, attributes={"email": "ana@example.ro"}))
+    assert result.queue == "cases"
+
+
+def test_when_the_lookup_fails_the_caller_still_reaches_an_agent(client, call, dynamodb_fault):
+    # Given DynamoDB throttles every request
+    create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+    dynamodb_fault("throttle")
+    # When Ana calls
+    result = call("inbound_voice", Customer(address="+40712345678"))
+    # Then the lookup answers ERROR, and she is welcomed and queued anyway
+    assert result.lambda_calls()[0].detail["answer"]["status"] == "ERROR"
+    assert result.heard() == ["Hello, thank you for contacting us.", "A colleague will be with you shortly."]
+    assert result.queue == "general"
+    assert result.attributes["lookupStatus"] == "ERROR"
+
+
+def test_a_lookup_slower_than_the_block_allows_takes_the_error_branch(client, call, settings_env, dynamodb_fault,
+                                                                       monkeypatch):
+    # Given a block that waits 1 s and a function whose budget is 1.5 s, with DynamoDB slow
+    monkeypatch.setattr(flows, "LAMBDA_TIME_LIMIT_S", 1)
+    settings_env(FLOW_BUDGET_MS="1500")
+    create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+    dynamodb_fault("slow", seconds=2)
+    # When Ana calls
+    result = call("inbound_voice", Customer(address="+40712345678"))
+    # Then Connect gives up on the function and the flow falls back safely
+    assert "no answer within the block's 1 s" in result.lambda_calls()[0].text
+    assert result.queue == "general"
+
+
+def test_outside_opening_hours_the_caller_is_told_and_the_call_ends(client, call):
+    create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+    result = call("inbound_voice", Customer(address="+40712345678"), at=CLOSED)
+    assert result.heard()[-1] == "În acest moment suntem închiși. Vă rugăm să reveniți în timpul programului."
+    assert result.outcome == "disconnected"
+
+
+def test_a_full_queue_ends_the_call_politely(client, call):
+    create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+    result = call("inbound_voice", Customer(address="+40712345678"), full=("romanian",))
+    assert result.heard()[-1] == "Toți colegii noștri sunt ocupați. Vă rugăm să reveniți mai târziu."
+    assert result.outcome == "disconnected"
+
+
+def test_the_lambda_receives_a_contact_flow_event_like_connects(client, call):
+    result = call("inbound_voice", Customer(address="+40712345678"))
+    # The lookup linked this contact to the new profile: it read ContactId from the event
+    from chalicelib.profiles.models import ContactLinkModel
+
+    answer = result.lambda_calls()[0].detail["answer"]
+    assert [link.customer_id for link in ContactLinkModel.scan()] == [answer["customerId"]]
