@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench clean package policy deploy flows
 
 setup: $(STAMP)
 
@@ -31,6 +31,23 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m devkit.bench
+
+# Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted.
+STAGE ?= dev
+package: setup
+	$(BIN)/python -m devkit.infra package --stage $(STAGE)
+	$(BIN)/cfn-lint out/package/$(STAGE)/sam.json
+
+# The functions' IAM policy for `chalice deploy` (written by `make package` too).
+policy: setup
+	$(BIN)/python -m devkit.infra policy --stage $(STAGE)
+
+deploy: policy
+	$(BIN)/chalice deploy --stage $(STAGE)
+
+# The stage's flows as JSON files to import in the Connect console.
+flows: setup
+	$(BIN)/python -m devkit.flows --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,117 @@
+"""What `make package` hands to CloudFormation: linted, least privilege, complete."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from devkit import flows, infra
+
+STAGE = "prod"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    return infra.package(STAGE, tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="module")
+def template(package):
+    return json.loads((package / "sam.json").read_text(encoding="utf-8"))
+
+
+def resources(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_the_packaged_template_passes_cfn_lint(package):
+    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
+    lint = subprocess.run([cfn_lint, str(package / "sam.json")], capture_output=True, text=True)  # noqa: S603
+    # cfn-lint's exit code is a bit mask: 2 means errors (4 warnings, 8 informational).
+    assert lint.returncode & 2 == 0, lint.stdout + lint.stderr
+
+
+def test_every_model_has_its_table_with_keys_and_ttl(template):
+    from chalicelib.tables import all_models
+
+    tables = resources(template, "AWS::DynamoDB::Table")
+    config = json.loads(Path(".chalice/config.json").read_text())["stages"][STAGE]["environment_variables"]
+    for model in all_models():
+        table = tables[infra.table_logical_id(model)]
+        assert table["Properties"]["TableName"] == config[model.Meta.setting.upper()]
+        assert table["Properties"]["KeySchema"] == model._get_schema()["key_schema"]
+        assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["DeletionPolicy"] == "Retain"
+    assert len(tables) == len(all_models())
+
+
+def _statements(template):
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                yield from policy["PolicyDocument"]["Statement"]
+        if resource["Type"] == "AWS::IAM::Policy":
+            yield from resource["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_iam_policies_name_their_actions_and_resources(template):
+    statements = list(_statements(template))
+    assert statements
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all(a != "*" and not a.endswith(":*") for a in actions), statement
+        resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        text = json.dumps(resources_)
+        assert '"*"' not in text and "table/*" not in text, statement
+
+
+def test_functions_reach_only_this_stages_tables(template):
+    tables = [json.dumps(r) for s in _statements(template) if s.get("Sid") == "Tables" for r in s["Resource"]]
+    assert tables and all(f"table/contact-center-{STAGE}-" in arn for arn in tables)
+
+
+def test_every_flow_is_a_contact_flow_resource_that_names_only_stack_values(template):
+    flow_resources = resources(template, "AWS::Connect::ContactFlow")
+    assert sorted(flow_resources) == sorted(flows.flow_resource(n) for n in flows.template_names())
+    known = set(template["Resources"]) | set(template["Parameters"])
+    for flow in flow_resources.values():
+        content = flow["Properties"]["Content"]["Fn::Sub"]
+        assert json.loads(content)["Version"] == "2019-10-30"
+        for reference in re.findall(r"\$\{([^}]+)\}", content):
+            assert reference.split(".")[0] in known, reference
+        assert flow["Properties"]["InstanceArn"] == {"Ref": "ConnectInstanceArn"}
+
+
+def test_connect_may_invoke_the_flow_functions_of_its_instance_only(template):
+    permissions = resources(template, "AWS::Lambda::Permission")
+    connect = [p["Properties"] for p in permissions.values() if p["Properties"]["Principal"] == "connect.amazonaws.com"]
+    assert [p["FunctionName"] for p in connect] == [{"Fn::GetAtt": ["LookupCustomer", "Arn"]}]
+    assert all(p["SourceArn"] == {"Ref": "ConnectInstanceArn"} for p in connect)
+
+
+def test_event_sources_lose_nothing(template):
+    for function in resources(template, "AWS::Serverless::Function").values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "CloudWatchEvent":
+                assert "DeadLetterConfig" in event["Properties"]
+            if event["Type"] in ("Kinesis", "SQS", "DynamoDB"):
+                assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+
+
+def test_contact_flow_functions_stop_before_connect_gives_up(template):
+    function = template["Resources"]["LookupCustomer"]["Properties"]
+    assert function["Timeout"] <= 8
+
+
+def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
+    names = zipfile.ZipFile(package / "deployment.zip").namelist()
+    top = {n.split("/")[0] for n in names}
+    assert "app.py" in top and "chalicelib" in top
+    assert not top & {"devkit", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
