@@ -11,7 +11,7 @@ from devkit import localenv
 # The acts, in order. Each capability adds its own act module here.
 ACTS = [
     "devkit.demo.seed",
-    "devkit.demo.act_lookup",
+    "devkit.demo.act_calls",
 ]
 
 
