@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from devkit import localenv
@@ -183,9 +184,38 @@ def section_warm_lookup(bench: Bench) -> None:
     bench.line("operations", ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
 
 
+# Lambda's limits on a deployment package: 50 MB zipped (direct upload), 250 MB unzipped.
+ZIP_LIMIT_MB, UNZIPPED_LIMIT_MB = 50, 250
+
+
+def section_package_size(bench: Bench) -> None:
+    """The deployment zip `chalice package` builds: its size against Lambda's limits,
+    and what takes the room."""
+    import tempfile
+    import zipfile
+
+    from devkit import infra
+
+    print("Deployment package (chalice package, stage dev)")
+    with tempfile.TemporaryDirectory() as out:
+        path = infra.package("dev", Path(out)) / "deployment.zip"
+        entries = zipfile.ZipFile(path).infolist()
+        zipped_mb = path.stat().st_size / 1e6
+    unzipped_mb = sum(e.file_size for e in entries) / 1e6
+    by_top: Counter = Counter()
+    for entry in entries:
+        by_top[entry.filename.split("/")[0].split("-")[0]] += entry.file_size
+    ours = sum(by_top[name] for name in ("app.py", "chalicelib")) / 1e6
+    bench.line("deployment.zip", f"{zipped_mb:.1f} MB zipped", f"{zipped_mb / ZIP_LIMIT_MB:.0%} of Lambda's 50 MB")
+    bench.line("unzipped", f"{unzipped_mb:.1f} MB", f"{unzipped_mb / UNZIPPED_LIMIT_MB:.0%} of Lambda's 250 MB")
+    bench.line("of which app.py + chalicelib", f"{ours:.2f} MB", f"{len(entries)} files in all")
+    bench.line("largest", ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in by_top.most_common(4)))
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     section_cold_start,
     section_warm_lookup,
+    section_package_size,
 ]
 
 

@@ -114,7 +114,8 @@ def concrete_targets(stage: str) -> Targets:
     return Targets(
         lambda_arn=lambda fn: f"arn:aws:lambda:{region}:{account}:function:{function_name(stage, fn)}",
         queue_arn=queue,
-        flow_arn=lambda name: flow_arn_for(instance, name),
+        # A flow imported by hand gets its ARN from Connect: stages.json's "flows" names it.
+        flow_arn=lambda name: connect.get("flows", {}).get(name) or flow_arn_for(instance, name),
     )
 
 
