@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     at = datetime.fromisoformat(args.at) if args.at else None
 
+    from devkit import recorder
+
+    recorder.install()  # Connect APIs moto lacks are recorded, before any AWS client exists
     from chalice.test import Client
 
     from app import app
