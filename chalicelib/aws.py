@@ -17,17 +17,22 @@ CONNECT_TIMEOUT_S = 1.0
 READ_TIMEOUT_S = 2.0
 MAX_ATTEMPTS = 2
 
-_clients: dict[str, Any] = {}
+_clients: dict[tuple[str, int, float], Any] = {}
 _lock = threading.Lock()
 
 
-def client(service: str) -> Any:
-    """The container's client for `service`, bounded; created on first use."""
-    found = _clients.get(service)
+def client(service: str, *, attempts: int = MAX_ATTEMPTS, read_timeout: float = READ_TIMEOUT_S) -> Any:
+    """The container's client for `service`, bounded; created on first use.
+
+    `attempts=1` is for calls that must not be repeated blindly: botocore retries a
+    read timeout, and a send that timed out on the way back may already have gone out.
+    """
+    key = (service, attempts, read_timeout)
+    found = _clients.get(key)
     if found is not None:
         return found
     with _lock:
-        found = _clients.get(service)
+        found = _clients.get(key)
         if found is None:
             import boto3
             from botocore.config import Config
@@ -39,11 +44,11 @@ def client(service: str) -> Any:
                 region_name=get_settings().region,
                 config=Config(
                     connect_timeout=CONNECT_TIMEOUT_S,
-                    read_timeout=READ_TIMEOUT_S,
-                    retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                    read_timeout=read_timeout,
+                    retries={"total_max_attempts": attempts, "mode": "standard"},
                 ),
             )
-            _clients[service] = found
+            _clients[key] = found
     return found
 
 

@@ -11,6 +11,7 @@ them in `devkit.localenv`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -48,10 +49,38 @@ class Settings:
     # REST API protection in deployed stages.
     api_authorizer: str = "iam"
 
+    # E-mail (SES), message outbox, suppression and signed links.
+    outbox_table: str = ""
+    suppressions_table: str = ""
+    brand_name: str = ""
+    email_sender: str = ""
+    support_email: str = ""
+    # Absolute URL the public routes (unsubscribe links) are served under,
+    # API stage included: https://api.example.com or https://<id>.execute-api.<region>.amazonaws.com/api
+    public_base_url: str = ""
+    email_reply_to: str = ""
+    support_phone: str = ""
+    brand_color: str = "#0B5CAD"
+    brand_accent_color: str = "#F2F6FB"
+    ses_configuration_set: str = ""
+    supervisor_email: str = ""
+    supervisor_language: str = "en"
+    # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager
+    # secret through /aws/reference/secretsmanager/<name>) in deployed stages, read
+    # once per container; a literal value for the local run only.
+    token_secret_parameter: str = ""
+    token_secret: str = ""
+    outbox_retention_days: int = 180
+    suppression_retention_days: int = 730
+    unsubscribe_link_days: int = 365
+
 
 # Environment variable for each field: upper-case field name.
 _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_table",
-             "contact_links_table"}
+             "contact_links_table",
+             # e-mail
+             "outbox_table", "suppressions_table", "brand_name", "email_sender", "support_email",
+             "public_base_url"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -78,6 +107,11 @@ _INT_RANGES = {
     "flow_budget_ms": (100, 7500),
     "profile_retention_days": (1, 3650),
     "contact_link_retention_days": (1, 30),
+    # e-mail
+    "outbox_retention_days": (7, 3650),
+    "suppression_retention_days": (30, 3650),
+    # Unsubscribe links must keep working for at least 30 days after sending.
+    "unsubscribe_link_days": (30, 3650),
 }
 
 
@@ -111,7 +145,34 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"API_AUTHORIZER must be one of {', '.join(AUTHORIZERS)}, got {settings.api_authorizer!r}"
         )
+    _check_email(settings)
     return settings
+
+
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check_email(settings: Settings) -> None:
+    """The e-mail settings end up in headers and inline styles: check them here so a
+    typo fails the deployment, not a customer's message."""
+    for name in ("email_sender", "support_email", "email_reply_to", "supervisor_email"):
+        value = getattr(settings, name)
+        if value and not _ADDRESS.match(value):
+            raise SettingsError(f"{name.upper()} must be a plain e-mail address, got {value!r}")
+    for name in ("brand_name", "support_phone"):
+        if _CONTROL.search(getattr(settings, name)):
+            raise SettingsError(f"{name.upper()} must not contain control characters")
+    for name in ("brand_color", "brand_accent_color"):
+        if not _COLOR.match(getattr(settings, name)):
+            raise SettingsError(f"{name.upper()} must be a colour like #0B5CAD, got {getattr(settings, name)!r}")
+    url = settings.public_base_url
+    local = url.startswith(("http://127.0.0.1", "http://localhost"))
+    if not (url.startswith("https://") or local) or url.endswith("/") or _CONTROL.search(url):
+        raise SettingsError(f"PUBLIC_BASE_URL must be an https:// URL without a trailing slash, got {url!r}")
+    if not settings.token_secret_parameter and not settings.token_secret:
+        raise SettingsError("set TOKEN_SECRET_PARAMETER (an SSM parameter name) or, for a local run, TOKEN_SECRET")
 
 
 _current: Settings | None = None

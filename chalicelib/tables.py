@@ -7,9 +7,10 @@ from typing import Any
 
 
 def all_models() -> list[Any]:
+    from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
 
-    return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel]
+    return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel]
 
 
 def create_all(wait: bool = False) -> None:
