@@ -7,6 +7,8 @@ imported on first use, so a contact-flow cold start loads only what that flow ne
 
 from __future__ import annotations
 
+import os
+
 from chalice import Chalice, Response
 
 from chalicelib.connect import flow
@@ -66,3 +68,46 @@ def merge_customers(customer_id):
     from chalicelib.profiles import api
 
     return api.merge_customers(customer_id, json_object(app.current_request))
+
+
+# ---- E-mail: customer messages, unsubscribe links, SES feedback ----
+
+@app.route("/customers/{customer_id}/messages", methods=["POST"], authorizer=PROTECTED)
+@answers
+def send_customer_message(customer_id):
+    from chalicelib.notify import api
+
+    status, document = api.send_message(customer_id, json_object(app.current_request))
+    return Response(document, status_code=status)
+
+
+@app.route("/unsubscribe/{token}", methods=["GET"])
+def unsubscribe_page(token):
+    """Public: the page an unsubscribe link opens (asks, changes nothing)."""
+    from chalicelib.notify import unsubscribe
+
+    status, html = unsubscribe.page(token, app.current_request.headers.get("accept-language"))
+    return Response(html, status_code=status, headers=unsubscribe.HEADERS)
+
+
+@app.route("/unsubscribe/{token}", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"])
+def unsubscribe_confirm(token):
+    """Public: the confirmation button and RFC 8058 one-click unsubscribe."""
+    from chalicelib.notify import unsubscribe
+
+    status, html = unsubscribe.unsubscribe(token, app.current_request.headers.get("accept-language"))
+    return Response(html, status_code=status, headers=unsubscribe.HEADERS)
+
+
+# The topic is part of the deployment, so it is read when chalice packages the app
+# (like API_AUTHORIZER): SES_FEEDBACK_TOPIC, the topic SES publishes bounces and
+# complaints to (identity notifications or a configuration-set event destination).
+@app.on_sns_message(topic=os.environ.get("SES_FEEDBACK_TOPIC", "contact-center-ses-feedback"),
+                    name="on_ses_feedback")
+def on_ses_feedback(event):
+    """SES bounces and complaints: suppress the address, mark the message. A message
+    that is not an SES notification raises, so SNS retries and then dead-letters it."""
+    from chalicelib.notify import feedback
+
+    feedback.handle(event.message)

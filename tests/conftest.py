@@ -28,7 +28,19 @@ def aws():
 
     with moto.mock_aws():
         tables.create_all()
+        verify_email_sender()
         yield
+
+
+def verify_email_sender() -> None:
+    """SES refuses to send from an unverified identity: verify the sender's domain,
+    as a deployment does once."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    domain = get_settings().email_sender.partition("@")[2]
+    boto3.client("sesv2", region_name=localenv.REGION).create_email_identity(EmailIdentity=domain)
 
 
 @pytest.fixture
