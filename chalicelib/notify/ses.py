@@ -123,7 +123,8 @@ class EmailSender:
         s = self.settings
         # Headers may be up to 998 characters (RFC 5322); at the default 78 the
         # List-Unsubscribe URL would be folded into encoded words no client reads.
-        msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
+        # 7bit: non-ASCII bodies go quoted-printable, safe through any relay.
+        msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998, cte_type="7bit"))
         try:
             msg["From"] = Address(display_name=s.brand_name, addr_spec=s.email_sender)
             msg["To"] = Address(display_name=name or "", addr_spec=address)
@@ -134,13 +135,14 @@ class EmailSender:
             raise Rejected(f"a header could not be written: {e}", code="HEADER_INJECTION") from None
         msg["Date"] = formatdate(usegmt=True)
         msg["Message-ID"] = make_msgid(domain=s.email_sender.partition("@")[2])
-        msg["Content-Language"] = rendered.locale.language
         if unsubscribe_url:
             # RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click" to the URL.
             msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         msg.set_content(rendered.text, subtype="plain", charset="utf-8")
         msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+        # After the content: setting content clears Content-* headers.
+        msg["Content-Language"] = rendered.locale.language
         return msg.as_bytes()
 
     def describe(self, prepared: PreparedEmail) -> dict[str, Any]:
