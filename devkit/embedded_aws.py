@@ -10,6 +10,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def _verify_email_sender() -> None:
+    """SES sends only from verified identities: verify the sender's domain, as a
+    deployment does once."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    boto3.client("sesv2", region_name=settings.region).create_email_identity(
+        EmailIdentity=settings.email_sender.partition("@")[2])
+
+
 @contextmanager
 def embedded_aws() -> Iterator[str]:
     """Start the embedded AWS and yield its endpoint URL."""
@@ -25,6 +37,7 @@ def embedded_aws() -> Iterator[str]:
         from chalicelib import tables
 
         tables.create_all(wait=True)
+        _verify_email_sender()
         yield endpoint
     finally:
         server.stop()

@@ -8,6 +8,7 @@ messages keep their MIME source, so headers and both parts can be checked.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -64,7 +65,8 @@ def sent_emails(region: str = REGION) -> list[SentEmail]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "email"
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "email"
 
 
 def write_out(emails: list[SentEmail], directory: Path) -> list[Path]:

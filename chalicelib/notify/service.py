@@ -140,7 +140,7 @@ class Notifier:
             to = recipient()
             entry = Entry(key, channel, type_name, reference, kind.purpose, to.customer_id or customer_id)
             if to.customer_id and not consents(to.consent, channel, kind.purpose):
-                decision = (SUPPRESSED, "OPTED_OUT", f"the customer opted out of {kind.purpose} messages by {channel}")
+                decision = (SUPPRESSED, "OPTED_OUT", f"the customer opted out of {channel} messages for {kind.purpose}")
             else:
                 prepared = sender.prepare(Outgoing(key, channel, kind, checked, to, language))
                 suppressed = self.suppressions.find(channel, to.address or "")

@@ -12,6 +12,7 @@ from devkit import localenv
 ACTS = [
     "devkit.demo.seed",
     "devkit.demo.act_calls",
+    "devkit.demo.act_email",
 ]
 
 
