@@ -103,6 +103,7 @@ def unsubscribe_confirm(token):
 # The topic is part of the deployment, so it is read when chalice packages the app
 # (like API_AUTHORIZER): SES_FEEDBACK_TOPIC, the topic SES publishes bounces and
 # complaints to (identity notifications or a configuration-set event destination).
+# In the CloudFormation stack, infra/email_feedback.json points it at the stack's topic.
 @app.on_sns_message(topic=os.environ.get("SES_FEEDBACK_TOPIC", "contact-center-ses-feedback"),
                     name="on_ses_feedback")
 def on_ses_feedback(event):

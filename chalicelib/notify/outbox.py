@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.db import dynamo_errors, expiry, utcnow
+from chalicelib.db import dynamo_errors, expiry, is_live, utcnow
 from chalicelib.notify.models import OutboxModel
 from chalicelib.settings import Settings
 
@@ -90,11 +90,14 @@ class Outbox:
         self.settings = settings
 
     def get(self, key: str) -> OutboxModel | None:
+        """The live entry for `key`. One past its retention counts as gone (DynamoDB
+        deletes expired items days late): the key may be used again."""
         with dynamo_errors("reading the outbox"):
             try:
-                return OutboxModel.get(key, consistent_read=True)
+                item = OutboxModel.get(key, consistent_read=True)
             except OutboxModel.DoesNotExist:
                 return None
+        return item if is_live(item) else None
 
     def _open(self, entry: Entry, status: str, previous: OutboxModel | None, now: datetime,
               extra: list[Any]) -> OutboxModel:
@@ -103,7 +106,7 @@ class Outbox:
 
         m = OutboxModel
         if previous is None:
-            condition = m.message_key.does_not_exist()
+            condition = m.message_key.does_not_exist() | (m.expires_at < now)
         else:
             condition = (m.status == FAILED) & (m.retryable == True) & (m.attempts == previous.attempts)  # noqa: E712
         actions = [

@@ -109,6 +109,18 @@ def test_a_redelivered_event_does_not_send_twice(client):
     assert OutboxModel.get("email#case_opened#case:CASE-1042:opened").attempts == 1
 
 
+def test_a_key_past_its_retention_may_be_used_again(client):
+    # DynamoDB deletes expired items days late: an entry past its TTL no longer counts
+    ana = create(client)
+    case = messages.TYPES["case_opened"].sample
+    notifier().send_to_customer(ana, "case_opened", case, "case:CASE-7:opened")
+    OutboxModel("email#case_opened#case:CASE-7:opened").update(actions=[
+        OutboxModel.expires_at.set(utcnow() - timedelta(minutes=1))])
+    again = notifier().send_to_customer(ana, "case_opened", case, "case:CASE-7:opened")
+    assert again.status == "sent" and not again.duplicate
+    assert len(sent_emails()) == 2
+
+
 def test_surveys_carry_one_click_unsubscribe_headers(client):
     ana = create(client)
     notifier().send_to_customer(ana, "survey_invitation", SURVEY, "contact:c-1")
