@@ -93,11 +93,20 @@ def dynamodb_fault(aws):
 
     clients = []
 
-    def inject(kind: str, seconds: float = 0.0) -> None:
+    def heal() -> None:
+        for client in clients:
+            client.meta.events.unregister("before-send.dynamodb", unique_id="test-fault")
+
+    def inject(kind: str, seconds: float = 0.0):
+        """Start the fault; returns `heal`, which ends it."""
         def handler(request, **_: object):
             if kind == "throttle":
                 body = (b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
                         b'"message":"The level of configured provisioned throughput for the table was exceeded."}')
+                # botocore calls every before-send handler; moto's would still apply the
+                # request. Pointed at a host moto does not serve, it is left alone, and
+                # the throttle answer below is what botocore sees (and retries).
+                request.url = "https://throttled.invalid/"
                 return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body))
             if kind == "timeout":
                 raise ReadTimeoutError(endpoint_url=request.url)
@@ -109,7 +118,7 @@ def dynamodb_fault(aws):
         for client in _dynamodb_clients():
             client.meta.events.register("before-send.dynamodb", handler, unique_id="test-fault")
             clients.append(client)
+        return heal
 
     yield inject
-    for client in clients:
-        client.meta.events.unregister("before-send.dynamodb", unique_id="test-fault")
+    heal()
