@@ -112,3 +112,22 @@ def on_ses_feedback(event):
     from chalicelib.notify import feedback
 
     feedback.handle(event.message)
+
+
+# ---- Data protection: export and erasure of a customer's personal data ----
+
+@app.route("/customers/{customer_id}/export", methods=["GET"], authorizer=PROTECTED)
+@answers
+def export_customer(customer_id):
+    from chalicelib.privacy import api
+
+    return api.export_customer(customer_id)
+
+
+@app.route("/customers/{customer_id}/erase", methods=["POST"], authorizer=PROTECTED)
+@answers
+def erase_customer(customer_id):
+    from chalicelib.privacy import api
+
+    record = api.erase_customer(customer_id, app.current_request.json_body)
+    return Response(record, status_code=200 if record["status"] == "done" else 202)

@@ -47,8 +47,9 @@ def expiry(days: int, now: datetime | None = None) -> datetime:
 
 def is_live(item: object, now: datetime | None = None) -> bool:
     """False for an item past its TTL: DynamoDB deletes expired items lazily, days
-    later sometimes, so every read must ignore them itself."""
-    if item is None:
+    later sometimes, so every read must ignore them itself. False too for a profile
+    whose erasure has started: it is gone for every reader from that moment."""
+    if item is None or getattr(item, "erasure_started_at", None) is not None:
         return False
     expires_at = getattr(item, "expires_at", None)
     return expires_at is None or expires_at > (now or utcnow())

@@ -37,6 +37,13 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class Forbidden(DomainError):
+    """The caller could not prove it may do this: a bad signature, a forged or expired
+    token, a message from the wrong source. Nothing was written."""
+
+    code = "FORBIDDEN"
+
+
 class DependencyFailure(DomainError):
     """An AWS service failed, throttled or timed out; the caller may retry."""
 

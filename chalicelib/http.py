@@ -13,9 +13,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from chalice import BadRequestError, ChaliceViewError, ConflictError, NotFoundError
+from chalice import BadRequestError, ChaliceViewError, ConflictError, ForbiddenError, NotFoundError
 
-from chalicelib.errors import Conflict, DependencyFailure, DomainError, InvalidInput, NotFound
+from chalicelib.errors import Conflict, DependencyFailure, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class ServiceUnavailableError(ChaliceViewError):
@@ -23,7 +23,12 @@ class ServiceUnavailableError(ChaliceViewError):
 
 
 _STATUS = {InvalidInput: BadRequestError, NotFound: NotFoundError, Conflict: ConflictError,
-           DependencyFailure: ServiceUnavailableError}
+           Forbidden: ForbiddenError, DependencyFailure: ServiceUnavailableError}
+
+# Routes served without the authorizer in deployed stages, each with what it checks
+# instead (a signed token, a webhook signature). Every other route in app.py takes
+# `authorizer=PROTECTED`; a test holds app.py to this list.
+PUBLIC_ROUTES: dict[str, str] = {}
 
 
 def answers(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,6 +43,15 @@ def answers(view: Callable[..., Any]) -> Callable[..., Any]:
                 if isinstance(e, kind):
                     raise http_error(e.message) from e
             raise ChaliceViewError(e.message) from e
+        except ChaliceViewError:
+            raise
+        except Exception:
+            # Chalice logs the traceback of an unexpected error on the service's
+            # logger: make sure that logger exists, and so masks, before it does.
+            from chalicelib.observability import get_logger
+
+            get_logger()
+            raise
 
     return wrapper
 

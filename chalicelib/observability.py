@@ -14,14 +14,26 @@ from typing import Any
 
 SERVICE = "contact-center"
 
-# International numbers (+40 712 345 678, +39-06-1234-5678) and bare national
-# numbers of nine or more digits (0712345678). Dashes next to the digits are not
-# allowed on the bare form so UUIDs and ISO dates stay readable.
+# Phone numbers as people and systems write them: E.164 (+40712345678), spaced or
+# dashed (+40 712-345-678, 0712 345 678, 06-20-123-4567), with a trunk or area code in
+# brackets (+44 (0) 20 7946 0958, (021) 123 4567), with a 00 prefix. A candidate
+# counts when it has nine digits or more. It may not start inside a word, a number,
+# a path, an ARN account field or after a dash (UUIDs, ISO dates, times, base64), nor
+# end before a letter, a dash, a colon or a decimal part.
 _PHONE = re.compile(
-    r"\+\d[\d \-().]{6,18}\d"
-    r"|(?<![\w\-.:])\d(?: ?\d){8,14}(?![\w\-.:])"
+    r"(?<![\w.+\-/])(?<!\d:)(?<!::)"
+    r"\+?\s?\(?\d[\d \-().]{6,30}\d"
+    r"(?![\w\-:]|\.\d)"
 )
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)")
+_DECIMAL = re.compile(r"\d+\.\d+")
+# E-mail addresses, also URL-encoded (%40) and with unicode or JSON-escaped characters
+# in the local part; the local part stops at characters that delimit it in logs
+# (quotes, brackets, separators of query strings, identity keys and URIs). Parts are
+# bounded as in RFC 5321, which also keeps a long token without spaces linear to scan.
+_EMAIL = re.compile(
+    r"[^\s\"'<>(),;:@\[\]\\/#=&?*]{1,64}(?:@|%40)(?:[\w\-\\]{1,63}\.){1,8}([\w\-\\]{2,63})"
+)
+MIN_PHONE_DIGITS = 9
 
 
 def mask_phone(text: str) -> str:
@@ -30,14 +42,22 @@ def mask_phone(text: str) -> str:
     return "***" + digits[-2:] if len(digits) > 2 else "***"
 
 
+def _phone(match: re.Match[str]) -> str:
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    if digits < MIN_PHONE_DIGITS or _DECIMAL.fullmatch(found):
+        return found
+    return mask_phone(found)
+
+
 def mask_email(match: re.Match[str]) -> str:
-    return "***@" + match.group(1)
+    """Nothing of the address but its top-level domain: a domain can name a person."""
+    return "***@***." + match.group(1)
 
 
 def mask_pii(text: str) -> str:
     """Mask every phone number and e-mail address in free text."""
-    text = _EMAIL.sub(mask_email, text)
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    return _PHONE.sub(_phone, _EMAIL.sub(mask_email, text))
 
 
 @cache
@@ -54,9 +74,15 @@ def _formatter_class() -> type:
 @cache
 def get_logger() -> Any:
     """The service's powertools Logger, masking personal data."""
+    import logging
+
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE, logger_formatter=_formatter_class()())
+    logger = Logger(service=SERVICE, logger_formatter=_formatter_class()())
+    # Records go out through the masking handler only, never up to a root handler
+    # that prints them as they are.
+    logging.getLogger(SERVICE).propagate = False
+    return logger
 
 
 def bind_contact(contact_id: str | None) -> None:

@@ -46,6 +46,16 @@ class Settings:
     profile_retention_days: int = 1095
     contact_link_retention_days: int = 2
 
+    # Data protection: how long each kind of item holding personal data is kept, in
+    # days from its last write (its TTL attribute `expires_at`), and how long the proof
+    # of an erasure (which holds none) is kept. Messages sent are kept for
+    # outbox_retention_days (e-mail, below).
+    interaction_retention_days: int = 730
+    survey_retention_days: int = 365
+    case_retention_days: int = 1095
+    idempotency_retention_days: int = 7
+    erasure_record_retention_days: int = 2190
+
     # REST API protection in deployed stages.
     api_authorizer: str = "iam"
 
@@ -112,6 +122,13 @@ _INT_RANGES = {
     "suppression_retention_days": (30, 3650),
     # Unsubscribe links must keep working for at least 30 days after sending.
     "unsubscribe_link_days": (30, 3650),
+    "interaction_retention_days": (1, 3650),
+    "survey_retention_days": (1, 3650),
+    "case_retention_days": (1, 3650),
+    # Long enough to outlast every redelivery (Kinesis keeps records up to 7 days by
+    # default, EventBridge retries for 24 h), short enough to hold little.
+    "idempotency_retention_days": (1, 30),
+    "erasure_record_retention_days": (1, 3650),
 }
 
 

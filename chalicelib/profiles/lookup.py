@@ -104,6 +104,9 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
                 _link(profiles, request, customer.customer_id)
             _keep_alive(profiles, customer)  # no I/O unless half the retention has passed
             return FlowResponse.ok(**routing_view(customer))
+        # The address is still held by a profile that expired or is being erased:
+        # nobody to greet, and the address is not free for a new profile yet.
+        return FlowResponse.not_found("UNKNOWN_CUSTOMER")
 
     if not settings.auto_create_profiles or deadline.remaining_ms() < MIN_MS_TO_CREATE:
         return FlowResponse.not_found("UNKNOWN_CUSTOMER")

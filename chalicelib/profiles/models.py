@@ -11,8 +11,30 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.db import BaseModel, table_meta
+
+
+class MergedIntoIndex(GlobalSecondaryIndex):
+    """Profiles merged into a given one (sparse: only forwarding stubs have the key),
+    so that erasing a customer also finds the stubs that still point at them."""
+
+    class Meta:
+        index_name = "merged-into"
+        projection = KeysOnlyProjection()
+
+    merged_into = UnicodeAttribute(hash_key=True)
+
+
+class ContactLinksByCustomer(GlobalSecondaryIndex):
+    """A customer's contact links, for export and erasure without a Scan."""
+
+    class Meta:
+        index_name = "by-customer"
+        projection = KeysOnlyProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
 
 
 class CustomerModel(BaseModel):
@@ -49,6 +71,10 @@ class CustomerModel(BaseModel):
 
     # Set on a profile that was merged into another; reads follow it.
     merged_into = UnicodeAttribute(null=True)
+    merged_into_index = MergedIntoIndex()
+    # Set when an erasure starts: from then on the profile reads as gone (db.is_live)
+    # and cannot be changed, merged or linked to new contacts.
+    erasure_started_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
@@ -66,8 +92,9 @@ class IdentityModel(BaseModel):
 
 
 class AuditModel(BaseModel):
-    """Proof of what was done to profiles (merges, erasures), without personal data:
-    ids, kinds and counts only."""
+    """Proof of what was done to profiles (merges, erasures): ids, kinds and counts,
+    never an address or a name. An erasure record (`erasure#<hashed id>`) names the
+    customer only by a hash of their id and lists what was erased, per holder."""
 
     Meta = table_meta("audit_table")
 
@@ -78,6 +105,11 @@ class AuditModel(BaseModel):
     identity_kinds = ListAttribute(of=UnicodeAttribute, default=list)
     moved_count = NumberAttribute(default=0)
     at = UTCDateTimeAttribute()
+    # Erasures: "in_progress" until every holder is done, then "done"; items erased
+    # per holder ({"identities": 3, ...}); when the last holder finished.
+    status = UnicodeAttribute(null=True)
+    erased = MapAttribute(null=True)
+    completed_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
@@ -90,6 +122,7 @@ class ContactLinkModel(BaseModel):
 
     contact_id = UnicodeAttribute(hash_key=True)
     customer_id = UnicodeAttribute()
+    customer_index = ContactLinksByCustomer()
     channel = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()

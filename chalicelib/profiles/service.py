@@ -222,7 +222,8 @@ class Profiles:
             "merging customers",
             updates=[
                 (survivor, survivor_actions, CustomerModel.updated_at == previous_update),
-                (duplicate, duplicate_actions, CustomerModel.merged_into.does_not_exist()),
+                (duplicate, duplicate_actions,
+                 CustomerModel.merged_into.does_not_exist() & CustomerModel.erasure_started_at.does_not_exist()),
                 *identity_updates,
             ],
             saves=[(audit, None)],

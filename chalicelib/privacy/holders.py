@@ -1,0 +1,146 @@
+"""The registry of personal-data holders and what each one is handed.
+
+To register a holder, write an object with `name`, `tables`, `export(subject)` and
+`erase(subject)` (see `PersonalDataHolder`) in your capability's package and add its
+"module:attribute" to HOLDERS. A table that holds no personal data at all goes into
+NO_PERSONAL_DATA with the reason. The tests read every table after an erasure and
+check each table is covered by one of the two, so a new table cannot be forgotten.
+
+Order matters for erasure: holders run in the order listed and the profile holder
+runs last, because the others find their items through the profile (its identities,
+the profiles merged into it) and an interrupted erasure resumes from the same
+profile.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from chalicelib.profiles.models import CustomerModel
+
+# Every capability that stores personal data adds its holder here.
+HOLDERS: tuple[str, ...] = (
+    "chalicelib.profiles.privacy:IDENTITIES",
+    "chalicelib.profiles.privacy:CONTACT_LINKS",
+    "chalicelib.profiles.privacy:MERGE_RECORDS",
+)
+# Erased last: see the module docstring.
+PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"
+
+# Tables (Settings field of their name) that hold no personal data, and why.
+NO_PERSONAL_DATA: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The customer whose data is exported or erased, as holders need them.
+
+    `profile` is the stored profile item, read as is (also when expired: expired
+    items still exist until DynamoDB deletes them, and erasure must reach them).
+    `merged_ids` are the profiles merged into this one, directly or through another
+    merge: their ids still key items in other tables."""
+
+    customer_id: str
+    profile: CustomerModel | None
+    merged_ids: tuple[str, ...] = ()
+
+    @property
+    def customer_ids(self) -> tuple[str, ...]:
+        """This customer's id and every id merged into it."""
+        return (self.customer_id, *self.merged_ids)
+
+    @property
+    def identity_keys(self) -> list[str]:
+        """Identity keys the profile owns (`phone#+40...`, `email#...`)."""
+        return sorted(self.profile.identities or ()) if self.profile is not None else []
+
+    def addresses(self, kind: str) -> list[str]:
+        """The customer's addresses of one kind (phone, email, wa, chat), e.g. to find
+        items keyed by address such as suppression entries."""
+        prefix = kind + "#"
+        return [key[len(prefix):] for key in self.identity_keys if key.startswith(prefix)]
+
+
+class PersonalDataHolder(Protocol):
+    """One capability's personal data about customers."""
+
+    # Section name in the export document and key in the erasure record
+    # (letters and digits, camelCase).
+    name: str
+    # Settings fields of the tables whose items this holder exports and erases.
+    tables: tuple[str, ...]
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        """Every live item held about the subject, as JSON-ready documents."""
+        ...
+
+    def erase(self, subject: Subject) -> int:
+        """Delete (or strip of personal fields) every item held about the subject,
+        expired ones included; return how many items were erased. Must be safe to
+        run again after an interruption: a second run erases what is left."""
+        ...
+
+
+def _load(target: str) -> PersonalDataHolder:
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+@cache
+def holders() -> tuple[PersonalDataHolder, ...]:
+    """Every registered holder, in erasure order (the profile last)."""
+    return tuple(_load(target) for target in (*HOLDERS, PROFILE_HOLDER))
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def jsonable(value: Any) -> Any:
+    """A stored value as plain JSON: datetimes as ISO 8601, sets as sorted lists,
+    DynamoDB numbers as int or float, map attributes as dicts."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(jsonable(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    as_dict = getattr(value, "as_dict", None)
+    if callable(as_dict):
+        return jsonable(as_dict())
+    return value
+
+
+# A merge chain is short (reads follow at most a few hops); this bounds the walk.
+MAX_MERGED_PROFILES = 100
+
+
+def load_subject(customer_id: str) -> Subject:
+    """Read the profile as stored and walk the profiles merged into it."""
+    from chalicelib.db import dynamo_errors
+    from chalicelib.profiles.models import CustomerModel
+
+    with dynamo_errors("reading a customer"):
+        try:
+            profile = CustomerModel.get(customer_id, consistent_read=True)
+        except CustomerModel.DoesNotExist:
+            profile = None
+        merged: list[str] = []
+        pending = [customer_id]
+        while pending and len(merged) < MAX_MERGED_PROFILES:
+            current = pending.pop()
+            for stub in CustomerModel.merged_into_index.query(current):
+                if stub.customer_id != customer_id and stub.customer_id not in merged:
+                    merged.append(stub.customer_id)
+                    pending.append(stub.customer_id)
+    return Subject(customer_id=customer_id, profile=profile, merged_ids=tuple(merged))

@@ -1,0 +1,138 @@
+"""Personal data held by the profiles capability: identities, contact links, merge
+records and the profile itself (registered in chalicelib.privacy.holders)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.db import dynamo_errors, is_live
+from chalicelib.privacy.holders import Subject, iso, jsonable
+from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
+from chalicelib.profiles.views import profile_document
+
+_API_KIND = {"phone": "phone", "email": "email", "wa": "whatsapp", "chat": "chatId"}
+
+
+def _delete(item: Any, condition: Any) -> int:
+    """Delete one item if the condition holds; 1 if it was deleted, 0 if it was
+    already gone or no longer belongs to the customer."""
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        item.delete(condition=condition)
+    except DeleteError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return 0
+        raise
+    return 1
+
+
+class Identities:
+    """Channel addresses (phone, e-mail, WhatsApp, chat id) that resolve to the customer."""
+
+    name = "identities"
+    tables = ("identities_table",)
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        keys = subject.identity_keys
+        with dynamo_errors("reading identities"):
+            items = list(IdentityModel.batch_get(keys)) if keys else []
+        owned = [i for i in items if is_live(i) and i.customer_id in subject.customer_ids]
+        return [{"kind": _API_KIND.get(i.kind, i.kind), "value": i.identity.partition("#")[2],
+                 "since": iso(i.created_at)} for i in sorted(owned, key=lambda i: i.identity)]
+
+    def erase(self, subject: Subject) -> int:
+        erased = 0
+        with dynamo_errors("erasing identities"):
+            for key in subject.identity_keys:
+                # Only while it is still ours: an expired address may have been
+                # claimed by someone else since.
+                erased += _delete(IdentityModel(key), IdentityModel.customer_id.is_in(*subject.customer_ids))
+        return erased
+
+
+class ContactLinks:
+    """Which Connect contacts belong to the customer (ids and channel only)."""
+
+    name = "contactLinks"
+    tables = ("contact_links_table",)
+
+    def _contact_ids(self, subject: Subject) -> list[str]:
+        return [link.contact_id for cid in subject.customer_ids
+                for link in ContactLinkModel.customer_index.query(cid)]
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        with dynamo_errors("reading contact links"):
+            contact_ids = self._contact_ids(subject)
+            links = list(ContactLinkModel.batch_get(contact_ids)) if contact_ids else []
+        return [{"contactId": link.contact_id, "channel": link.channel, "at": iso(link.created_at)}
+                for link in sorted(links, key=lambda link: link.created_at)
+                if is_live(link) and link.customer_id in subject.customer_ids]
+
+    def erase(self, subject: Subject) -> int:
+        erased = 0
+        with dynamo_errors("erasing contact links"):
+            for contact_id in self._contact_ids(subject):
+                erased += _delete(ContactLinkModel(contact_id),
+                                  ContactLinkModel.customer_id.is_in(*subject.customer_ids))
+        return erased
+
+
+class MergeRecords:
+    """Audit records of profiles merged into the customer's. They hold ids, kinds of
+    address and counts, no address or name, but the ids are pseudonyms of this
+    person (Connect keeps them in contact attributes for two years), so they are
+    personal data and go with the customer. Erasure records are not theirs: those
+    name the customer only by a one-way hash."""
+
+    name = "mergeRecords"
+    tables = ("audit_table",)
+
+    def _records(self, subject: Subject) -> list[AuditModel]:
+        keys = [f"merge#{merged_id}" for merged_id in subject.merged_ids]
+        with dynamo_errors("reading merge records"):
+            return list(AuditModel.batch_get(keys)) if keys else []
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        return [{"at": iso(r.at), "mergedCustomerId": r.other_id, "into": r.subject_id,
+                 "addressKinds": list(r.identity_kinds or []), "addressesMoved": int(r.moved_count or 0)}
+                for r in sorted(self._records(subject), key=lambda r: r.at) if is_live(r)]
+
+    def erase(self, subject: Subject) -> int:
+        erased = 0
+        with dynamo_errors("erasing merge records"):
+            for merged_id in subject.merged_ids:
+                erased += _delete(AuditModel(f"merge#{merged_id}"), AuditModel.action == "merge")
+        return erased
+
+
+class Profile:
+    """The profile (name, language, tier, consent, derived contact facts) and the
+    forwarding stubs of profiles merged into it."""
+
+    name = "profile"
+    tables = ("customers_table",)
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        if subject.profile is None or not is_live(subject.profile):
+            return []
+        document = profile_document(subject.profile)
+        document["mergedCustomerIds"] = list(subject.merged_ids)
+        document["expiresAt"] = iso(subject.profile.expires_at)
+        return [jsonable(document)]
+
+    def erase(self, subject: Subject) -> int:
+        erased = 0
+        with dynamo_errors("erasing a profile"):
+            # Stubs first: they are how an interrupted erasure finds them again.
+            for merged_id in reversed(subject.merged_ids):
+                erased += _delete(CustomerModel(merged_id), CustomerModel.merged_into.exists())
+            # Only a profile whose erasure was declared is deleted.
+            erased += _delete(CustomerModel(subject.customer_id), CustomerModel.erasure_started_at.exists())
+        return erased
+
+
+IDENTITIES = Identities()
+CONTACT_LINKS = ContactLinks()
+MERGE_RECORDS = MergeRecords()
+PROFILE = Profile()
