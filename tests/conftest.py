@@ -85,7 +85,8 @@ def _dynamodb_clients():
 def dynamodb_fault(aws):
     """Make DynamoDB misbehave the way it does in production, through botocore's own
     `before-send` hook, so retries and timeouts run their real course:
-    dynamodb_fault("throttle"), dynamodb_fault("timeout"), dynamodb_fault("slow", seconds=3)."""
+    dynamodb_fault("throttle"), dynamodb_fault("timeout"), dynamodb_fault("slow", seconds=3).
+    `table=` limits the fault to requests naming that table."""
     import time
 
     from botocore.awsrequest import AWSResponse
@@ -97,9 +98,14 @@ def dynamodb_fault(aws):
         for client in clients:
             client.meta.events.unregister("before-send.dynamodb", unique_id="test-fault")
 
-    def inject(kind: str, seconds: float = 0.0):
-        """Start the fault; returns `heal`, which ends it."""
+    def inject(kind: str, seconds: float = 0.0, table: str | None = None):
+        """Start the fault (on requests naming `table` only, if given); returns
+        `heal`, which ends it."""
         def handler(request, **_: object):
+            sent = request.body or b""
+            sent = sent.encode() if isinstance(sent, str) else sent
+            if table is not None and f'"{table}"'.encode() not in sent:
+                return None
             if kind == "throttle":
                 body = (b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
                         b'"message":"The level of configured provisioned throughput for the table was exceeded."}')

@@ -1,0 +1,219 @@
+"""Erasing a customer: POST /customers/{id}/erase, as a data protection officer's
+tool calls it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from chalicelib.privacy import erasure
+from chalicelib.privacy.holders import NO_PERSONAL_DATA, holders
+from tests.helpers import load_event
+from tests.stored import every_item, stored_text
+
+JSON = {"Content-Type": "application/json"}
+ILINCA = {"firstName": "Ilinca", "lastName": "Vrânceanu", "phone": "+40 745 112 233",
+          "email": "Ilinca.Vranceanu@exemplu.ro", "whatsapp": "+40 755 998 877", "preferredLanguage": "ro-RO"}
+# What must not survive anywhere once Ilinca is erased.
+ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinca", "Vrânceanu",
+                 "ilinca.v@posta.ro", "web-visitor-7781"]
+
+
+def post(client, path, body=None):
+    kwargs = {"headers": JSON, "body": json.dumps(body)} if body is not None else {}
+    response = client.http.post(path, **kwargs)
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+def create(client, **body):
+    status, profile = post(client, "/customers", body)
+    assert status == 201, profile
+    return profile
+
+
+def lookup(client, address, contact_id, address_type="TELEPHONE_NUMBER", channel="VOICE"):
+    event = load_event("connect/voice_inbound.json", ContactId=contact_id, Channel=channel,
+                       CustomerEndpoint={"Address": address, "Type": address_type})
+    return client.lambda_.invoke("lookup_customer", event).payload
+
+
+@pytest.fixture
+def ilinca(client):
+    """Ilinca with every kind of address, two contacts, and a duplicate profile (from
+    an anonymous web chat) merged into hers; Bogdan, another customer, alongside."""
+    profile = create(client, **ILINCA)
+    duplicate = create(client, firstName="Ilinca", email="ilinca.v@posta.ro", chatId="web-visitor-7781")
+    assert lookup(client, "+40745112233", "contact-ilinca-1")["customerId"] == profile["id"]
+    assert lookup(client, "ilinca.v@posta.ro", "contact-ilinca-2", "EMAIL_ADDRESS", "EMAIL")["customerId"] == \
+        duplicate["id"]
+    status, _ = post(client, f"/customers/{profile['id']}/merge", {"duplicateId": duplicate["id"]})
+    assert status == 200
+    bogdan = create(client, firstName="Bogdan", lastName="Marin", phone="+40 722 334 455", email="bogdan@exemplu.ro")
+    assert lookup(client, "+40722334455", "contact-bogdan-1")["customerId"] == bogdan["id"]
+    return {"id": profile["id"], "duplicate_id": duplicate["id"], "bogdan": bogdan}
+
+
+def test_after_erasure_no_table_holds_anything_of_the_customer(client, ilinca):
+    # Given Ilinca's data is spread over every table
+    assert all(trace in stored_text() for trace in ILINCA_TRACES)
+    # When the data protection officer erases her
+    status, record = post(client, f"/customers/{ilinca['id']}/erase")
+    # Then the erasure is done and says what it erased
+    assert status == 200
+    assert record["status"] == "done"
+    assert record["erased"] == {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "profile": 2}
+    assert record["addressKinds"] == ["chat", "email", "phone", "wa"]
+    # And no table, read item by item, holds her addresses, her name or her ids
+    stored = stored_text()
+    for trace in [*ILINCA_TRACES, ilinca["id"], ilinca["duplicate_id"]]:
+        assert trace not in stored, f"{trace!r} is still stored"
+    # But Bogdan, who was not erased, is all there
+    for trace in ["722334455", "bogdan@exemplu.ro", "Bogdan", "Marin", ilinca["bogdan"]["id"], "contact-bogdan-1"]:
+        assert trace in stored
+
+
+def test_every_table_is_covered_by_a_holder_or_declared_free_of_personal_data():
+    from chalicelib import tables
+
+    covered = {table for holder in holders() for table in holder.tables} | set(NO_PERSONAL_DATA)
+    assert {model.Meta.setting for model in tables.all_models()} <= covered
+    assert len({holder.name for holder in holders()}) == len(holders())
+    assert holders()[-1].name == "profile"
+
+
+def test_after_erasure_lookup_finds_nothing_for_any_former_address(client, ilinca, settings_env):
+    post(client, f"/customers/{ilinca['id']}/erase")
+    settings_env(AUTO_CREATE_PROFILES="false")
+    for address, kind, channel in [("+40745112233", "TELEPHONE_NUMBER", "VOICE"),
+                                   ("+40755998877", "TELEPHONE_NUMBER", "VOICE"),
+                                   ("ilinca.vranceanu@exemplu.ro", "EMAIL_ADDRESS", "EMAIL"),
+                                   ("ilinca.v@posta.ro", "EMAIL_ADDRESS", "EMAIL")]:
+        answer = lookup(client, address, f"after-{address}", kind, channel)
+        assert (answer["status"], answer["errorCode"], answer["customerId"]) == ("NOT_FOUND", "UNKNOWN_CUSTOMER", "")
+    assert client.http.get("/customers?phone=%2B40745112233").status_code == 404
+    assert client.http.get(f"/customers/{ilinca['id']}").status_code == 404
+    assert client.http.get(f"/customers/{ilinca['duplicate_id']}").status_code == 404
+
+
+def test_a_former_customer_who_calls_again_starts_afresh(client, ilinca):
+    post(client, f"/customers/{ilinca['id']}/erase")
+    answer = lookup(client, "+40745112233", "calls-again")
+    assert answer["status"] == "NOT_FOUND"
+    assert answer["customerId"] not in ("", ilinca["id"])
+    assert answer["firstName"] == ""
+
+
+def test_the_tombstone_proves_the_erasure_without_naming_the_customer(client, ilinca):
+    _, record = post(client, f"/customers/{ilinca['id']}/erase")
+    # Whoever holds the id can find the proof by hashing it
+    digest = hashlib.sha256(f"customer:{ilinca['id']}".encode()).hexdigest()
+    assert record["subjectHash"] == digest
+    audit = every_item()["audit_table"]
+    assert [item["audit_id"]["S"] for item in audit] == [f"erasure#{digest}"]
+    tombstone = audit[0]
+    assert tombstone["status"]["S"] == "done"
+    assert "completed_at" in tombstone and "at" in tombstone
+    assert {k: v["N"] for k, v in tombstone["erased"]["M"].items()} == {
+        "identities": "5", "contactLinks": "2", "mergeRecords": "1", "profile": "2"}
+    # And it is itself kept only for the configured time
+    assert "expires_at" in tombstone
+
+
+def test_erasing_again_answers_the_same_record_and_changes_nothing(client, ilinca):
+    first_status, first = post(client, f"/customers/{ilinca['id']}/erase")
+    before = every_item()
+    again_status, again = post(client, f"/customers/{ilinca['id']}/erase")
+    assert (first_status, again_status) == (200, 200)
+    assert again == first
+    assert every_item() == before
+
+
+def test_an_erasure_cut_short_carries_on_where_it_stopped(client, ilinca):
+    # Given an erasure that may run one holder per request (no time budget left)
+    steps = []
+    while True:
+        record = erasure.erase_customer(ilinca["id"], budget_s=0)
+        steps.append(record)
+        if record["status"] == "done":
+            break
+        assert len(steps) <= len(holders())
+    # Then each request did one more holder, and the end result is a full erasure
+    assert [len(step["erased"]) for step in steps] == list(range(1, len(holders()) + 1))
+    assert steps[-1]["erased"] == {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "profile": 2}
+    assert all(trace not in stored_text() for trace in ILINCA_TRACES)
+
+
+def test_a_profile_being_erased_is_gone_for_everyone_at_once(client, ilinca, settings_env):
+    # Given an erasure that has done only its first holder
+    record = erasure.erase_customer(ilinca["id"], budget_s=0)
+    assert record["status"] == "in_progress"
+    # Then the profile cannot be read, changed, merged into or recognised meanwhile
+    assert client.http.get(f"/customers/{ilinca['id']}").status_code == 404
+    patch = client.http.patch(f"/customers/{ilinca['id']}", headers=JSON, body=json.dumps({"tier": "vip"}))
+    assert patch.status_code == 404
+    assert client.http.get(f"/customers/{ilinca['id']}/export").status_code == 404
+    other = create(client, firstName="Someone", chatId="web-visitor-9")
+    merge = client.http.post(f"/customers/{other['id']}/merge", headers=JSON,
+                             body=json.dumps({"duplicateId": ilinca["id"]}))
+    assert merge.status_code == 409
+    settings_env(AUTO_CREATE_PROFILES="false")
+    answer = lookup(client, "ilinca.v@posta.ro", "during-erasure", "EMAIL_ADDRESS", "EMAIL")
+    assert (answer["status"], answer["customerId"]) == ("NOT_FOUND", "")
+
+
+def test_an_erasure_interrupted_by_a_failure_resumes_on_the_next_request(client, ilinca, dynamodb_fault):
+    # Given DynamoDB fails every request on the contact-links table
+    from chalicelib.settings import get_settings
+
+    end_fault = dynamodb_fault("throttle", table=get_settings().contact_links_table)
+    # When the erasure is asked for, it stops with a retryable answer
+    response = client.http.post(f"/customers/{ilinca['id']}/erase")
+    assert response.status_code == 503
+    # And the addresses it had already erased stay erased
+    assert "745112233" not in json.dumps(every_item()["identities_table"])
+    # When the table recovers and the request is repeated
+    end_fault()
+    status, record = post(client, f"/customers/{ilinca['id']}/erase")
+    # Then the erasure completes, counting each item once
+    assert (status, record["status"]) == (200, "done")
+    assert record["erased"] == {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "profile": 2}
+    assert all(trace not in stored_text() for trace in ILINCA_TRACES)
+
+
+def test_a_profile_past_its_retention_is_still_erased(client, ilinca):
+    from datetime import timedelta
+
+    from chalicelib.db import utcnow
+    from chalicelib.profiles.models import CustomerModel
+
+    CustomerModel(ilinca["id"]).update(actions=[CustomerModel.expires_at.set(utcnow() - timedelta(days=1))])
+    assert client.http.get(f"/customers/{ilinca['id']}").status_code == 404  # expired: reads ignore it
+    status, record = post(client, f"/customers/{ilinca['id']}/erase")
+    assert (status, record["status"]) == (200, "done")
+    assert all(trace not in stored_text() for trace in ILINCA_TRACES)
+
+
+def test_a_merged_profile_is_erased_through_the_one_it_was_merged_into(client, ilinca):
+    before = every_item()
+    response = client.http.post(f"/customers/{ilinca['duplicate_id']}/erase")
+    assert response.status_code == 409
+    assert ilinca["id"] in json.loads(response.body)["Message"]
+    assert every_item() == before
+
+
+@pytest.mark.parametrize(("customer_id", "status"), [("0123456789abcdef0123456789abcdef", 404), ("not an id!", 400)])
+def test_erasing_an_unknown_or_malformed_id_is_refused_and_writes_nothing(client, ilinca, customer_id, status):
+    before = every_item()
+    assert client.http.post(f"/customers/{customer_id}/erase").status_code == status
+    assert every_item() == before
+
+
+def test_erasure_takes_no_request_body(client, ilinca):
+    before = every_item()
+    response = client.http.post(f"/customers/{ilinca['id']}/erase", headers=JSON,
+                                body=json.dumps({"reason": "asked by phone"}))
+    assert response.status_code == 400
+    assert every_item() == before
+    assert post(client, f"/customers/{ilinca['id']}/erase", {})[0] == 200
