@@ -15,11 +15,12 @@ from typing import Any
 SERVICE = "contact-center"
 
 # Phone numbers as people and systems write them: E.164 (+40712345678), spaced or
-# dashed (+40 712-345-678, 0712 345 678, 06-20-123-4567), with a trunk or area code in
-# brackets (+44 (0) 20 7946 0958, (021) 123 4567), with a 00 prefix. A candidate
-# counts when it has nine digits or more. It may not start inside a word, a number,
-# a path, an ARN account field or after a dash (UUIDs, ISO dates, times, base64), nor
-# end before a letter, a dash, a colon or a decimal part.
+# dashed (+40 712-345-678, 0712 345 678, 06-20-123-4567), with a trunk or area code
+# in brackets (+44 (0) 20 7946 0958, (021) 123 4567), with a 00 prefix. A candidate
+# counts when it has nine digits or more (seven after a + or with an area code). It
+# may not start inside a word, a number, a path, an ARN account field or after a
+# dash (UUIDs, ISO dates, times, base64), nor end before a letter, a dash, a colon
+# or a decimal part.
 _PHONE = re.compile(
     r"(?<![\w.+\-/])(?<!\d:)(?<!::)"
     r"\+?\s?\(?\d[\d \-().]{6,30}\d"
@@ -27,13 +28,15 @@ _PHONE = re.compile(
 )
 _DECIMAL = re.compile(r"\d+\.\d+")
 # E-mail addresses, also URL-encoded (%40) and with unicode or JSON-escaped characters
-# in the local part; the local part stops at characters that delimit it in logs
-# (quotes, brackets, separators of query strings, identity keys and URIs). Parts are
-# bounded as in RFC 5321, which also keeps a long token without spaces linear to scan.
+# in the local part (o'brien@...). The local part stops at characters that delimit it
+# in logs (double quotes, brackets, separators of query strings, identity keys and
+# URIs). Parts are bounded as in RFC 5321, which also keeps a long token without
+# spaces linear to scan.
 _EMAIL = re.compile(
-    r"[^\s\"'<>(),;:@\[\]\\/#=&?*]{1,64}(?:@|%40)(?:[\w\-\\]{1,63}\.){1,8}([\w\-\\]{2,63})"
+    r"[^\s\"<>(),;:@\[\]\\/#=&?*]{1,64}(?:@|%40)(?:[\w\-\\]{1,63}\.){1,8}([\w\-\\]{2,63})"
 )
 MIN_PHONE_DIGITS = 9
+MIN_DIALLED_DIGITS = 7
 
 
 def mask_phone(text: str) -> str:
@@ -45,7 +48,10 @@ def mask_phone(text: str) -> str:
 def _phone(match: re.Match[str]) -> str:
     found = match.group(0)
     digits = sum(ch.isdigit() for ch in found)
-    if digits < MIN_PHONE_DIGITS or _DECIMAL.fullmatch(found):
+    # A leading + or an area code in brackets says "phone number" even when short
+    # ((022) 12345 in Ireland); bare digit runs need more to tell them from dates.
+    dialled = found.lstrip().startswith("+") or "(" in found
+    if digits < (MIN_DIALLED_DIGITS if dialled else MIN_PHONE_DIGITS) or _DECIMAL.fullmatch(found):
         return found
     return mask_phone(found)
 
