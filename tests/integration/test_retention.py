@@ -1,0 +1,74 @@
+"""Retention: every item holding personal data carries a TTL from the settings of
+its kind, and reads ignore expired items (DynamoDB deletes them days later)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import timedelta
+
+import pytest
+from pynamodb.attributes import TTLAttribute
+
+from chalicelib import settings as settings_module
+from chalicelib.db import utcnow
+from chalicelib.privacy.holders import NO_PERSONAL_DATA
+from chalicelib.profiles.models import IdentityModel
+from devkit import localenv
+from tests.helpers import load_event
+
+RETENTION = [f.name for f in fields(settings_module.Settings) if f.name.endswith("_retention_days")]
+KINDS = {"interaction", "survey", "message", "case", "idempotency", "profile", "contact_link", "erasure_record"}
+
+
+def test_there_is_a_retention_setting_for_every_kind_of_personal_data():
+    assert {name.removesuffix("_retention_days") for name in RETENTION} >= KINDS
+
+
+@pytest.mark.parametrize("name", RETENTION)
+def test_each_retention_setting_is_configured_and_documented(name):
+    config = json.loads((localenv.PROJECT / ".chalice" / "config.json").read_text())
+    assert name.upper() in config["environment_variables"]
+    assert name.upper() in (localenv.PROJECT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", RETENTION)
+def test_a_retention_out_of_range_names_the_setting(name):
+    with pytest.raises(settings_module.SettingsError, match=name.upper()):
+        settings_module.load({**localenv.LOCAL_ENV, name.upper(): "0"})
+
+
+def test_every_table_with_personal_data_has_a_ttl_attribute():
+    from chalicelib import tables
+
+    for model in tables.all_models():
+        if model.Meta.setting in NO_PERSONAL_DATA:
+            continue
+        assert isinstance(model.get_attributes().get("expires_at"), TTLAttribute), model.__name__
+
+
+def test_an_expired_address_is_not_recognised_and_is_free_for_someone_new(client, settings_env):
+    # Given Ana, whose phone identity is past its retention but not yet deleted by DynamoDB
+    response = client.http.post("/customers", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"firstName": "Ana", "phone": "+40712345678"}))
+    ana = json.loads(response.body)
+    IdentityModel("phone#+40712345678").update(actions=[IdentityModel.expires_at.set(utcnow() - timedelta(days=1))])
+    # When someone calls from that number
+    answer = client.lambda_.invoke("lookup_customer", load_event("connect/voice_inbound.json")).payload
+    # Then they are not greeted as Ana, and get a profile of their own
+    assert answer["status"] == "NOT_FOUND"
+    assert answer["customerId"] not in ("", ana["id"])
+    assert answer["firstName"] == ""
+
+
+def test_an_expired_profile_is_not_served(client):
+    response = client.http.post("/customers", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"firstName": "Ana", "phone": "+40712345678"}))
+    ana = json.loads(response.body)
+    from chalicelib.profiles.models import CustomerModel
+
+    CustomerModel(ana["id"]).update(actions=[CustomerModel.expires_at.set(utcnow() - timedelta(seconds=1))])
+    assert client.http.get(f"/customers/{ana['id']}").status_code == 404
+    assert client.http.get(f"/customers/{ana['id']}/export").status_code == 404
+    answer = client.lambda_.invoke("lookup_customer", load_event("connect/voice_inbound.json")).payload
+    assert (answer["status"], answer["customerId"]) == ("NOT_FOUND", "")
