@@ -21,6 +21,8 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	# Security lint of what ships to Lambda: fails on medium or high severity findings.
+	$(BIN)/bandit -q -r chalicelib app.py -ll
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -54,8 +54,11 @@ def whole_run():
 
     service_logger = logging.getLogger(SERVICE)
     get_logger()
+    # What the service writes to CloudWatch (pytest attaches its own capture handler to
+    # non-propagating loggers while a test runs: that one is not the product's).
+    handlers = [h for h in service_logger.handlers if not type(h).__module__.startswith("_pytest")]
     streams = []
-    for handler in service_logger.handlers:  # what the service writes to CloudWatch
+    for handler in handlers:
         stream = io.StringIO()
         streams.append((handler, handler.setStream(stream), stream))
     others = _Records()
@@ -89,7 +92,7 @@ def whole_run():
             handler.setStream(previous)
     service_lines = [line for _, _, stream in streams for line in stream.getvalue().splitlines()]
     yield {"service_lines": service_lines, "other_lines": others.lines, "answers": answers,
-           "stored": stored, "customers": stage.customers, "handlers": list(service_logger.handlers)}
+           "stored": stored, "customers": stage.customers, "handlers": handlers}
 
 
 def seeded_secrets(customers) -> list[str]:
