@@ -7,9 +7,8 @@ so each proves its input is genuine before anything is read or written.
 - SNS deliveries to Lambda: the invocation itself is authorised by the function's
   resource policy; the record must also come from the one topic configured for that
   function, so a mis-scoped permission cannot feed it another topic's messages.
-- Signed tokens for links sent to customers (survey pages, unsubscribe links): an
-  id and a purpose, an expiry, and an HMAC-SHA256 over them. They carry ids only,
-  never an address: links end up in mail logs, proxies and browser history.
+- Links sent to customers (unsubscribe, survey pages) carry signed tokens:
+  `chalicelib/tokens.py`.
 
 Every comparison of a secret-derived value is constant-time (`hmac.compare_digest`).
 Failures raise `Forbidden` with a reason safe to show, never the expected value.
@@ -17,12 +16,9 @@ Failures raise `Forbidden` with a reason safe to show, never the expected value.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,53 +82,3 @@ def sns_message(event: Mapping[str, Any], topic_arn: str) -> Mapping[str, Any]:
     if not isinstance(received, str) or not hmac.compare_digest(received.encode(), topic_arn.encode()):
         raise Forbidden("notification from an unexpected topic")
     return sns
-
-
-# ---- signed tokens --------------------------------------------------------------
-
-_LINK_FORMAT = "v1"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(key: bytes, purpose: str, body: str) -> str:
-    # The purpose is signed but not carried: a survey token is no unsubscribe token.
-    message = f"{_LINK_FORMAT}.{purpose}.{body}".encode()
-    return _b64(hmac.new(key, message, hashlib.sha256).digest())
-
-
-def sign_token(purpose: str, subject: str, secret: str | bytes, *, ttl_s: int,
-               now: float | None = None) -> str:
-    """A URL-safe token binding `subject` (an id, never an address) to `purpose`
-    until `ttl_s` seconds from now."""
-    if not purpose or not subject:
-        raise ValueError("a token needs a purpose and a subject")
-    expires = int((time.time() if now is None else now) + ttl_s)
-    body = _b64(json.dumps({"s": subject, "e": expires}, separators=(",", ":")).encode())
-    return f"{_LINK_FORMAT}.{body}.{_mac(_key(secret), purpose, body)}"
-
-
-def read_token(token: object, purpose: str, secret: str | bytes, *, now: float | None = None) -> str:
-    """The subject of a valid, unexpired token for `purpose`; Forbidden otherwise."""
-    if not isinstance(token, str) or len(token) > 512:
-        raise Forbidden("the link is not valid")
-    version, _, rest = token.partition(".")
-    body, _, mac = rest.partition(".")
-    if version != _LINK_FORMAT or not body or not mac:
-        raise Forbidden("the link is not valid")
-    if not hmac.compare_digest(_mac(_key(secret), purpose, body), mac):
-        raise Forbidden("the link is not valid")
-    try:
-        claims = json.loads(_unb64(body))
-        subject, expires = claims["s"], int(claims["e"])
-    except (ValueError, KeyError, TypeError):
-        raise Forbidden("the link is not valid") from None
-    if expires < (time.time() if now is None else now):
-        raise Forbidden("the link has expired")
-    return str(subject)

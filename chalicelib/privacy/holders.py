@@ -29,6 +29,8 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.profiles.privacy:IDENTITIES",
     "chalicelib.profiles.privacy:CONTACT_LINKS",
     "chalicelib.profiles.privacy:MERGE_RECORDS",
+    "chalicelib.notify.privacy:OUTBOX",
+    "chalicelib.notify.privacy:SUPPRESSIONS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"
@@ -96,6 +98,20 @@ def _load(target: str) -> PersonalDataHolder:
 def holders() -> tuple[PersonalDataHolder, ...]:
     """Every registered holder, in erasure order (the profile last)."""
     return tuple(_load(target) for target in (*HOLDERS, PROFILE_HOLDER))
+
+
+def delete_if(item: Any, condition: Any) -> int:
+    """Delete one item if `condition` holds: 1 if it was deleted, 0 if it was already
+    gone or no longer belongs to the customer (so a rerun counts nothing twice)."""
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        item.delete(condition=condition)
+    except DeleteError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return 0
+        raise
+    return 1
 
 
 def iso(value: datetime | None) -> str | None:

@@ -6,25 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live
-from chalicelib.privacy.holders import Subject, iso, jsonable
+from chalicelib.privacy.holders import Subject, delete_if, iso, jsonable
 from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
 from chalicelib.profiles.views import profile_document
 
 _API_KIND = {"phone": "phone", "email": "email", "wa": "whatsapp", "chat": "chatId"}
-
-
-def _delete(item: Any, condition: Any) -> int:
-    """Delete one item if the condition holds; 1 if it was deleted, 0 if it was
-    already gone or no longer belongs to the customer."""
-    from pynamodb.exceptions import DeleteError
-
-    try:
-        item.delete(condition=condition)
-    except DeleteError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return 0
-        raise
-    return 1
 
 
 class Identities:
@@ -47,7 +33,7 @@ class Identities:
             for key in subject.identity_keys:
                 # Only while it is still ours: an expired address may have been
                 # claimed by someone else since.
-                erased += _delete(IdentityModel(key), IdentityModel.customer_id.is_in(*subject.customer_ids))
+                erased += delete_if(IdentityModel(key), IdentityModel.customer_id.is_in(*subject.customer_ids))
         return erased
 
 
@@ -73,7 +59,7 @@ class ContactLinks:
         erased = 0
         with dynamo_errors("erasing contact links"):
             for contact_id in self._contact_ids(subject):
-                erased += _delete(ContactLinkModel(contact_id),
+                erased += delete_if(ContactLinkModel(contact_id),
                                   ContactLinkModel.customer_id.is_in(*subject.customer_ids))
         return erased
 
@@ -102,7 +88,7 @@ class MergeRecords:
         erased = 0
         with dynamo_errors("erasing merge records"):
             for merged_id in subject.merged_ids:
-                erased += _delete(AuditModel(f"merge#{merged_id}"), AuditModel.action == "merge")
+                erased += delete_if(AuditModel(f"merge#{merged_id}"), AuditModel.action == "merge")
         return erased
 
 
@@ -126,9 +112,9 @@ class Profile:
         with dynamo_errors("erasing a profile"):
             # Stubs first: they are how an interrupted erasure finds them again.
             for merged_id in reversed(subject.merged_ids):
-                erased += _delete(CustomerModel(merged_id), CustomerModel.merged_into.exists())
+                erased += delete_if(CustomerModel(merged_id), CustomerModel.merged_into.exists())
             # Only a profile whose erasure was declared is deleted.
-            erased += _delete(CustomerModel(subject.customer_id), CustomerModel.erasure_started_at.exists())
+            erased += delete_if(CustomerModel(subject.customer_id), CustomerModel.erasure_started_at.exists())
         return erased
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from devkit.demo.act_lookup import flow_event
 from devkit.demo.stage import OUT, Stage
 
 
@@ -36,8 +35,14 @@ def run(stage: Stage) -> None:
     t.say(f"GET /customers?phone=<her number> -> {status} (nobody has that number now)")
     status, _ = stage.http("GET", f"/customers/{ana['id']}")
     t.say(f"GET /customers/{{her old id}} -> {status}")
-    answer = stage.invoke("lookup_customer", flow_event("VOICE", phone))
-    t.say("She calls again: lookup_customer does not know her; a new caller starts afresh, with no history")
-    t.detail("lookup_customer answered", answer)
-    if answer.get("customerId") == ana["id"] or record.get("status") != "done":
+    from app import app
+    from devkit import flows
+    from devkit.call import local_simulator
+    from devkit.demo.act_calls import CLOCK, _show
+    from devkit.flowsim import Customer
+
+    simulator = local_simulator(stage.client, app, at=CLOCK)
+    call = simulator.run(flows.render("inbound_voice", "local"), Customer(address=phone))
+    _show(stage, "She calls again: nobody knows her; she starts afresh as a new caller, with no history", call)
+    if call.attributes.get("customerId") == ana["id"] or record.get("status") != "done":
         raise SystemExit("erasure did not take effect")

@@ -8,6 +8,9 @@ import json
 
 import pytest
 
+from chalicelib.notify import messages
+from chalicelib.notify.policy import suppression_key
+from chalicelib.notify.service import notifier
 from chalicelib.privacy import erasure
 from chalicelib.privacy.holders import NO_PERSONAL_DATA, holders
 from tests.helpers import load_event
@@ -16,9 +19,12 @@ from tests.stored import every_item, stored_text
 JSON = {"Content-Type": "application/json"}
 ILINCA = {"firstName": "Ilinca", "lastName": "Vrânceanu", "phone": "+40 745 112 233",
           "email": "Ilinca.Vranceanu@exemplu.ro", "whatsapp": "+40 755 998 877", "preferredLanguage": "ro-RO"}
-# What must not survive anywhere once Ilinca is erased.
+# What must not survive anywhere once Ilinca is erased: her addresses, in clear or
+# hashed as the suppression list keeps them, her name, her messages' references.
 ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinca", "Vrânceanu",
-                 "ilinca.v@posta.ro", "web-visitor-7781"]
+                 "ilinca.v@posta.ro", "web-visitor-7781", "case:C-ILINCA-1",
+                 suppression_key("email", "ilinca.vranceanu@exemplu.ro")]
+ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "profile": 2}
 
 
 def post(client, path, body=None):
@@ -39,11 +45,27 @@ def lookup(client, address, contact_id, address_type="TELEPHONE_NUMBER", channel
     return client.lambda_.invoke("lookup_customer", event).payload
 
 
+def bounce(client, address, message_id):
+    """SES reporting a hard bounce, as SNS delivers it to on_ses_feedback."""
+    note = load_event("ses/bounce_permanent.json")
+    note["mail"]["messageId"] = message_id
+    note["mail"]["destination"] = [address]
+    for recipient in note["bounce"]["bouncedRecipients"]:
+        recipient["emailAddress"] = address
+    event = client.events.generate_sns_event(message=json.dumps(note))
+    client.lambda_.invoke("on_ses_feedback", event)
+
+
 @pytest.fixture
 def ilinca(client):
-    """Ilinca with every kind of address, two contacts, and a duplicate profile (from
-    an anonymous web chat) merged into hers; Bogdan, another customer, alongside."""
+    """Ilinca with every kind of address, two contacts, two e-mails (one bounced, so
+    her address is suppressed), and a duplicate profile (from an anonymous web chat)
+    merged into hers; Bogdan, another customer, alongside."""
     profile = create(client, **ILINCA)
+    case = messages.TYPES["case_opened"].sample
+    sent = notifier().send_to_customer(profile["id"], "case_opened", case, "case:C-ILINCA-1")
+    bounce(client, "ilinca.vranceanu@exemplu.ro", sent.provider_message_id)
+    assert notifier().send_to_customer(profile["id"], "case_opened", case, "case:C-ILINCA-2").status == "suppressed"
     duplicate = create(client, firstName="Ilinca", email="ilinca.v@posta.ro", chatId="web-visitor-7781")
     assert lookup(client, "+40745112233", "contact-ilinca-1")["customerId"] == profile["id"]
     assert lookup(client, "ilinca.v@posta.ro", "contact-ilinca-2", "EMAIL_ADDRESS", "EMAIL")["customerId"] == \
@@ -52,6 +74,7 @@ def ilinca(client):
     assert status == 200
     bogdan = create(client, firstName="Bogdan", lastName="Marin", phone="+40 722 334 455", email="bogdan@exemplu.ro")
     assert lookup(client, "+40722334455", "contact-bogdan-1")["customerId"] == bogdan["id"]
+    assert notifier().send_to_customer(bogdan["id"], "case_opened", case, "case:C-BOGDAN-1").status == "sent"
     return {"id": profile["id"], "duplicate_id": duplicate["id"], "bogdan": bogdan}
 
 
@@ -63,14 +86,15 @@ def test_after_erasure_no_table_holds_anything_of_the_customer(client, ilinca):
     # Then the erasure is done and says what it erased
     assert status == 200
     assert record["status"] == "done"
-    assert record["erased"] == {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "profile": 2}
+    assert record["erased"] == ERASED
     assert record["addressKinds"] == ["chat", "email", "phone", "wa"]
     # And no table, read item by item, holds her addresses, her name or her ids
     stored = stored_text()
     for trace in [*ILINCA_TRACES, ilinca["id"], ilinca["duplicate_id"]]:
         assert trace not in stored, f"{trace!r} is still stored"
     # But Bogdan, who was not erased, is all there
-    for trace in ["722334455", "bogdan@exemplu.ro", "Bogdan", "Marin", ilinca["bogdan"]["id"], "contact-bogdan-1"]:
+    for trace in ["722334455", "bogdan@exemplu.ro", "Bogdan", "Marin", ilinca["bogdan"]["id"], "contact-bogdan-1",
+                  "case:C-BOGDAN-1"]:
         assert trace in stored
 
 
@@ -115,8 +139,7 @@ def test_the_tombstone_proves_the_erasure_without_naming_the_customer(client, il
     tombstone = audit[0]
     assert tombstone["status"]["S"] == "done"
     assert "completed_at" in tombstone and "at" in tombstone
-    assert {k: v["N"] for k, v in tombstone["erased"]["M"].items()} == {
-        "identities": "5", "contactLinks": "2", "mergeRecords": "1", "profile": "2"}
+    assert {k: int(v["N"]) for k, v in tombstone["erased"]["M"].items()} == ERASED
     # And it is itself kept only for the configured time
     assert "expires_at" in tombstone
 
@@ -141,7 +164,7 @@ def test_an_erasure_cut_short_carries_on_where_it_stopped(client, ilinca):
         assert len(steps) <= len(holders())
     # Then each request did one more holder, and the end result is a full erasure
     assert [len(step["erased"]) for step in steps] == list(range(1, len(holders()) + 1))
-    assert steps[-1]["erased"] == {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "profile": 2}
+    assert steps[-1]["erased"] == ERASED
     assert all(trace not in stored_text() for trace in ILINCA_TRACES)
 
 
@@ -167,18 +190,18 @@ def test_an_erasure_interrupted_by_a_failure_resumes_on_the_next_request(client,
     # Given DynamoDB fails every request on the contact-links table
     from chalicelib.settings import get_settings
 
-    end_fault = dynamodb_fault("throttle", table=get_settings().contact_links_table)
+    heal = dynamodb_fault("throttle", table=get_settings().contact_links_table)
     # When the erasure is asked for, it stops with a retryable answer
     response = client.http.post(f"/customers/{ilinca['id']}/erase")
     assert response.status_code == 503
     # And the addresses it had already erased stay erased
     assert "745112233" not in json.dumps(every_item()["identities_table"])
     # When the table recovers and the request is repeated
-    end_fault()
+    heal()
     status, record = post(client, f"/customers/{ilinca['id']}/erase")
     # Then the erasure completes, counting each item once
     assert (status, record["status"]) == (200, "done")
-    assert record["erased"] == {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "profile": 2}
+    assert record["erased"] == ERASED
     assert all(trace not in stored_text() for trace in ILINCA_TRACES)
 
 

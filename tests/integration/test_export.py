@@ -40,6 +40,11 @@ def test_the_export_holds_every_kind_of_data_kept_about_the_customer(client):
                       body=json.dumps({"consent": {"email": {"marketing": True}}}))
     call(client, "+393331234567", "call-1")
     call(client, "+393331234567", "call-2")
+    # And was sent an e-mail about her case
+    from chalicelib.notify import messages
+    from chalicelib.notify.service import notifier
+
+    notifier().send_to_customer(giulia["id"], "case_opened", messages.TYPES["case_opened"].sample, "case:C-7")
     # And another customer
     create(client, firstName="Marco", phone="+39 347 111 2223")
     # When she asks for her data
@@ -61,6 +66,9 @@ def test_the_export_holds_every_kind_of_data_kept_about_the_customer(client):
     ]
     assert [link["contactId"] for link in data["contactLinks"]] == ["call-1", "call-2"]
     assert [(m["mergedCustomerId"], m["addressKinds"]) for m in data["mergeRecords"]] == [(old_chat["id"], ["chat"])]
+    assert [(m["channel"], m["messageType"], m["reference"], m["status"]) for m in data["messages"]] == [
+        ("email", "case_opened", "case:C-7", "sent")]
+    assert data["suppressions"] == []
     # And nothing of anyone else
     assert "Marco" not in json.dumps(document)
     assert "3471112223" not in json.dumps(document)

@@ -18,7 +18,8 @@ from devkit import localenv
 from tests.helpers import load_event
 
 RETENTION = [f.name for f in fields(settings_module.Settings) if f.name.endswith("_retention_days")]
-KINDS = {"interaction", "survey", "message", "case", "idempotency", "profile", "contact_link", "erasure_record"}
+KINDS = {"interaction", "survey", "outbox", "suppression", "case", "idempotency", "profile", "contact_link",
+         "erasure_record"}
 
 
 def test_there_is_a_retention_setting_for_every_kind_of_personal_data():
