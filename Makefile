@@ -19,9 +19,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 demo: setup
 	$(BIN)/python -m devkit.demo
 
+# bandit: security lint of what ships to Lambda, failing on medium or high severity.
 test: setup
 	$(BIN)/ruff check .
-	# Security lint of what ships to Lambda: fails on medium or high severity findings.
 	$(BIN)/bandit -q -r chalicelib app.py -ll
 	$(BIN)/python -m pytest
 
