@@ -131,3 +131,44 @@ def erase_customer(customer_id):
 
     record = api.erase_customer(customer_id, app.current_request.json_body)
     return Response(record, status_code=200 if record["status"] == "done" else 202)
+
+
+# ---- Omnichannel memory: interaction timeline, first-contact resolution, KPIs ----
+
+# The Kinesis stream the Connect instance exports contact records to (data streaming),
+# named when the app is packaged.
+CONTACT_RECORDS_STREAM = os.environ.get("CONTACT_RECORDS_STREAM", "contact-center-contact-records")
+
+
+@app.on_cw_event({"source": ["aws.connect"], "detail-type": ["Amazon Connect Contact Event"]},
+                 name="on_contact_event")
+def on_contact_event(event):
+    """Fold a contact event into the customer's timeline; a failure raises (retry, DLQ)."""
+    from chalicelib.interactions import handlers
+
+    handlers.contact_event(event.to_dict())
+
+
+@app.on_kinesis_record(stream=CONTACT_RECORDS_STREAM, batch_size=100, starting_position="TRIM_HORIZON",
+                       name="on_contact_record")
+def on_contact_record(event):
+    """Fold contact records into timelines and KPIs; report the records that failed."""
+    from chalicelib.interactions import handlers
+
+    return handlers.contact_records(event.to_dict())
+
+
+@app.route("/customers/{customer_id}/timeline", methods=["GET"], authorizer=PROTECTED)
+@answers
+def customer_timeline(customer_id):
+    from chalicelib.interactions import api
+
+    return api.timeline(customer_id, app.current_request.query_params)
+
+
+@app.route("/metrics", methods=["GET"], authorizer=PROTECTED)
+@answers
+def contact_metrics():
+    from chalicelib.metrics import report
+
+    return report.kpis(app.current_request.query_params)

@@ -34,6 +34,8 @@ class Settings:
     identities_table: str
     audit_table: str
     contact_links_table: str
+    interactions_table: str
+    metrics_table: str
 
     # Customer recognition.
     default_phone_region: str = "RO"
@@ -84,13 +86,20 @@ class Settings:
     suppression_retention_days: int = 730
     unsubscribe_link_days: int = 365
 
+    # Interaction timeline, first-contact resolution and contact KPIs.
+    repeat_window_hours: int = 72
+    repeat_same_reason: bool = False
+    metrics_time_zone: str = "UTC"
+
 
 # Environment variable for each field: upper-case field name.
 _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_table",
              "contact_links_table",
              # e-mail
              "outbox_table", "suppressions_table", "brand_name", "email_sender", "support_email",
-             "public_base_url"}
+             "public_base_url",
+             # interaction timeline and KPIs
+             "interactions_table", "metrics_table"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -129,6 +138,8 @@ _INT_RANGES = {
     # default, EventBridge retries for 24 h), short enough to hold little.
     "idempotency_retention_days": (1, 30),
     "erasure_record_retention_days": (1, 3650),
+    # interaction timeline: a contact is resolved at first contact unless the customer comes back within this.
+    "repeat_window_hours": (1, 720),
 }
 
 
@@ -163,6 +174,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
             f"API_AUTHORIZER must be one of {', '.join(AUTHORIZERS)}, got {settings.api_authorizer!r}"
         )
     _check_email(settings)
+    _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     return settings
 
 
@@ -190,6 +202,15 @@ def _check_email(settings: Settings) -> None:
         raise SettingsError(f"PUBLIC_BASE_URL must be an https:// URL without a trailing slash, got {url!r}")
     if not settings.token_secret_parameter and not settings.token_secret:
         raise SettingsError("set TOKEN_SECRET_PARAMETER (an SSM parameter name) or, for a local run, TOKEN_SECRET")
+
+
+def _check_time_zone(name: str, value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} must be an IANA time zone such as Europe/Bucharest, got {value!r}") from None
 
 
 _current: Settings | None = None

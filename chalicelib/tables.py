@@ -7,10 +7,13 @@ from typing import Any
 
 
 def all_models() -> list[Any]:
+    from chalicelib.interactions.models import InteractionModel
+    from chalicelib.metrics.models import MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
 
-    return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel]
+    return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
+            InteractionModel, MetricCounterModel]
 
 
 def create_all(wait: bool = False) -> None:

@@ -53,4 +53,9 @@ def merge_customers(survivor_id: str, body: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(body) - {"duplicateId"})
     if unknown or "duplicateId" not in body:
         raise InvalidInput('merge takes {"duplicateId": "<id of the profile to fold into this one>"}')
-    return profile_document(_profiles().merge(survivor_id, body["duplicateId"]))
+    survivor = _profiles().merge(survivor_id, body["duplicateId"])
+    # The duplicate's contact history follows it (repeating the merge repeats this too).
+    from chalicelib.interactions.service import Timeline
+
+    Timeline(get_settings()).reassign(body["duplicateId"], survivor.customer_id)
+    return profile_document(_profiles().get(survivor.customer_id))

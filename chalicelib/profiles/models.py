@@ -68,6 +68,11 @@ class CustomerModel(BaseModel):
     recent_contacts = ListAttribute(of=UnicodeAttribute, default=list)
     last_survey_at = UTCDateTimeAttribute(null=True)
     last_survey_scores = MapAttribute(null=True)
+    # The customer's recent interactions as the timeline last saw them ({interaction
+    # id: facts}), from which the fields above and first-contact resolution are
+    # derived. `activity_version` orders its writers (conditional writes).
+    activity = MapAttribute(null=True)
+    activity_version = NumberAttribute(null=True)
 
     # Set on a profile that was merged into another; reads follow it.
     merged_into = UnicodeAttribute(null=True)

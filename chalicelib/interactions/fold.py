@@ -1,0 +1,199 @@
+"""Folding the legs of an interaction into what the timeline shows and what the KPI
+counters count. Pure functions of the stored legs: the same legs give the same
+interaction and the same contribution, whatever order they arrived in.
+
+Two views of a leg:
+- the *display* view merges every contact event with the contact record (the record
+  wins), so the timeline and the profile are current within seconds of a change;
+- the *KPI* view is the contact record alone. Contact events are best effort and can
+  be lost; contact records are delivered at least once and carry the durations, so
+  counters are built from records only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.interactions.parse import CTR, parse_time
+from chalicelib.metrics import counters
+
+_META = ("at", "fp")
+
+# Contacts the customer started: they count for first-contact resolution. Tasks,
+# outbound calls, monitoring and transfers do not.
+CUSTOMER_INITIATED = {
+    "VOICE": {"INBOUND", "CALLBACK", "WEBRTC_API"},
+    "CHAT": {"INBOUND", "API", "WEBRTC_API"},
+    "EMAIL": {"INBOUND"},
+    "TASK": set(),
+}
+
+
+def display_view(leg: Mapping[str, Any]) -> dict[str, Any]:
+    copies = sorted((c for source, c in leg.items() if source.startswith("ev:") and isinstance(c, Mapping)),
+                    key=lambda c: (c.get("at", ""), c.get("fp", "")))
+    view: dict[str, Any] = {}
+    for copy in copies:
+        view.update({k: v for k, v in copy.items() if k not in _META})
+    view.update(kpi_view(leg))
+    return view
+
+
+def kpi_view(leg: Mapping[str, Any]) -> dict[str, Any]:
+    record = leg.get(CTR)
+    return {k: v for k, v in record.items() if k not in _META} if isinstance(record, Mapping) else {}
+
+
+@dataclass
+class Folded:
+    """One projection of an interaction's legs."""
+
+    interaction_id: str
+    legs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Some leg's contact record is in: durations are known, not just missing.
+    with_record: bool = False
+
+    @property
+    def known(self) -> bool:
+        return bool(self.legs)
+
+    @property
+    def has_initial(self) -> bool:
+        """The contact that started the interaction has been seen: its start is final."""
+        return any(cid == self.interaction_id for cid, _ in self.legs)
+
+    def last(self, name: str) -> Any:
+        return next((view[name] for _, view in reversed(self.legs) if view.get(name)), None)
+
+    def _sum(self, name: str) -> int:
+        return sum(int(view.get(name) or 0) for _, view in self.legs)
+
+    @property
+    def first(self) -> dict[str, Any]:
+        return self.legs[0][1] if self.legs else {}
+
+    @property
+    def started_at(self) -> str | None:
+        if self.has_initial:
+            return self.first.get("initiated_at") or None
+        starts = [view["initiated_at"] for _, view in self.legs if view.get("initiated_at")]
+        return min(starts) if starts else None
+
+    @property
+    def channel(self) -> str | None:
+        return self.first.get("channel") or self.last("channel")
+
+    @property
+    def initiation_method(self) -> str | None:
+        return self.first.get("method") if self.has_initial else None
+
+    @property
+    def queue(self) -> str | None:
+        return self.last("queue")
+
+    @property
+    def agent(self) -> str | None:
+        return self.last("agent")
+
+    @property
+    def reason(self) -> str | None:
+        return self.last("reason")
+
+    @property
+    def handled(self) -> bool:
+        return any(view.get("connected_at") for _, view in self.legs)
+
+    @property
+    def ended(self) -> bool:
+        last = self.legs[-1][1] if self.legs else {}
+        return bool(last.get("disconnected_at")) and not last.get("next")
+
+    @property
+    def customer_contact(self) -> bool:
+        method = self.initiation_method or ""
+        return method in CUSTOMER_INITIATED.get(self.channel or "", {"INBOUND"})
+
+    @property
+    def resolved(self) -> bool | None:
+        flag = self.last("resolved")
+        return None if not flag else flag == "true"
+
+    def summary(self) -> dict[str, Any]:
+        """The interaction as stored on its item (attribute name -> value)."""
+        queued = any(view.get("enqueued_at") for _, view in self.legs)
+        talk, hold, acw = self._sum("talk"), self._sum("hold"), self._sum("acw")
+        timed = self.with_record or None
+        return {
+            "channel": self.channel,
+            "initiation_method": self.initiation_method,
+            "started_at": self.started_at,
+            "ended_at": self.legs[-1][1].get("disconnected_at") if self.ended else None,
+            "status": "ended" if self.ended else "in_progress",
+            "queue": self.queue,
+            "agent": self.agent,
+            "queue_wait_seconds": self._sum("queue_wait") if queued and timed else None,
+            "talk_seconds": talk if timed else None,
+            "hold_seconds": hold if timed else None,
+            "after_contact_work_seconds": acw if timed else None,
+            "handle_seconds": talk + hold + acw if timed and self.handled else None,
+            "disconnect_reason": self.legs[-1][1].get("disconnect_reason") if self.legs else None,
+            "abandoned": queued and not self.handled and self.ended,
+            "contact_reason": self.reason,
+            "disposition": self.last("disposition"),
+            "resolved": self.resolved,
+            "case_id": self.last("case_id"),
+            "transfers": max(0, len(self.legs) - 1),
+            "contact_ids": [cid for cid, _ in self.legs],
+        }
+
+
+def fold(interaction_id: str, legs: Mapping[str, Any] | None, kpi: bool = False) -> Folded:
+    """The legs in chain order (the starting contact first, then by start)."""
+    view = kpi_view if kpi else display_view
+    views = [(cid, view(leg)) for cid, leg in (legs or {}).items() if isinstance(leg, Mapping)]
+    views = [(cid, v) for cid, v in views if v]
+    views.sort(key=lambda item: (item[0] != interaction_id, item[1].get("initiated_at") or "~", item[0]))
+    with_record = any(isinstance(leg, Mapping) and CTR in leg for leg in (legs or {}).values())
+    return Folded(interaction_id, views, with_record)
+
+
+def _day(view: Mapping[str, Any], time_zone: str) -> str | None:
+    moment = parse_time(view.get("initiated_at") or view.get("disconnected_at"))
+    return counters.local_day(moment, time_zone) if moment else None
+
+
+def volume_contribution(interaction: Folded, time_zone: str) -> counters.Contribution:
+    """What an interaction adds to the volume counters, from its contact records.
+
+    Per leg (each transfer leg is work a queue and an agent did): queued, queue wait,
+    handled, handle time (talk + hold + after-contact work), abandoned (queued, never
+    reached an agent, not transferred on), transfers. Per interaction, once its first
+    contact's record is in: one contact, in the queue and with the agent it ended with.
+    """
+    contribution: counters.Contribution = {}
+    reason, channel = interaction.reason, interaction.channel
+    for _, view in interaction.legs:
+        day = _day(view, time_zone)
+        if day is None:
+            continue
+        queued = bool(view.get("enqueued_at"))
+        handled = bool(view.get("connected_at"))
+        counters.add(contribution, day, {
+            "channel": channel, "reason": reason, "queue": view.get("queue"), "agent": view.get("agent"),
+        }, {
+            "queued": int(queued),
+            "queue_wait_seconds": int(view.get("queue_wait") or 0) if queued else 0,
+            "handled": int(handled),
+            "handle_seconds": sum(int(view.get(k) or 0) for k in ("talk", "hold", "acw")) if handled else 0,
+            "abandoned": int(queued and not handled and not view.get("next")),
+            "transfers": int(bool(view.get("next"))),
+        })
+    if interaction.has_initial:
+        day = _day(interaction.first, time_zone)
+        if day is not None:
+            counters.add(contribution, day, {
+                "channel": channel, "reason": reason, "queue": interaction.queue, "agent": interaction.agent,
+            }, {"contacts": 1})
+    return contribution

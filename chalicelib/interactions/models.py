@@ -1,0 +1,78 @@
+"""The interactions table: one item per customer-visible contact.
+
+An interaction is keyed by the id of the contact that started it (Connect's
+InitialContactId), so every transfer leg, contact event and contact record of a call
+lands on the same item whether or not the customer is known yet. The `by_customer`
+index (sparse: only items with a customer) serves the timeline, newest first.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.db import BaseModel, table_meta
+
+
+class ByCustomer(GlobalSecondaryIndex):
+    """A customer's interactions ordered by start (`<ISO start>#<interaction id>`)."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    started_key = UnicodeAttribute(range_key=True)
+
+
+class InteractionModel(BaseModel):
+    """What happened on one contact, its transfer legs folded in.
+
+    `legs` keeps, per Connect contact id, the newest copy of each contact event type
+    and of the contact record; everything else is derived from it, so redelivered or
+    reordered input leaves the same item. `applied` is what this interaction currently
+    contributes to the KPI counters; `version` orders concurrent writers."""
+
+    Meta = table_meta("interactions_table")
+
+    interaction_id = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute(null=True)
+    started_key = UnicodeAttribute(null=True)
+    by_customer = ByCustomer()
+
+    channel = UnicodeAttribute(null=True)
+    initiation_method = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    ended_at = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)
+    agent = UnicodeAttribute(null=True)
+    queue_wait_seconds = NumberAttribute(null=True)
+    talk_seconds = NumberAttribute(null=True)
+    hold_seconds = NumberAttribute(null=True)
+    after_contact_work_seconds = NumberAttribute(null=True)
+    handle_seconds = NumberAttribute(null=True)
+    disconnect_reason = UnicodeAttribute(null=True)
+    abandoned = BooleanAttribute(null=True)
+    contact_reason = UnicodeAttribute(null=True)
+    disposition = UnicodeAttribute(null=True)
+    resolved = BooleanAttribute(null=True)
+    case_id = UnicodeAttribute(null=True)
+    transfers = NumberAttribute(null=True)
+    contact_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    # First-contact resolution as last computed: {"repeatContact": bool, "repeated": bool}.
+    fcr = MapAttribute(null=True)
+
+    legs = MapAttribute(null=True)
+    applied = MapAttribute(null=True)
+    # Set once the interaction has an entry in its customer's ledger (see ledger.py).
+    ledgered = BooleanAttribute(null=True)
+    version = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)

@@ -1,0 +1,106 @@
+"""Counter contributions, their differences, and the atomic updates that apply them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from chalicelib.wire import to_wire
+
+Contribution = dict[str, dict[str, int]]
+
+DIMENSIONS = ("all", "queue", "agent", "channel", "reason")
+# The group of contacts without a queue, an agent or a reason: groups then always add
+# up to the total.
+UNASSIGNED = "unassigned"
+ALL = "all"
+MAX_VALUE_LENGTH = 128
+
+
+def key(day: str, dimension: str, value: str) -> str:
+    return f"{day}#{dimension}#{value}"
+
+
+def split(counter_key: str) -> tuple[str, str, str]:
+    day, dimension, value = counter_key.split("#", 2)
+    return day, dimension, value
+
+
+def storage_key(counter_key: str) -> tuple[str, str]:
+    """(series, bucket) of the counter item: a partition per dimension and month."""
+    day, dimension, value = split(counter_key)
+    return f"{dimension}#{day[:7]}", f"{day}#{value}"
+
+
+def clean_value(value: str | None) -> str:
+    text = "".join(ch for ch in (value or "") if ch.isprintable()).strip()[:MAX_VALUE_LENGTH]
+    return text or UNASSIGNED
+
+
+def add(contribution: Contribution, day: str, groups: Mapping[str, str | None],
+        fields: Mapping[str, int]) -> None:
+    """Add `fields` to the counters of `day` in every dimension of `groups`
+    ({"channel": "VOICE", "queue": "Billing", ...}) and in the total."""
+    fields = {name: n for name, n in fields.items() if n}
+    if not fields:
+        return
+    targets = [(ALL, ALL)] + [(dimension, clean_value(value)) for dimension, value in groups.items()]
+    for dimension, value in targets:
+        counters = contribution.setdefault(key(day, dimension, value), {})
+        for name, n in fields.items():
+            counters[name] = counters.get(name, 0) + n
+
+
+def combine(contributions: Iterable[Mapping[str, Mapping[str, int]]]) -> Contribution:
+    total: Contribution = {}
+    for contribution in contributions:
+        for counter_key, fields in contribution.items():
+            counters = total.setdefault(counter_key, {})
+            for name, n in fields.items():
+                counters[name] = counters.get(name, 0) + int(n)
+    return {k: {f: n for f, n in v.items() if n} for k, v in total.items() if any(v.values())}
+
+
+def delta(old: Mapping[str, Mapping[str, int]] | None, new: Mapping[str, Mapping[str, int]] | None) -> Contribution:
+    """What to ADD to the counters so they hold `new` instead of `old`."""
+    negated = {k: {f: -int(n) for f, n in fields.items()} for k, fields in (old or {}).items()}
+    return combine([new or {}, negated])
+
+
+def updates(table: str, change: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """TransactWriteItems entries that ADD `change` to the counters, one per item."""
+    items = []
+    for counter_key, fields in sorted(change.items()):
+        if not fields:
+            continue
+        day, dimension, value = split(counter_key)
+        series, bucket = storage_key(counter_key)
+        names = {"#day": "day", "#dimension": "dimension", "#value": "value"}
+        values: dict[str, Any] = {":day": to_wire(day), ":dimension": to_wire(dimension), ":value": to_wire(value)}
+        adds = []
+        for i, (name, n) in enumerate(sorted(fields.items())):
+            names[f"#c{i}"] = name
+            values[f":c{i}"] = to_wire(int(n))
+            adds.append(f"#c{i} :c{i}")
+        items.append({"Update": {
+            "TableName": table,
+            "Key": {"series": to_wire(series), "bucket": to_wire(bucket)},
+            "UpdateExpression": "SET #day = :day, #dimension = :dimension, #value = :value ADD " + ", ".join(adds),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }})
+    return items
+
+
+@cache
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def local_day(moment: datetime, time_zone: str) -> str:
+    """The reporting day of a moment: contact centers count days in their own zone."""
+    return moment.astimezone(_zone(time_zone)).date().isoformat()

@@ -1,0 +1,25 @@
+"""The KPI counters table.
+
+One item per day, dimension and value, holding numeric counters that are only ever
+changed with atomic ADDs. Items of one dimension and month share a partition
+(`series` = `queue#2025-05`) and sort by `bucket` = `2025-05-14#Billing`, so a report
+over a range of days costs one query per dimension and month, whatever the number of
+contacts. Counter attributes are not declared here: any capability adds its own
+(contacts, handled, ... today; survey scores next) without a schema change.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute
+
+from chalicelib.db import BaseModel, table_meta
+
+
+class MetricCounterModel(BaseModel):
+    Meta = table_meta("metrics_table")
+
+    series = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    day = UnicodeAttribute(null=True)
+    dimension = UnicodeAttribute(null=True)
+    value = UnicodeAttribute(null=True)

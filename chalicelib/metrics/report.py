@@ -1,0 +1,143 @@
+"""`GET /metrics`: KPIs over a range of days, in total and per queue, agent,
+channel or contact reason.
+
+It reads counters only (one query per dimension and month in the range), so its cost
+does not grow with the number of contacts. Every counter found is returned, in camel
+case, and rates are derived from a registry: a capability that adds counters adds its
+rates with `derive(...)` at import of its own module, and they appear here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.db import connection, dynamo_errors
+from chalicelib.errors import InvalidInput
+from chalicelib.metrics import counters
+from chalicelib.settings import get_settings
+from chalicelib.wire import from_wire, to_wire
+
+MAX_DAYS = 366
+GROUPINGS = ("queue", "agent", "channel", "reason")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A rate: numerator / denominator x scale, None when nothing was counted."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+    digits: int = 1
+
+    def __call__(self, values: Mapping[str, int]) -> float | None:
+        below = values.get(self.denominator, 0)
+        if not below:
+            return None
+        return round(values.get(self.numerator, 0) * self.scale / below, self.digits)
+
+
+DERIVED: dict[str, Callable[[Mapping[str, int]], float | None]] = {}
+
+
+def derive(name: str, numerator: str, denominator: str, scale: float = 1.0, digits: int = 1) -> None:
+    """Register a rate shown with every total and group (counter names as stored)."""
+    DERIVED[name] = Derived(numerator, denominator, scale, digits)
+
+
+derive("fcrPercent", "fcr_resolved", "fcr_eligible", 100)
+derive("averageHandleSeconds", "handle_seconds", "handled")
+derive("abandonmentPercent", "abandoned", "queued", 100)
+derive("averageQueueWaitSeconds", "queue_wait_seconds", "queued")
+derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _day(name: str, raw: str | None) -> date:
+    if raw is None or not _DATE.match(raw):
+        raise InvalidInput(f"{name} must be a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} is not a calendar date: {raw}") from None
+
+
+def _months(start: date, end: date) -> list[str]:
+    months, cursor = [], start.replace(day=1)
+    while cursor <= end:
+        months.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
+    """Counters of one dimension summed per value over [start, end]."""
+    table, client = get_settings().metrics_table, connection().client
+    totals: dict[str, dict[str, int]] = {}
+    for month in _months(start, end):
+        request: dict[str, Any] = {
+            "TableName": table,
+            "KeyConditionExpression": "series = :series AND bucket BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":series": to_wire(f"{dimension}#{month}"),
+                                          ":low": to_wire(f"{start.isoformat()}#"),
+                                          ":high": to_wire(f"{end.isoformat()}#\uffff")},
+        }
+        while True:
+            with dynamo_errors("reading KPI counters"):
+                page = client.query(**request)
+            for item in page.get("Items", []):
+                value = from_wire(item["value"]) if "value" in item else item["bucket"]["S"][11:]
+                group = totals.setdefault(value, {})
+                for name, raw in item.items():
+                    if "N" in raw:
+                        group[name] = group.get(name, 0) + from_wire(raw)
+            if not page.get("LastEvaluatedKey"):
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return totals
+
+
+def document(values: Mapping[str, int]) -> dict[str, Any]:
+    shown: dict[str, Any] = {_camel(name): n for name, n in sorted(values.items())}
+    for name in ("contacts", "handled", "queued", "abandoned"):
+        shown.setdefault(name, 0)
+    shown.update({name: rate(values) for name, rate in DERIVED.items()})
+    return shown
+
+
+def kpis(query: Mapping[str, str] | None) -> dict[str, Any]:
+    query = dict(query or {})
+    unknown = sorted(set(query) - {"from", "to", "by"})
+    if unknown:
+        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use ?from=, ?to= and ?by=")
+    start = _day("from", query.get("from"))
+    end = _day("to", query.get("to", query.get("from")))
+    if end < start:
+        raise InvalidInput("to must not be before from")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InvalidInput(f"a report covers at most {MAX_DAYS} days")
+    by = query.get("by")
+    if by is not None and by not in GROUPINGS:
+        raise InvalidInput(f"by must be one of {', '.join(GROUPINGS)}")
+    total = read(counters.ALL, start, end).get(counters.ALL, {})
+    answer: dict[str, Any] = {
+        "from": start.isoformat(), "to": end.isoformat(), "timeZone": get_settings().metrics_time_zone,
+        "totals": document(total),
+    }
+    if by:
+        groups = read(by, start, end)
+        answer["by"] = by
+        answer["groups"] = [
+            {"value": value, **document(values)}
+            for value, values in sorted(groups.items(), key=lambda g: (-g[1].get("contacts", 0), g[0]))
+        ]
+    return answer
