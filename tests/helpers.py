@@ -36,3 +36,34 @@ def create_customer(client, **body: Any) -> str:
     response = client.http.post("/customers", headers={"Content-Type": "application/json"}, body=json.dumps(body))
     assert response.status_code == 201, response.body
     return json.loads(response.body)["id"]
+
+
+def load_json(name: str, **fields: Any) -> dict[str, Any]:
+    """A fresh copy of tests/events/<name>; keyword arguments replace top-level fields."""
+    document = json.loads(_raw(name))
+    document.update(copy.deepcopy(fields))
+    return document
+
+
+FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
+
+
+def kinesis_event(records: list[Any], first_sequence: int = FIRST_SEQUENCE) -> dict[str, Any]:
+    """A Kinesis event as Lambda delivers it: each record (a dict is sent as JSON,
+    bytes as they are) base64-encoded, with its own sequence number."""
+    import base64
+
+    entries = []
+    for offset, record in enumerate(records):
+        body = record if isinstance(record, bytes) else json.dumps(record).encode()
+        sequence = str(first_sequence + offset)
+        entries.append({
+            "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "connect", "sequenceNumber": sequence,
+                        "data": base64.b64encode(body).decode("ascii"), "approximateArrivalTimestamp": 1747213570.123},
+            "eventSource": "aws:kinesis", "eventVersion": "1.0",
+            "eventID": f"shardId-000000000000:{sequence}", "eventName": "aws:kinesis:record",
+            "invokeIdentityArn": "arn:aws:iam::123456789012:role/contact-center-dev",
+            "awsRegion": "eu-central-1",
+            "eventSourceARN": "arn:aws:kinesis:eu-central-1:123456789012:stream/contact-center-contact-records",
+        })
+    return {"Records": entries}

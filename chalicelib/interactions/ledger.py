@@ -134,14 +134,20 @@ def _moment(found: Mapping[str, Any]) -> datetime | None:
     return parse_time(found.get("started_at") or (found.get("kpi") or {}).get("started_at"))
 
 
-def trim(ledger: dict[str, dict[str, Any]], window_hours: int, now: datetime) -> None:
+def trim(ledger: dict[str, dict[str, Any]], window_hours: int) -> None:
     """Forget entries no future contact can be a repeat of, and keep the newest
-    MAX_ENTRIES. Their counter shares stay applied: they are final."""
+    MAX_ENTRIES. Their counter shares stay applied: they are final. Age is measured
+    from the customer's newest contact, not the clock, so the outcome does not depend
+    on when records are processed."""
+    moments = {i: m for i, f in ledger.items() if (m := _moment(f)) is not None}
+    if not moments:
+        return
+    newest = max(moments.values())
     keep = timedelta(days=max(RECENT_DAYS, window_hours / 24) + GRACE_DAYS)
-    for interaction_id in [i for i, f in ledger.items() if (_moment(f) or now) < now - keep]:
+    for interaction_id in [i for i, m in moments.items() if m < newest - keep]:
         del ledger[interaction_id]
     if len(ledger) > MAX_ENTRIES:
-        ordered = sorted(ledger, key=lambda i: (_moment(ledger[i]) or now, i))
+        ordered = sorted(ledger, key=lambda i: (moments.get(i, newest), i))
         for interaction_id in ordered[:-MAX_ENTRIES]:
             del ledger[interaction_id]
 
@@ -154,7 +160,10 @@ def profile_fields(ledger: Mapping[str, Mapping[str, Any]], customer: Any, dropp
     if dated:
         latest_at, latest_id = dated[-1]
         latest = ledger[latest_id]
-        if customer.last_contact_at is None or latest_at >= customer.last_contact_at:
+        known = customer.last_contact_at
+        # A start that moved (a transfer leg seen before the first contact) does not
+        # hold the field back.
+        if known is None or latest_at >= known or known.isoformat() in dropped_starts:
             fields.update(last_contact_at=latest_at, last_channel=latest.get("channel"),
                           last_agent=latest.get("agent"), last_reason=latest.get("reason"))
     since = now - timedelta(days=RECENT_DAYS)

@@ -130,7 +130,7 @@ class Timeline:
     def _refresh(self, activity: dict[str, dict[str, Any]]) -> tuple[counters.Contribution, dict[str, Any]]:
         change, changed = ledgers.recompute(activity, self.settings.repeat_window_hours,
                                             self.settings.repeat_same_reason, self.settings.metrics_time_zone)
-        ledgers.trim(activity, self.settings.repeat_window_hours, utcnow())
+        ledgers.trim(activity, self.settings.repeat_window_hours)
         return change, changed
 
     def reassign(self, duplicate_id: str, survivor_id: str) -> int:
