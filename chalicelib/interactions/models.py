@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -70,8 +71,10 @@ class InteractionModel(BaseModel):
     # First-contact resolution as last computed: {"repeatContact": bool, "repeated": bool}.
     fcr = MapAttribute(null=True)
 
-    legs = MapAttribute(null=True)
-    applied = MapAttribute(null=True)
+    # Bookkeeping only this package reads, stored as JSON text: smaller and cheaper to
+    # write than nested maps, and read whole anyway.
+    legs = JSONAttribute(null=True)
+    applied = JSONAttribute(null=True)
     # Set once the interaction has an entry in its customer's ledger (see ledger.py).
     ledgered = BooleanAttribute(null=True)
     version = NumberAttribute(default=0)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, expiry, is_live, plain, utcnow
+from chalicelib.db import connection, dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.interactions import fold as folding
 from chalicelib.interactions import ledger as ledgers
@@ -66,7 +66,7 @@ class Timeline:
     def _record_once(self, observation: Observation) -> bool:
         interaction_id = observation.interaction_id
         current = self._interaction(interaction_id) or {}
-        legs = copy.deepcopy(current.get("legs") or {})
+        legs = json.loads(current.get("legs") or "{}")
         leg = legs.setdefault(observation.contact_id, {})
         stored, new = leg.get(observation.source), observation.copy
         if isinstance(stored, Mapping) and (stored.get("at", ""), stored.get("fp", "")) >= (new["at"], new["fp"]):
@@ -79,7 +79,7 @@ class Timeline:
         display = folding.fold(interaction_id, legs)
         kpi = folding.fold(interaction_id, legs, kpi=True)
         applied = folding.volume_contribution(kpi, self.settings.metrics_time_zone)
-        change = counters.delta(current.get("applied"), applied)
+        change = counters.delta(json.loads(current.get("applied") or "{}"), applied)
         version = int(current.get("version") or 0)
         summary = display.summary()
         item: dict[str, Any] = {
@@ -87,8 +87,8 @@ class Timeline:
             "interaction_id": interaction_id,
             "customer_id": customer.customer_id if customer else None,
             "started_key": f"{summary['started_at']}#{interaction_id}" if summary["started_at"] else None,
-            "legs": legs,
-            "applied": applied or None,
+            "legs": _json(legs),
+            "applied": _json(applied) if applied else None,
             "fcr": current.get("fcr"),
             "ledgered": current.get("ledgered"),
             "version": version + 1,
@@ -103,7 +103,7 @@ class Timeline:
         }}]
 
         if customer is not None:
-            activity = copy.deepcopy(plain(customer.activity))
+            activity = copy.deepcopy(customer.activity or {})
             previous = activity.get(interaction_id)
             # An interaction that had an entry which is no longer there was trimmed:
             # its share of the FCR counters is final and must not be counted again.
@@ -170,11 +170,11 @@ class Timeline:
                 duplicate = CustomerModel.get(duplicate_id, consistent_read=True)
             except CustomerModel.DoesNotExist:
                 return
-        theirs = plain(duplicate.activity)
+        theirs = duplicate.activity or {}
         survivor = self._customer(survivor_id)
         if not theirs or survivor is None:
             return
-        activity = copy.deepcopy(plain(survivor.activity))
+        activity = copy.deepcopy(survivor.activity or {})
         for interaction_id, entry in theirs.items():
             activity.setdefault(interaction_id, entry)
         change, changed = self._refresh(activity)
@@ -198,7 +198,7 @@ class Timeline:
                          fields: Mapping[str, Any]) -> dict[str, Any]:
         version = int(customer.activity_version or 0)
         names = {"#activity": "activity", "#version": "activity_version"}
-        values: dict[str, Any] = {":activity": to_wire(dict(activity)), ":next": to_wire(version + 1)}
+        values: dict[str, Any] = {":activity": to_wire(_json(activity)), ":next": to_wire(version + 1)}
         sets, removes = ["#activity = :activity", "#version = :next"], []
         for name, value in fields.items():
             names[f"#{name}"] = name
@@ -239,6 +239,17 @@ class Timeline:
 
         if len(transaction) > MAX_TRANSACTION_ITEMS:
             raise DependencyFailure(f"{action} failed: {len(transaction)} items exceed one transaction")
+        if len(transaction) == 1 and "Put" in transaction[0]:
+            # Nothing but the interaction changes (most contact events): a conditional
+            # put does it for half the cost of a transaction.
+            with dynamo_errors(action):
+                try:
+                    self.client.put_item(**transaction[0]["Put"])
+                except ClientError as e:
+                    if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                        raise _Contended() from e
+                    raise
+            return
         with dynamo_errors(action):
             try:
                 self.client.transact_write_items(TransactItems=transaction)
@@ -344,6 +355,10 @@ class Timeline:
         items = [InteractionModel.from_raw_data(raw) for raw in found.get("Items", [])]
         following = found.get("LastEvaluatedKey")
         return [i for i in items if is_live(i)], _encode_cursor(following) if following else None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 _CURSOR_KEYS = {"interaction_id", "customer_id", "started_key"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -69,9 +70,9 @@ class CustomerModel(BaseModel):
     last_survey_at = UTCDateTimeAttribute(null=True)
     last_survey_scores = MapAttribute(null=True)
     # The customer's recent interactions as the timeline last saw them ({interaction
-    # id: facts}), from which the fields above and first-contact resolution are
+    # id: facts}, JSON), from which the fields above and first-contact resolution are
     # derived. `activity_version` orders its writers (conditional writes).
-    activity = MapAttribute(null=True)
+    activity = JSONAttribute(null=True)
     activity_version = NumberAttribute(null=True)
 
     # Set on a profile that was merged into another; reads follow it.

@@ -19,7 +19,7 @@ QUEUES = ["Billing", "Support", "Retention", "Sales"]
 AGENTS = ["ioana.m", "andrei.p", "maria.t", "luca.b", "giulia.r", "eszter.k", "james.w", "radu.c"]
 REASONS = ["billing", "delivery", "refund", "technical"]
 WINDOW_HOURS = 4
-INTERACTIONS = 40
+INTERACTIONS = 150
 
 
 @dataclass
