@@ -212,10 +212,127 @@ def section_package_size(bench: Bench) -> None:
     bench.line("largest", ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in by_top.most_common(4)))
 
 
+# ---- contact records ------------------------------------------------------------
+
+@contextmanager
+def _time_in_dynamodb() -> Iterator[dict[str, float]]:
+    """Wall time spent inside DynamoDB calls, through botocore's event hooks."""
+    from chalicelib.db import connection
+
+    spent = {"seconds": 0.0}
+    started: list[float] = []
+
+    def before(**_: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(**_: Any) -> None:
+        spent["seconds"] += time.perf_counter() - started.pop()
+
+    client = connection().client
+    client.meta.events.register("before-call.dynamodb", before, unique_id="bench-time-before")
+    client.meta.events.register("after-call.dynamodb", after, unique_id="bench-time-after")
+    try:
+        yield spent
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", unique_id="bench-time-before")
+        client.meta.events.unregister("after-call.dynamodb", unique_id="bench-time-after")
+
+RECORDS = 300
+
+
+def _contact_record(n: int, customer_id: str, start: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    def stamp(seconds: int) -> str:
+        return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    queue, agent = ("Billing", "Support", "Sales")[n % 3], f"agent{n % 12}"
+    return {
+        "AWSContactTraceRecordFormatVersion": "2017-03-10", "ContactId": f"bench-{n:05d}", "Channel": "VOICE",
+        "InitiationMethod": "INBOUND", "InitiationTimestamp": stamp(0), "DisconnectTimestamp": stamp(400),
+        "LastUpdateTimestamp": stamp(460), "DisconnectReason": "CUSTOMER_DISCONNECT",
+        "Attributes": {"customerId": customer_id, "contactReason": ("billing", "delivery")[n % 2]},
+        "CustomerEndpoint": None,
+        "Queue": {"Name": queue, "ARN": f"arn:aws:connect:::queue/{queue}", "Duration": 40,
+                  "EnqueueTimestamp": stamp(10), "DequeueTimestamp": stamp(50)},
+        "Agent": {"Username": agent, "ARN": f"arn:aws:connect:::agent/{agent}", "ConnectedToAgentTimestamp": stamp(50),
+                  "AgentInteractionDuration": 300, "CustomerHoldDuration": 20, "AfterContactWorkDuration": 60},
+    }
+
+
+def _kinesis(records: list[dict[str, Any]], offset: int) -> dict[str, Any]:
+    import base64
+    import json
+
+    return {"Records": [{"kinesis": {"sequenceNumber": str(offset + i), "partitionKey": "connect",
+                                     "kinesisSchemaVersion": "1.0", "approximateArrivalTimestamp": 0,
+                                     "data": base64.b64encode(json.dumps(r).encode()).decode()},
+                         "eventSource": "aws:kinesis"} for i, r in enumerate(records)]}
+
+
+def section_contact_records(bench: Bench) -> None:
+    from datetime import timedelta
+
+    import boto3
+
+    from chalicelib.db import utcnow
+    from chalicelib.profiles import schema
+    from chalicelib.profiles.identity import Identity
+    from chalicelib.profiles.service import Profiles
+    from chalicelib.settings import get_settings
+
+    print(f"Contact-record ingestion ({RECORDS} records in Kinesis batches of 100, each a new contact)")
+    settings = get_settings()
+    profiles = Profiles(settings)
+    customers = [profiles.create(schema.ProfileInput(identities={
+        "phone": Identity("phone", f"+40722{n:06d}")})).customer_id for n in range(60)]
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    records = [_contact_record(n, customers[n % len(customers)], start + timedelta(minutes=7 * n))
+               for n in range(RECORDS)]
+    context = LambdaContext(120_000)
+
+    def ingest(batch: list[dict[str, Any]], offset: int) -> None:
+        answer = bench.app.on_contact_record(_kinesis(batch, offset), context)
+        assert answer == {"batchItemFailures": []}, answer
+
+    ingest([_contact_record(99999, customers[0], start)], 10**6)  # warm connections and imports
+    with dynamodb_calls() as counts, _time_in_dynamodb() as in_dynamodb:
+        started = time.perf_counter()
+        for i in range(0, RECORDS, 100):
+            ingest(records[i:i + 100], i)
+        ours = time.perf_counter() - started
+    with dynamodb_calls() as again:
+        ingest(records[:100], 0)
+
+    raw = boto3.client("dynamodb", region_name=settings.region)
+    written = []
+    for page in raw.get_paginator("scan").paginate(TableName=settings.interactions_table):
+        written += [{**item, "interaction_id": {"S": "copy-" + item["interaction_id"]["S"]}}
+                    for item in page["Items"] if item["interaction_id"]["S"].startswith("bench-0")]
+    started = time.perf_counter()
+    for i in range(0, len(written), 25):
+        raw.batch_write_item(RequestItems={settings.interactions_table: [
+            {"PutRequest": {"Item": item}} for item in written[i:i + 25]]})
+    baseline = time.perf_counter() - started
+
+    bench.line("raw boto3 BatchWriteItem of the same items (baseline)", f"{len(written) / baseline:.0f} items/s")
+    bench.line("on_contact_record", f"{RECORDS / ours:.0f} records/s = {ours / baseline:.1f}x",
+               "one transaction per record (interaction, ledger, counters)")
+    bench.line("  of which waiting on DynamoDB", f"{in_dynamodb['seconds'] / ours:.0%}",
+               "moto copies every table a transaction touches, per item: a real table is far faster")
+    calls = sum(counts.values()) / RECORDS
+    bench.line("DynamoDB calls per new record", f"{calls:.1f}",
+               ", ".join(f"{op} x{n / RECORDS:.1f}" for op, n in sorted(counts.items())))
+    redelivered = sum(again.values()) / 100
+    bench.line("DynamoDB calls per redelivered record", f"{redelivered:.1f}",
+               ", ".join(f"{op} x{n / 100:.1f}" for op, n in sorted(again.items())) + "; nothing written")
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     section_cold_start,
     section_warm_lookup,
     section_package_size,
+    section_contact_records,
 ]
 
 

@@ -298,9 +298,22 @@ class Timeline:
         return None
 
     def _resolve(self, observation: Observation) -> CustomerModel | None:
-        """Whose contact this is: the link the flow's lookup left, else (contact
-        records only) the `customerId` attribute, else the customer's address, else a
-        new profile for that address (AUTO_CREATE_PROFILES)."""
+        """Whose contact this is: the `customerId` attribute the flow set from the
+        lookup's answer, else the link the lookup left, else (contact records only)
+        the customer's address, else a new profile for that address
+        (AUTO_CREATE_PROFILES)."""
+        from chalicelib.profiles import schema
+
+        # The flow copies the lookup's answer into the contact's attributes; only
+        # contact records carry attributes.
+        explicit = observation.attributes.get("customerId", "")
+        if explicit:
+            try:
+                customer = self._customer(schema.customer_id(explicit))
+            except InvalidInput:
+                customer = None
+            if customer is not None:
+                return customer
         ids = list(dict.fromkeys([observation.contact_id, observation.interaction_id]))
         with dynamo_errors("reading contact links"):
             links = {link.contact_id: link for link in ContactLinkModel.batch_get(ids) if is_live(link)}
@@ -311,17 +324,6 @@ class Timeline:
                     return customer
         if observation.source != CTR:
             return None
-
-        from chalicelib.profiles import schema
-
-        explicit = observation.attributes.get("customerId", "")
-        if explicit:
-            try:
-                customer = self._customer(schema.customer_id(explicit))
-            except InvalidInput:
-                customer = None
-            if customer is not None:
-                return customer
         from chalicelib.connect.flow import FlowRequest
         from chalicelib.profiles.lookup import candidate_identities
         from chalicelib.profiles.service import Profiles
