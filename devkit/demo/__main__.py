@@ -12,6 +12,7 @@ from devkit import localenv
 ACTS = [
     "devkit.demo.seed",
     "devkit.demo.act_calls",
+    "devkit.demo.act_timeline",
     "devkit.demo.act_email",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
