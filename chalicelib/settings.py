@@ -89,6 +89,7 @@ class Settings:
     # Interaction timeline, first-contact resolution and contact KPIs.
     repeat_window_hours: int = 72
     repeat_same_reason: bool = False
+    metrics_retention_days: int = 1095
     metrics_time_zone: str = "UTC"
 
 
@@ -140,6 +141,8 @@ _INT_RANGES = {
     "erasure_record_retention_days": (1, 3650),
     # interaction timeline: a contact is resolved at first contact unless the customer comes back within this.
     "repeat_window_hours": (1, 720),
+    # A year of KPIs at least: /metrics reports up to 366 days.
+    "metrics_retention_days": (400, 3650),
 }
 
 

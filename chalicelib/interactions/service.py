@@ -123,7 +123,7 @@ class Timeline:
                 fields = ledgers.profile_fields(activity, customer, dropped, utcnow())
                 transaction.append(self._customer_update(customer, activity, fields))
                 transaction += self._flag_updates(changed)
-        transaction += counters.updates(self.settings.metrics_table, change)
+        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days)
         self._commit(transaction, "recording a contact")
         return True
 
@@ -190,7 +190,7 @@ class Timeline:
                 "ExpressionAttributeValues": {":next": to_wire(version + 1), ":current": to_wire(version)},
             }},
             *self._flag_updates(changed),
-            *counters.updates(self.settings.metrics_table, change),
+            *counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days),
         ]
         self._commit(transaction, "moving contact history")
 

@@ -29,7 +29,7 @@ def split(counter_key: str) -> tuple[str, str, str]:
 
 
 def storage_key(counter_key: str) -> tuple[str, str]:
-    """(series, bucket) of the counter item: a partition per dimension and month."""
+    """(series, slot) of the counter item: a partition per dimension and month."""
     day, dimension, value = split(counter_key)
     return f"{dimension}#{day[:7]}", f"{day}#{value}"
 
@@ -69,16 +69,24 @@ def delta(old: Mapping[str, Mapping[str, int]] | None, new: Mapping[str, Mapping
     return combine([new or {}, negated])
 
 
-def updates(table: str, change: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+def expires_at(day: str, retention_days: int) -> int:
+    """Epoch second a counter of `day` may be deleted at (its TTL)."""
+    from datetime import UTC, timedelta
+
+    return int((datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=retention_days + 1)).timestamp())
+
+
+def updates(table: str, change: Mapping[str, Mapping[str, int]], retention_days: int) -> list[dict[str, Any]]:
     """TransactWriteItems entries that ADD `change` to the counters, one per item."""
     items = []
     for counter_key, fields in sorted(change.items()):
         if not fields:
             continue
         day, dimension, value = split(counter_key)
-        series, bucket = storage_key(counter_key)
-        names = {"#day": "day", "#dimension": "dimension", "#value": "value"}
-        values: dict[str, Any] = {":day": to_wire(day), ":dimension": to_wire(dimension), ":value": to_wire(value)}
+        series, slot = storage_key(counter_key)
+        names = {"#day": "day", "#dimension": "dimension", "#value": "value", "#expires": "expires_at"}
+        values: dict[str, Any] = {":day": to_wire(day), ":dimension": to_wire(dimension), ":value": to_wire(value),
+                                  ":expires": to_wire(expires_at(day, retention_days))}
         adds = []
         for i, (name, n) in enumerate(sorted(fields.items())):
             names[f"#c{i}"] = name
@@ -86,8 +94,9 @@ def updates(table: str, change: Mapping[str, Mapping[str, int]]) -> list[dict[st
             adds.append(f"#c{i} :c{i}")
         items.append({"Update": {
             "TableName": table,
-            "Key": {"series": to_wire(series), "bucket": to_wire(bucket)},
-            "UpdateExpression": "SET #day = :day, #dimension = :dimension, #value = :value ADD " + ", ".join(adds),
+            "Key": {"series": to_wire(series), "slot": to_wire(slot)},
+            "UpdateExpression": ("SET #day = :day, #dimension = :dimension, #value = :value, #expires = :expires ADD "
+                                 + ", ".join(adds)),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors
+from chalicelib.db import connection, dynamo_errors, utcnow
 from chalicelib.errors import InvalidInput
 from chalicelib.metrics import counters
 from chalicelib.settings import get_settings
@@ -82,11 +82,12 @@ def _months(start: date, end: date) -> list[str]:
 def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
     """Counters of one dimension summed per value over [start, end]."""
     table, client = get_settings().metrics_table, connection().client
+    now = utcnow().timestamp()
     totals: dict[str, dict[str, int]] = {}
     for month in _months(start, end):
         request: dict[str, Any] = {
             "TableName": table,
-            "KeyConditionExpression": "series = :series AND bucket BETWEEN :low AND :high",
+            "KeyConditionExpression": "series = :series AND slot BETWEEN :low AND :high",
             "ExpressionAttributeValues": {":series": to_wire(f"{dimension}#{month}"),
                                           ":low": to_wire(f"{start.isoformat()}#"),
                                           ":high": to_wire(f"{end.isoformat()}#\uffff")},
@@ -95,7 +96,9 @@ def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
             with dynamo_errors("reading KPI counters"):
                 page = client.query(**request)
             for item in page.get("Items", []):
-                value = from_wire(item["value"]) if "value" in item else item["bucket"]["S"][11:]
+                if "expires_at" in item and from_wire(item["expires_at"]) < now:
+                    continue  # past retention; DynamoDB deletes it lazily
+                value = from_wire(item["value"]) if "value" in item else item["slot"]["S"][11:]
                 group = totals.setdefault(value, {})
                 for name, raw in item.items():
                     if "N" in raw:

@@ -71,7 +71,7 @@ def counters():
     for item in connection().client.scan(TableName=get_settings().metrics_table)["Items"]:
         plain = item_from_wire(item)
         key = f"{plain.pop('day')}#{plain.pop('dimension')}#{plain.pop('value')}"
-        fields = {k: v for k, v in plain.items() if k not in ("series", "bucket") and v}
+        fields = {k: v for k, v in plain.items() if k not in ("series", "slot", "expires_at") and v}
         if fields:
             found[key] = fields
     return found
