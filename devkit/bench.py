@@ -304,7 +304,7 @@ def section_contact_records(bench: Bench) -> None:
     with dynamodb_calls() as again:
         ingest(records[:100], 0)
 
-    raw = boto3.client("dynamodb", region_name=settings.region)
+    raw = boto3.client("dynamodb", region_name=settings.region, endpoint_url=bench.endpoint)
     written = []
     for page in raw.get_paginator("scan").paginate(TableName=settings.interactions_table):
         written += [{**item, "interaction_id": {"S": "copy-" + item["interaction_id"]["S"]}}
