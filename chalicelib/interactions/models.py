@@ -75,6 +75,9 @@ class InteractionModel(BaseModel):
     # write than nested maps, and read whole anyway.
     legs = JSONAttribute(null=True)
     applied = JSONAttribute(null=True)
+    # The customer's data was erased; only this mark is left, so that redelivered
+    # events and records change nothing (see privacy.py).
+    erased = BooleanAttribute(null=True)
     # Set once the interaction has an entry in its customer's ledger (see ledger.py).
     ledgered = BooleanAttribute(null=True)
     version = NumberAttribute(default=0)

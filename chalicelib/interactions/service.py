@@ -66,6 +66,8 @@ class Timeline:
     def _record_once(self, observation: Observation) -> bool:
         interaction_id = observation.interaction_id
         current = self._interaction(interaction_id) or {}
+        if current.get("erased"):
+            return False
         legs = json.loads(current.get("legs") or "{}")
         leg = legs.setdefault(observation.contact_id, {})
         stored, new = leg.get(observation.source), observation.copy

@@ -31,12 +31,15 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.profiles.privacy:MERGE_RECORDS",
     "chalicelib.notify.privacy:OUTBOX",
     "chalicelib.notify.privacy:SUPPRESSIONS",
+    "chalicelib.interactions.privacy:INTERACTIONS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"
 
 # Tables (Settings field of their name) that hold no personal data, and why.
-NO_PERSONAL_DATA: dict[str, str] = {}
+NO_PERSONAL_DATA: dict[str, str] = {
+    "metrics_table": "KPI counters per day and queue, agent, channel or contact reason; no customer in them",
+}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from chalicelib.notify.policy import suppression_key
 from chalicelib.notify.service import notifier
 from chalicelib.privacy import erasure
 from chalicelib.privacy.holders import NO_PERSONAL_DATA, holders
-from tests.helpers import load_event
+from tests.helpers import load_event, load_json
 from tests.stored import every_item, stored_text
 
 JSON = {"Content-Type": "application/json"}
@@ -24,7 +24,8 @@ ILINCA = {"firstName": "Ilinca", "lastName": "Vrânceanu", "phone": "+40 745 112
 ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinca", "Vrânceanu",
                  "ilinca.v@posta.ro", "web-visitor-7781", "case:C-ILINCA-1",
                  suppression_key("email", "ilinca.vranceanu@exemplu.ro")]
-ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "profile": 2}
+ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 2,
+          "profile": 2}
 
 
 def post(client, path, body=None):
@@ -45,6 +46,13 @@ def lookup(client, address, contact_id, address_type="TELEPHONE_NUMBER", channel
     return client.lambda_.invoke("lookup_customer", event).payload
 
 
+def contact_ended(client, contact_id):
+    """Connect reporting that the contact was handled (a contact event)."""
+    event = load_json("contact-events/connected_to_agent.json")
+    event["detail"].update(contactId=contact_id, initialContactId=contact_id)
+    client.lambda_.invoke("on_contact_event", event)
+
+
 def bounce(client, address, message_id):
     """SES reporting a hard bounce, as SNS delivers it to on_ses_feedback."""
     note = load_event("ses/bounce_permanent.json")
@@ -58,7 +66,7 @@ def bounce(client, address, message_id):
 
 @pytest.fixture
 def ilinca(client):
-    """Ilinca with every kind of address, two contacts, two e-mails (one bounced, so
+    """Ilinca with every kind of address, two contacts on her timeline, two e-mails (one bounced, so
     her address is suppressed), and a duplicate profile (from an anonymous web chat)
     merged into hers; Bogdan, another customer, alongside."""
     profile = create(client, **ILINCA)
@@ -70,10 +78,13 @@ def ilinca(client):
     assert lookup(client, "+40745112233", "contact-ilinca-1")["customerId"] == profile["id"]
     assert lookup(client, "ilinca.v@posta.ro", "contact-ilinca-2", "EMAIL_ADDRESS", "EMAIL")["customerId"] == \
         duplicate["id"]
+    contact_ended(client, "contact-ilinca-1")
+    contact_ended(client, "contact-ilinca-2")
     status, _ = post(client, f"/customers/{profile['id']}/merge", {"duplicateId": duplicate["id"]})
     assert status == 200
     bogdan = create(client, firstName="Bogdan", lastName="Marin", phone="+40 722 334 455", email="bogdan@exemplu.ro")
     assert lookup(client, "+40722334455", "contact-bogdan-1")["customerId"] == bogdan["id"]
+    contact_ended(client, "contact-bogdan-1")
     assert notifier().send_to_customer(bogdan["id"], "case_opened", case, "case:C-BOGDAN-1").status == "sent"
     return {"id": profile["id"], "duplicate_id": duplicate["id"], "bogdan": bogdan}
 

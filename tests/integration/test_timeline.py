@@ -423,3 +423,19 @@ def test_merging_a_duplicate_moves_its_history_and_sees_repeats_across_both(clie
                              body=json.dumps({"duplicateId": duplicate["id"]}))
     assert again.status_code == 200
     assert counters() == before
+
+
+def test_a_record_redelivered_after_the_customer_was_erased_brings_nothing_back(client):
+    # Given Ana's transferred call on her timeline and in the KPIs
+    ana = create(client, firstName="Ana", phone="+40712345678")
+    records(client, load_json("contact-records/voice_transfer_leg1.json"))
+    counted = counters()
+    # When she is erased, and Kinesis then redelivers a newer copy of the call's record
+    assert client.http.post(f"/customers/{ana['id']}/erase").status_code == 200
+    assert records(client, load_json("contact-records/voice_transfer_leg1.json",
+                                     LastUpdateTimestamp="2025-05-14T12:00:00Z")) == {"batchItemFailures": []}
+    # Then the call is not brought back, no profile is made for her number, and it is not counted twice
+    erased = InteractionModel.get(TRANSFERRED_CALL)
+    assert (erased.erased, erased.customer_id, erased.legs, erased.agent) == (True, None, None, None)
+    assert client.http.get("/customers?phone=%2B40712345678").status_code == 404
+    assert counters() == counted
