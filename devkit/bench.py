@@ -188,6 +188,15 @@ def section_warm_lookup(bench: Bench) -> None:
 ZIP_LIMIT_MB, UNZIPPED_LIMIT_MB = 50, 250
 
 
+@contextmanager
+def _restored_endpoint(endpoint: str | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if endpoint:
+            os.environ["AWS_ENDPOINT_URL"] = endpoint
+
+
 def section_package_size(bench: Bench) -> None:
     """The deployment zip `chalice package` builds: its size against Lambda's limits,
     and what takes the room."""
@@ -197,7 +206,9 @@ def section_package_size(bench: Bench) -> None:
     from devkit import infra
 
     print("Deployment package (chalice package, stage dev)")
-    with tempfile.TemporaryDirectory() as out:
+    # Packaging resets the local environment; later sections still need the embedded AWS.
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    with tempfile.TemporaryDirectory() as out, _restored_endpoint(endpoint):
         path = infra.package("dev", Path(out)) / "deployment.zip"
         entries = zipfile.ZipFile(path).infolist()
         zipped_mb = path.stat().st_size / 1e6

@@ -7,7 +7,7 @@
 A template (.json.j2) is rendered for the stage (default `local`); a .json file is
 run as it is, so a flow exported from a Connect instance runs too. The contact goes
 through the real contact-flow functions on an embedded AWS (moto) seeded with the
-demo customers (ana +40712345678, giulia +393331234567, james +447911123456 vip,
+demo customers (ana +40712345678, giulia +393331234567, james +447400123456 vip,
 eszter on WhatsApp +36201234567); nothing is left running afterwards.
 """
 

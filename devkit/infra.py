@@ -95,8 +95,13 @@ def table_name(model: Any, stage: str) -> str:
     return name
 
 
+def _key_schema(keys: list[dict[str, str]]) -> list[dict[str, str]]:
+    # CloudFormation wants the HASH key first; PynamoDB lists keys by attribute name.
+    return sorted(keys, key=lambda k: k["KeyType"] != "HASH")
+
+
 def _index(schema: dict[str, Any]) -> dict[str, Any]:
-    index = {"IndexName": schema["index_name"], "KeySchema": schema["key_schema"],
+    index = {"IndexName": schema["index_name"], "KeySchema": _key_schema(schema["key_schema"]),
              "Projection": {k[0].upper() + k[1:]: v for k, v in schema["projection"].items()}}
     return index
 
@@ -110,7 +115,7 @@ def table_resources(stage: str) -> dict[str, Any]:
             "TableName": table_name(model, stage),
             "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": schema["attribute_definitions"],
-            "KeySchema": schema["key_schema"],
+            "KeySchema": _key_schema(schema["key_schema"]),
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "SSESpecification": {"SSEEnabled": True},
         }

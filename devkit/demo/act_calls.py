@@ -73,7 +73,7 @@ def run(stage: Stage) -> None:
           simulator.run(voice, Customer(address="+40712345678")))
     _show(stage, "An unknown caller from Italy (a profile is started, language guessed from +39)",
           simulator.run(voice, Customer(address="+393471112223")))
-    _show(stage, "James calls (VIP)", simulator.run(voice, Customer(address="+447911123456")))
+    _show(stage, "James calls (VIP)", simulator.run(voice, Customer(address="+447400123456")))
     _show(stage, "Giulia opens the web chat; the widget passes her e-mail",
           simulator.run(chat, Customer(channel="CHAT", address=None,
                                        attributes={"email": "giulia.rossi@example.it"})))

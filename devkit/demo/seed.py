@@ -11,7 +11,7 @@ CUSTOMERS = {
                "email": "giulia.rossi@example.it", "preferredLanguage": "it-IT", "timeZone": "Europe/Rome"},
     "eszter": {"firstName": "Eszter", "lastName": "Nagy", "whatsapp": "+36 20 123 4567",
                "email": "eszter.nagy@example.hu", "preferredLanguage": "hu-HU", "timeZone": "Europe/Budapest"},
-    "james": {"firstName": "James", "lastName": "Walker", "phone": "+44 7911 123456", "email": "james@example.co.uk",
+    "james": {"firstName": "James", "lastName": "Walker", "phone": "+44 7400 123456", "email": "james@example.co.uk",
               "preferredLanguage": "en-GB", "timeZone": "Europe/London", "tier": "vip"},
 }
 

@@ -55,8 +55,8 @@ def test_a_known_romanian_caller_is_greeted_by_name_and_queued_with_romanian_age
 
 
 def test_a_vip_goes_straight_to_the_vip_queue(client, call):
-    create(client, firstName="James", phone="+447911123456", preferredLanguage="en-GB", tier="vip")
-    result = call("inbound_voice", Customer(address="+447911123456"))
+    create(client, firstName="James", phone="+447400123456", preferredLanguage="en-GB", tier="vip")
+    result = call("inbound_voice", Customer(address="+447400123456"))
     assert result.heard()[0] == "Hello James, thank you for contacting us."
     assert result.queue == "vip"
 

@@ -32,7 +32,7 @@ def resources(template, kind):
 
 def test_the_packaged_template_passes_cfn_lint(package):
     cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
-    lint = subprocess.run([cfn_lint, str(package / "sam.json")], capture_output=True, text=True)  # noqa: S603
+    lint = subprocess.run([cfn_lint, str(package / "sam.json")], capture_output=True, text=True)
     # cfn-lint's exit code is a bit mask: 2 means errors (4 warnings, 8 informational).
     assert lint.returncode & 2 == 0, lint.stdout + lint.stderr
 
@@ -45,7 +45,10 @@ def test_every_model_has_its_table_with_keys_and_ttl(template):
     for model in all_models():
         table = tables[infra.table_logical_id(model)]
         assert table["Properties"]["TableName"] == config[model.Meta.setting.upper()]
-        assert table["Properties"]["KeySchema"] == model._get_schema()["key_schema"]
+        keys = table["Properties"]["KeySchema"]
+        assert keys[0]["KeyType"] == "HASH"  # CloudFormation rejects any other order
+        assert sorted(keys, key=lambda k: k["KeyType"]) == sorted(model._get_schema()["key_schema"],
+                                                                   key=lambda k: k["KeyType"])
         assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
         assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
         assert table["DeletionPolicy"] == "Retain"
@@ -103,6 +106,11 @@ def test_event_sources_lose_nothing(template):
                 assert "DeadLetterConfig" in event["Properties"]
             if event["Type"] in ("Kinesis", "SQS", "DynamoDB"):
                 assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+            if event["Type"] in ("Kinesis", "DynamoDB"):
+                # After its retries, a record that still fails is kept in a queue, not dropped.
+                failure = event["Properties"]["DestinationConfig"]["OnFailure"]
+                assert failure["Type"] == "SQS"
+                assert template["Resources"][failure["Destination"]["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
 
 
 def test_contact_flow_functions_stop_before_connect_gives_up(template):

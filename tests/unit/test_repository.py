@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+MACHINE_LOCAL = (".venv", "out", "vendor", ".chalice/deployments", ".chalice/deployed", ".chalice/policy-")
 
 
 def test_no_local_environment_is_committed():
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    local = [p for p in tracked.splitlines() if p.split("/")[0] in (".venv", "out", "vendor", ".chalice/deployments")
-             or p.startswith(".chalice/policy-")]
+    git = shutil.which("git")
+    assert git, "git is needed to list tracked files"
+    tracked = subprocess.run([git, "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    local = [path for path in tracked.splitlines() if path.startswith(MACHINE_LOCAL)]
     assert local == [], f"machine-local files are tracked: {local}"
