@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -123,3 +124,45 @@ def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
     top = {n.split("/")[0] for n in names}
     assert "app.py" in top and "chalicelib" in top
     assert not top & {"devkit", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
+
+
+_SMOKE = """
+import sys
+from datetime import datetime, timezone
+assert not any("site-packages" in p for p in sys.path), sys.path
+import phonenumbers
+assert phonenumbers.format_number(phonenumbers.parse("0712 345 678", "RO"),
+                                  phonenumbers.PhoneNumberFormat.E164) == "+40712345678"
+import app  # the deployed handler module, with its packaged chalice runtime
+from chalicelib.notify import messages
+from chalicelib.notify.render import LANGUAGES, locale_for, render
+from chalicelib.notify.ses import EmailSender
+from chalicelib.settings import get_settings
+brand = EmailSender(get_settings()).brand
+for name, kind in sorted(messages.TYPES.items()):
+    for language in LANGUAGES:
+        rendered = render("email", kind, messages.check_variables(kind, kind.sample), locale=locale_for(language),
+                          time_zone="Europe/Bucharest", brand=brand, first_name="Ana",
+                          unsubscribe_url="https://example.test/unsubscribe/t")
+        assert rendered.subject and rendered.text and rendered.html
+print("ok", len(messages.TYPES) * len(LANGUAGES))
+"""
+
+
+def test_the_slimmed_package_still_renders_every_message_in_every_language(package, tmp_path):
+    # Given the deployment zip as Lambda unpacks it, and nothing else on the path
+    with zipfile.ZipFile(package / "deployment.zip") as deployed:
+        names = deployed.namelist()
+        deployed.extractall(tmp_path)
+    # Then the data nobody reads is gone
+    assert not [n for n in names if n.startswith("phonenumbers/geodata/")]
+    assert "babel/locale-data/ro.dat" in names and "babel/locale-data/hu_HU.dat" in names
+    assert "babel/locale-data/ja.dat" not in names
+    # And the functions still import, parse numbers and render every message in every language
+    from devkit import localenv
+
+    env = {**localenv.LOCAL_ENV, "PYTHONPATH": str(tmp_path), "PATH": os.environ.get("PATH", "")}
+    result = subprocess.run([sys.executable, "-S", "-c", _SMOKE], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("ok ")
