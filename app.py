@@ -172,3 +172,38 @@ def contact_metrics():
     from chalicelib.metrics import report
 
     return report.kpis(app.current_request.query_params)
+
+
+# ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----
+
+@app.route("/s/{token}", methods=["GET"])
+def survey_page(token):
+    """Public: the survey form a link in an invitation opens (changes nothing)."""
+    from chalicelib.surveys import web
+
+    status, html = web.page(token, app.current_request.headers.get("accept-language"))
+    return Response(html, status_code=status, headers=web.HEADERS)
+
+
+@app.route("/s/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def survey_answer(token):
+    """Public: the answers of that form, recorded once."""
+    from chalicelib.surveys import web
+
+    request = app.current_request
+    status, html = web.submit(token, request.raw_body, request.headers.get("accept-language"))
+    return Response(html, status_code=status, headers=web.HEADERS)
+
+
+@app.lambda_function(name="record_survey_answer")
+def record_survey_answer(event, context):
+    """One keypad answer of the post-call survey flow."""
+    return flow.run(event, context, "chalicelib.surveys.dtmf:record_survey_answer")
+
+
+@app.lambda_function(name="survey_worker")
+def survey_worker(event, context):
+    """EventBridge Scheduler's target: invitations after quiet hours, follow-up retries."""
+    from chalicelib.surveys import worker
+
+    return worker.handle(event)

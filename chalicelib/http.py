@@ -31,6 +31,8 @@ _STATUS = {InvalidInput: BadRequestError, NotFound: NotFoundError, Conflict: Con
 PUBLIC_ROUTES: dict[str, str] = {
     "/unsubscribe/{token}": "opened from an e-mail; the token is signed, expiring and for unsubscribing only "
                             "(chalicelib/tokens.py), and names the customer by id",
+    "/s/{token}": "the survey a link in an invitation opens; the token is signed, expiring, for surveys only and "
+                  "names the contact's survey, which is answered once",
 }
 
 

@@ -92,6 +92,26 @@ class Settings:
     metrics_retention_days: int = 1095
     metrics_time_zone: str = "UTC"
 
+    # Post-contact surveys (survey items are kept survey_retention_days, above).
+    surveys_table: str = ""
+    survey_cooldown_days: int = 30
+    survey_link_days: int = 7
+    survey_sample_percent: int = 100
+    # Invitations are not sent between these local times of the customer ("" for
+    # never quiet): they wait, as a one-time EventBridge Scheduler schedule.
+    survey_quiet_hours: str = "21:00-09:00"
+    # A contact whose record arrives later than this after it ended gets no survey.
+    survey_max_delay_hours: int = 48
+    # EventBridge Scheduler: the group, the role it assumes and the function it
+    # invokes (survey_worker) for delayed invitations and retried follow-ups.
+    survey_schedule_group: str = "default"
+    survey_scheduler_role_arn: str = ""
+    survey_worker_arn: str = ""
+    # Detractor follow-up: the Connect instance and the flow that queues the task
+    # (templates/flows/survey_follow_up); empty means alert e-mails only.
+    connect_instance_arn: str = ""
+    survey_follow_up_flow_arn: str = ""
+
 
 # Environment variable for each field: upper-case field name.
 _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_table",
@@ -100,7 +120,9 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "outbox_table", "suppressions_table", "brand_name", "email_sender", "support_email",
              "public_base_url",
              # interaction timeline and KPIs
-             "interactions_table", "metrics_table"}
+             "interactions_table", "metrics_table",
+             # surveys
+             "surveys_table"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -143,6 +165,12 @@ _INT_RANGES = {
     "repeat_window_hours": (1, 720),
     # A year of KPIs at least: /metrics reports up to 366 days.
     "metrics_retention_days": (400, 3650),
+    # surveys
+    "survey_cooldown_days": (0, 365),
+    # Links live at least a day, and no longer than a survey's answers would mean anything.
+    "survey_link_days": (1, 30),
+    "survey_sample_percent": (0, 100),
+    "survey_max_delay_hours": (1, 168),
 }
 
 
@@ -178,6 +206,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         )
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
+    _check_surveys(settings)
     return settings
 
 
@@ -214,6 +243,21 @@ def _check_time_zone(name: str, value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"{name} must be an IANA time zone such as Europe/Bucharest, got {value!r}") from None
+
+
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_surveys(settings: Settings) -> None:
+    quiet = settings.survey_quiet_hours
+    if quiet and (not _QUIET_HOURS.match(quiet) or quiet[:5] == quiet[6:]):
+        raise SettingsError(f"SURVEY_QUIET_HOURS must be two different times as HH:MM-HH:MM "
+                            f"(21:00-09:00), or empty, got {quiet!r}")
+    for name in ("survey_scheduler_role_arn", "survey_worker_arn", "connect_instance_arn",
+                 "survey_follow_up_flow_arn"):
+        value = getattr(settings, name)
+        if value and not value.startswith("arn:"):
+            raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
 
 
 _current: Settings | None = None

@@ -11,9 +11,10 @@ def all_models() -> list[Any]:
     from chalicelib.metrics.models import MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
+    from chalicelib.surveys.models import SurveyModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
-            InteractionModel, MetricCounterModel]
+            InteractionModel, MetricCounterModel, SurveyModel]
 
 
 def create_all(wait: bool = False) -> None:

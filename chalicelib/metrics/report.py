@@ -56,6 +56,23 @@ derive("abandonmentPercent", "abandoned", "queued", 100)
 derive("averageQueueWaitSeconds", "queue_wait_seconds", "queued")
 derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
 
+# Capabilities that count things of their own register their rates here, once, when
+# the first report is read ("module:function"; the function calls derive(...)).
+RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates",)
+_providers_loaded = False
+
+
+def _load_rate_providers() -> None:
+    global _providers_loaded
+    if _providers_loaded:
+        return
+    import importlib
+
+    for target in RATE_PROVIDERS:
+        module_name, _, function = target.partition(":")
+        getattr(importlib.import_module(module_name), function)()
+    _providers_loaded = True
+
 
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
@@ -110,6 +127,7 @@ def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
 
 
 def document(values: Mapping[str, int]) -> dict[str, Any]:
+    _load_rate_providers()
     shown: dict[str, Any] = {_camel(name): n for name, n in sorted(values.items())}
     for name in ("contacts", "handled", "queued", "abandoned"):
         shown.setdefault(name, 0)

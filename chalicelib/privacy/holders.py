@@ -32,6 +32,7 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.notify.privacy:OUTBOX",
     "chalicelib.notify.privacy:SUPPRESSIONS",
     "chalicelib.interactions.privacy:INTERACTIONS",
+    "chalicelib.surveys.privacy:SURVEYS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"

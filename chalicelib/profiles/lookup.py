@@ -24,6 +24,8 @@ RESPONSE_KEYS = (
     "customerId", "firstName", "preferredLanguage", "tier", "isVip", "openCaseId",
     "lastContactReason", "lastChannel", "daysSinceLastContact", "contactsLast30Days",
     "hasFirstName", "hasOpenCase",
+    # surveys
+    "lastNps", "lastCsat", "daysSinceLastSurvey", "recentDetractor", "offerSurvey",
 )
 # Creating a profile is one more round trip; below this, answer without it.
 MIN_MS_TO_CREATE = 300

@@ -69,6 +69,9 @@ class CustomerModel(BaseModel):
     recent_contacts = ListAttribute(of=UnicodeAttribute, default=list)
     last_survey_at = UTCDateTimeAttribute(null=True)
     last_survey_scores = MapAttribute(null=True)
+    # When the customer was last invited to a survey: the cooldown between surveys
+    # is claimed with a conditional write on it.
+    last_survey_invited_at = UTCDateTimeAttribute(null=True)
     # The customer's recent interactions as the timeline last saw them ({interaction
     # id: facts}, JSON), from which the fields above and first-contact resolution are
     # derived. `activity_version` orders its writers (conditional writes).

@@ -81,4 +81,31 @@ def routing_view(customer: CustomerModel, now: datetime | None = None) -> dict[s
         # Flows branch on these: Connect's Compare cannot test a value for emptiness.
         "hasFirstName": "true" if customer.first_name else "false",
         "hasOpenCase": "true" if customer.open_case_id else "false",
+        **survey_view(customer, now),
+    }
+
+
+def survey_view(customer: CustomerModel, now: datetime | None = None) -> dict[str, str]:
+    """What a flow routes on from the customer's surveys: their last scores, whether
+    they were unhappy lately (a detractor or CSAT 1-2 within the survey cooldown:
+    route them with care), and whether to offer the post-call survey (they did not
+    opt out of surveys by phone and were not surveyed within the cooldown)."""
+    from chalicelib.notify.policy import consents
+    from chalicelib.settings import get_settings
+
+    now = now or utcnow()
+    cooldown = timedelta(days=get_settings().survey_cooldown_days)
+    scores = plain(customer.last_survey_scores)
+    last_at = customer.last_survey_at
+    recent = last_at is not None and now - last_at < cooldown
+    unhappy = (scores.get("nps") is not None and int(scores["nps"]) <= 6) or \
+        (scores.get("csat") is not None and int(scores["csat"]) <= 2)
+    surveyed = [m for m in (last_at, customer.last_survey_invited_at) if m is not None]
+    return {
+        "lastNps": "" if scores.get("nps") is None else str(int(scores["nps"])),
+        "lastCsat": "" if scores.get("csat") is None else str(int(scores["csat"])),
+        "daysSinceLastSurvey": "" if last_at is None else str(max(0, (now - last_at).days)),
+        "recentDetractor": "true" if recent and unhappy else "false",
+        "offerSurvey": "true" if consents(plain(customer.consent), "voice", "surveys")
+        and not any(now - m < cooldown for m in surveyed) else "false",
     }

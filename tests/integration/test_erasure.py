@@ -25,7 +25,7 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
                  "ilinca.v@posta.ro", "web-visitor-7781", "case:C-ILINCA-1",
                  suppression_key("email", "ilinca.vranceanu@exemplu.ro")]
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 2,
-          "profile": 2}
+          "surveys": 0, "profile": 2}
 
 
 def post(client, path, body=None):

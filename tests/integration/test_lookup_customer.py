@@ -18,7 +18,8 @@ INITIATION_METHODS = ["INBOUND", "OUTBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALL
                       "MONITOR", "EXTERNAL_OUTBOUND", "WEBRTC_API", "AGENT_REPLY", "FLOW"]
 RESPONSE_KEYS = {"status", "customerId", "firstName", "preferredLanguage", "tier", "isVip", "openCaseId",
                  "lastContactReason", "lastChannel", "daysSinceLastContact", "contactsLast30Days",
-                 "hasFirstName", "hasOpenCase"}
+                 "hasFirstName", "hasOpenCase", "lastNps", "lastCsat", "daysSinceLastSurvey", "recentDetractor",
+                 "offerSurvey"}
 
 
 def lookup(client, event):
@@ -57,6 +58,8 @@ def test_a_known_caller_is_recognised_with_routing_context(client):
         "tier": "vip", "isVip": "true", "openCaseId": "CASE-1042", "lastContactReason": "billing",
         "lastChannel": "CHAT", "daysSinceLastContact": "3", "contactsLast30Days": "2",
         "hasFirstName": "true", "hasOpenCase": "true",
+        # Never surveyed: nothing to report, and the post-call survey may be offered
+        "lastNps": "", "lastCsat": "", "daysSinceLastSurvey": "", "recentDetractor": "false", "offerSurvey": "true",
     }
     # And the contact is linked to her for the timeline
     assert ContactLinkModel.get("4a573372-1f28-4e26-b97b-6a2c4b3e1f01").customer_id == ana["id"]
