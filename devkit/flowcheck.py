@@ -6,7 +6,7 @@
   answer as STRING_MAP and waits at most 8 s but longer than the function's budget;
 - every `$.External.<key>` read after an InvokeLambdaFunction is a key that function
   declares (`@flow_function(keys=...)`), on every path through the flow;
-- every TransferToFlow names a flow we ship.
+- every TransferToFlow and event hook names a flow we ship.
 """
 
 from __future__ import annotations
@@ -95,6 +95,10 @@ def check(name: str, flow: dict[str, Any], context: Context) -> list[str]:
             problems += _check_invoke(where, parameters, context)
         if kind == "TransferToFlow" and parameters.get("ContactFlowId") not in context.flow_targets:
             problems.append(f"{where}: transfers to {parameters.get('ContactFlowId')!r}, not a flow we ship")
+        if kind == "UpdateContactEventHooks":
+            for event, target in (parameters.get("EventHooks") or {}).items():
+                if target not in context.flow_targets:
+                    problems.append(f"{where}: hooks {event} to {target!r}, not a flow we ship")
         if kind == "DisconnectParticipant" and any(_targets(action)):
             problems.append(f"{where}: DisconnectParticipant takes no transitions")
     if problems:

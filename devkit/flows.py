@@ -63,6 +63,20 @@ def queue_keys() -> list[str]:
     return sorted(keys)
 
 
+# Queues only tasks are sent to (not offered by the inbound flows' routing).
+TASK_QUEUE_KEYS = ("follow_up",)
+
+
+def survey_definition(name: str) -> Any:
+    """A survey definition (chalicelib/surveys/definitions), for flows that ask it."""
+    from chalicelib.surveys import definitions
+
+    survey = definitions.get(name)
+    if survey is None:
+        raise ValueError(f"no survey definition {name!r} in chalicelib/surveys/definitions")
+    return survey
+
+
 def function_name(stage: str, function: str) -> str:
     """The deployed name Chalice gives a Lambda function."""
     return f"{APP_NAME}-{stage}-{function}"
@@ -161,6 +175,7 @@ def render_text(name: str, stage: str, cloudformation: bool = False) -> str:
         queue_arn=targets.queue_arn,
         flow_arn=targets.flow_arn,
         flow_name=lambda flow: f"{APP_NAME}-{stage} {flow.replace('_', ' ')}",
+        survey_definition=survey_definition,
     )
     try:
         json.loads(text)

@@ -54,7 +54,7 @@ class Customer:
 
 @dataclass
 class Step:
-    kind: str  # hear, input, lambda, attributes, queue, voice, recording, logging, flow, hours, note, end
+    kind: str  # hear, input, lambda, attributes, queue, voice, recording, logging, flow, hours, hook, note, end
     text: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -65,6 +65,8 @@ class CallResult:
     attributes: dict[str, str]
     queue: str | None
     outcome: str  # queued, disconnected, ended
+    # Event hooks the flows set ({"CustomerRemaining": <flow>}): what runs next for the contact.
+    hooks: dict[str, str] = field(default_factory=dict)
 
     def heard(self) -> list[str]:
         return [s.text for s in self.steps if s.kind == "hear"]
@@ -79,7 +81,7 @@ class CallResult:
 _LABELS = {
     "hear": "hears", "input": "enters", "lambda": "lambda", "attributes": "attributes", "queue": "queue",
     "voice": "voice", "recording": "recording", "logging": "logging", "flow": "flow", "hours": "hours",
-    "note": "note", "end": "end",
+    "hook": "hook", "note": "note", "end": "end",
 }
 
 
@@ -154,6 +156,7 @@ class Contact:
     stored_input: str = ""
     target_queue: str | None = None
     language_code: str = "en-US"
+    hooks: dict[str, str] = field(default_factory=dict)
 
     def event(self, parameters: dict[str, Any]) -> dict[str, Any]:
         """A ContactFlowEvent built like the one Connect sends an InvokeLambdaFunction."""
@@ -262,8 +265,11 @@ class Simulator:
 
     # ---- running ----
 
-    def run(self, flow: dict[str, Any], customer: Customer) -> CallResult:
+    def run(self, flow: dict[str, Any], customer: Customer, contact_id: str | None = None) -> CallResult:
+        """Run `flow` for one contact (a new contact id unless `contact_id` names one)."""
         contact = Contact(customer=customer, instance_arn=self.instance_arn, attributes=dict(customer.attributes))
+        if contact_id:
+            contact.contact_id = contact_id
         steps: list[Step] = []
         inputs = list(customer.inputs)
         actions = _index(flow)
@@ -296,7 +302,7 @@ class Simulator:
             steps.append(Step("note", f"never asked for: {', '.join(inputs)}"))
         return CallResult(steps=steps, attributes=dict(contact.attributes),
                           queue=self._queue_name(contact.target_queue) if outcome == "queued" else None,
-                          outcome=outcome)
+                          outcome=outcome, hooks=dict(contact.hooks))
 
     def _handlers(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -313,6 +319,7 @@ class Simulator:
             "UpdateContactRecordingBehavior": self._recording,
             "UpdateFlowLoggingBehavior": self._logging,
             "UpdateContactData": self._contact_data,
+            "UpdateContactEventHooks": self._event_hooks,
             "DisconnectParticipant": self._disconnect,
             "EndFlowExecution": self._end_flow,
         }
@@ -507,6 +514,18 @@ class Simulator:
         if parameters.get("LanguageCode"):
             contact.language_code = self._value(contact, parameters["LanguageCode"], steps)
         steps.append(Step("note", "contact data: " + json.dumps(parameters, ensure_ascii=False)))
+        return self._next(action), None
+
+    def _event_hooks(self, action, contact, steps, inputs) -> Outcome:
+        hooks = (action.get("Parameters") or {}).get("EventHooks") or {}
+        if len(hooks) != 1:
+            steps.append(Step("note", "UpdateContactEventHooks sets exactly one hook"))
+            return self._error(action, "NoMatchingError"), None
+        for event, target in hooks.items():
+            flow = self.flows.get(self._value(contact, target, steps))
+            name = (flow or {}).get("Metadata", {}).get("name", target)
+            contact.hooks[event] = name
+            steps.append(Step("hook", f"{event}: {name}", {"event": event, "flow": target}))
         return self._next(action), None
 
     def _disconnect(self, action, contact, steps, inputs) -> Outcome:

@@ -12,7 +12,9 @@ The merge template is built from, in order (later pieces deep-merge over earlier
      a flow invokes, the Lambda permission for connect.amazonaws.com scoped to the
      instance plus its association with the instance;
 2. every JSON fragment in infra/*.json, in file-name order (for example the SES
-   configuration set, or ReportBatchItemFailures on a Kinesis event source).
+   configuration set, or ReportBatchItemFailures on a Kinesis event source), with
+   `{app}` and `{stage}` replaced as in the policies, so a fragment can name what
+   Chalice names (`{app}-{stage}-survey_worker`).
 
 Deep merge: objects merge key by key, lists are concatenated, and two pieces that
 set the same key to different values are an error naming the key.
@@ -230,7 +232,7 @@ def connect_resources(stage: str) -> dict[str, Any]:
     parameters: dict[str, Any] = {"ConnectInstanceArn": {
         "Type": "String", "Default": connect.get("instance_arn", ""), "AllowedPattern": r"^$|^arn:aws[\w-]*:connect:.+",
         "Description": "ARN of the Amazon Connect instance the flows run in (empty: no flows, no Connect wiring)"}}
-    for key in flows.queue_keys():
+    for key in [*flows.queue_keys(), *flows.TASK_QUEUE_KEYS]:
         parameters[flows.queue_parameter(key)] = {
             "Type": "String", "Default": connect.get("queues", {}).get(key, ""),
             "Description": f"ARN of the Connect queue the flows use for '{key}'"}
@@ -279,8 +281,9 @@ def merge_template(stage: str, app: Any) -> dict[str, Any]:
     template = deep_merge(template, event_patches(app))
     template = deep_merge(template, connect_resources(stage))
     for path in fragments():
+        text = path.read_text(encoding="utf-8").replace("{app}", APP_NAME).replace("{stage}", stage)
         try:
-            template = deep_merge(template, json.loads(path.read_text(encoding="utf-8")))
+            template = deep_merge(template, json.loads(text))
         except MergeConflict as e:
             raise SystemExit(f"{path.relative_to(PROJECT)}: {e}") from None
     return template

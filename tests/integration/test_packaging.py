@@ -96,7 +96,7 @@ def test_every_flow_is_a_contact_flow_resource_that_names_only_stack_values(temp
 def test_connect_may_invoke_the_flow_functions_of_its_instance_only(template):
     permissions = resources(template, "AWS::Lambda::Permission")
     connect = [p["Properties"] for p in permissions.values() if p["Properties"]["Principal"] == "connect.amazonaws.com"]
-    assert [p["FunctionName"] for p in connect] == [{"Fn::GetAtt": ["LookupCustomer", "Arn"]}]
+    assert sorted(p["FunctionName"]["Fn::GetAtt"][0] for p in connect) == ["LookupCustomer", "RecordSurveyAnswer"]
     assert all(p["SourceArn"] == {"Ref": "ConnectInstanceArn"} for p in connect)
 
 
@@ -115,8 +115,8 @@ def test_event_sources_lose_nothing(template):
 
 
 def test_contact_flow_functions_stop_before_connect_gives_up(template):
-    function = template["Resources"]["LookupCustomer"]["Properties"]
-    assert function["Timeout"] <= 8
+    for name in ("LookupCustomer", "RecordSurveyAnswer"):
+        assert template["Resources"][name]["Properties"]["Timeout"] <= 8
 
 
 def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
