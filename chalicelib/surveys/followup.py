@@ -28,9 +28,12 @@ MAX_COMMENT = 1000
 
 
 def resource_id(arn: str, kind: str) -> str:
-    """The id at the end of a Connect ARN (`.../instance/<id>`, `.../contact-flow/<id>`)."""
-    marker = f"/{kind}/"
-    return arn.rsplit(marker, 1)[1].split("/", 1)[0] if marker in arn else arn
+    """The id after `<kind>/` in a Connect ARN (`arn:...:instance/<id>`,
+    `arn:...:instance/<id>/contact-flow/<id>`); an id is returned as it is."""
+    for marker in (f"/{kind}/", f":{kind}/"):
+        if marker in arn:
+            return arn.rsplit(marker, 1)[1].split("/", 1)[0]
+    return arn
 
 
 def task_request(survey: SurveyModel, settings: Settings) -> dict[str, Any]:
