@@ -47,6 +47,9 @@ class Timeline:
     def __init__(self, settings: Settings, client: Any = None) -> None:
         self.settings = settings
         self._client = client
+        # The interaction as the last record() left it (plain values), for whoever acts
+        # on a contact once it is recorded (surveys) without reading it again.
+        self.last_item: dict[str, Any] | None = None
 
     @property
     def client(self) -> Any:
@@ -72,6 +75,7 @@ class Timeline:
         leg = legs.setdefault(observation.contact_id, {})
         stored, new = leg.get(observation.source), observation.copy
         if isinstance(stored, Mapping) and (stored.get("at", ""), stored.get("fp", "")) >= (new["at"], new["fp"]):
+            self.last_item = current
             return False
         leg[observation.source] = new
 
@@ -127,6 +131,7 @@ class Timeline:
                 transaction += self._flag_updates(changed)
         transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days)
         self._commit(transaction, "recording a contact")
+        self.last_item = item
         return True
 
     def _refresh(self, activity: dict[str, dict[str, Any]]) -> tuple[counters.Contribution, dict[str, Any]]:

@@ -12,6 +12,8 @@ survey service makes repeats cheap (one read) and harmless.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.interactions.parse import CTR, Observation, parse_time
@@ -19,14 +21,16 @@ from chalicelib.interactions.parse import CTR, Observation, parse_time
 SURVEYED_CHANNELS = ("VOICE", "CHAT", "EMAIL")
 
 
-def ended_contact(item: Any) -> Any:
-    """The EndedContact of an interaction item, or None if it is not one to survey."""
+def ended_contact(item: Mapping[str, Any] | None) -> Any:
+    """The EndedContact of an interaction (its stored attributes, plain), or None if
+    it is not one to survey."""
     from chalicelib.interactions.fold import fold
     from chalicelib.surveys.service import EndedContact
 
-    if item is None or not item.customer_id:
+    if not item or not item.get("customer_id"):
         return None
-    kpi = fold(item.interaction_id, dict(item.legs or {}), kpi=True)
+    legs = item.get("legs") or {}
+    kpi = fold(item["interaction_id"], json.loads(legs) if isinstance(legs, str) else legs, kpi=True)
     if not (kpi.has_initial and kpi.ended and kpi.handled and kpi.customer_contact):
         return None
     if kpi.channel not in SURVEYED_CHANNELS:
@@ -35,26 +39,34 @@ def ended_contact(item: Any) -> Any:
     if started is None:
         return None
     return EndedContact(
-        survey_id=item.interaction_id, customer_id=item.customer_id, channel=kpi.channel, queue=kpi.queue,
+        survey_id=item["interaction_id"], customer_id=item["customer_id"], channel=kpi.channel, queue=kpi.queue,
         agent=kpi.agent, reason=kpi.reason, started_at=started,
         ended_at=parse_time(kpi.legs[-1][1].get("disconnected_at")))
 
 
-def contact_recorded(observation: Observation) -> str | None:
-    """Consider the contact a record just ended for a survey; the survey's status."""
+def contact_recorded(observation: Observation, interaction: Mapping[str, Any] | None = None) -> str | None:
+    """Consider the contact a record just ended for a survey; the survey's status.
+    `interaction` is the item the timeline just wrote (or found unchanged); it is
+    read when not given."""
     if observation.source != CTR or not observation.facts.get("disconnected_at") or observation.facts.get("next"):
         return None
-    from chalicelib.db import dynamo_errors
-    from chalicelib.interactions.models import InteractionModel
     from chalicelib.settings import get_settings
     from chalicelib.surveys.service import Surveys
 
-    with dynamo_errors("reading an interaction"):
-        try:
-            item = InteractionModel.get(observation.interaction_id, consistent_read=True)
-        except InteractionModel.DoesNotExist:
-            return None
-    contact = ended_contact(item)
+    if interaction is None or interaction.get("interaction_id") != observation.interaction_id:
+        interaction = _read(observation.interaction_id)
+    contact = ended_contact(interaction)
     if contact is None:
         return None
     return Surveys(get_settings()).consider(contact)
+
+
+def _read(interaction_id: str) -> dict[str, Any] | None:
+    from chalicelib.db import connection, dynamo_errors
+    from chalicelib.settings import get_settings
+    from chalicelib.wire import item_from_wire
+
+    with dynamo_errors("reading an interaction"):
+        found = connection().client.get_item(TableName=get_settings().interactions_table,
+                                             Key={"interaction_id": {"S": interaction_id}}, ConsistentRead=True)
+    return item_from_wire(found["Item"]) if found.get("Item") else None
