@@ -24,6 +24,7 @@ from chalicelib.settings import Settings
 from chalicelib.surveys.models import FOLLOW_UP_DONE, FOLLOW_UP_PENDING, SurveyModel
 
 ALERT_KINDS = {"nps": "detractor", "csat": "low_csat"}
+CONTACT_WORDS = {"VOICE": "a call", "CHAT": "a chat", "EMAIL": "an e-mail"}
 MAX_COMMENT = 1000
 
 
@@ -45,9 +46,9 @@ def task_request(survey: SurveyModel, settings: Settings) -> dict[str, Any]:
     comment = next((str(v) for k, v in answers.items() if isinstance(v, str)), "")
     shown = ", ".join(f"{name.upper()} {value}" for name, value in sorted(scores.items()))
     contact = " ".join(part for part in (
-        f"{(survey.channel or 'contact').lower()} contact", f"in queue {survey.queue}" if survey.queue else "",
+        CONTACT_WORDS.get(survey.channel or "", "a contact"), f"in queue {survey.queue}" if survey.queue else "",
         f"with agent {survey.agent}" if survey.agent else "", f"on {survey.contact_day}") if part)
-    description = f"After a {contact}, the customer answered {shown}."
+    description = f"After {contact}, the customer answered {shown}."
     if comment:
         description += f' They wrote: "{comment[:MAX_COMMENT]}"'
     references = {

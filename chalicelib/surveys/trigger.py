@@ -48,7 +48,9 @@ def contact_recorded(observation: Observation, interaction: Mapping[str, Any] | 
     """Consider the contact a record just ended for a survey; the survey's status.
     `interaction` is the item the timeline just wrote (or found unchanged); it is
     read when not given."""
-    if observation.source != CTR or not observation.facts.get("disconnected_at") or observation.facts.get("next"):
+    # Any record may be the one that completes the contact: transfer legs arrive in any
+    # order, so whether it ended is read from the whole interaction, not this leg.
+    if observation.source != CTR:
         return None
     from chalicelib.settings import get_settings
     from chalicelib.surveys.service import Surveys

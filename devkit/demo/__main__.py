@@ -13,6 +13,7 @@ ACTS = [
     "devkit.demo.seed",
     "devkit.demo.act_calls",
     "devkit.demo.act_timeline",
+    "devkit.demo.act_surveys",
     "devkit.demo.act_email",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",

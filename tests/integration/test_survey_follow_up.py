@@ -56,7 +56,7 @@ def invited(client, clock):
 
 def expected_task(invited, *, name, reason, scores, comment=None):
     shown = ", ".join(f"{k.upper()} {v}" for k, v in sorted(scores.items()))
-    description = f"After a voice contact in queue Billing with agent ioana.m on {DAY}, the customer answered {shown}."
+    description = f"After a call in queue Billing with agent ioana.m on {DAY}, the customer answered {shown}."
     if comment:
         description += f' They wrote: "{comment}"'
     return {

@@ -91,6 +91,20 @@ def test_the_first_leg_of_a_transferred_call_is_not_its_end(client, clock):
     assert invitations() == []
 
 
+def test_a_transferred_call_is_surveyed_once_whatever_order_its_legs_arrive_in(client, clock):
+    ana = create_customer(client)
+    first = contact_record(ana, contact_id="call-leg-1", NextContactId="call-leg-2", queue="Billing", agent="ioana.m")
+    second = contact_record(ana, contact_id="call-leg-2", InitialContactId="call-leg-1",
+                            PreviousContactId="call-leg-1", queue="Retention", agent="andrei.p",
+                            InitiationMethod="TRANSFER")
+    # The last leg's record first, then the first leg's, then both again
+    for record in (second, first, second, first):
+        assert deliver(client, record) == {"batchItemFailures": []}
+    assert len(invitations()) == 1
+    survey = survey_item("call-leg-1")
+    assert (survey.status, survey.queue, survey.agent) == ("invited", "Retention", "andrei.p")
+
+
 def test_a_customer_surveyed_within_the_cooldown_is_not_invited_again(client, clock, settings_env):
     ana = create_customer(client)
     invite(client, ana)
