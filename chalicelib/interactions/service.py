@@ -69,13 +69,13 @@ class Timeline:
     def _record_once(self, observation: Observation) -> bool:
         interaction_id = observation.interaction_id
         current = self._interaction(interaction_id) or {}
+        self.last_item = current or None
         if current.get("erased"):
             return False
         legs = json.loads(current.get("legs") or "{}")
         leg = legs.setdefault(observation.contact_id, {})
         stored, new = leg.get(observation.source), observation.copy
         if isinstance(stored, Mapping) and (stored.get("at", ""), stored.get("fp", "")) >= (new["at"], new["fp"]):
-            self.last_item = current
             return False
         leg[observation.source] = new
 

@@ -376,6 +376,10 @@ def test_an_erased_customers_link_no_longer_works(client, invited):
     client.http.post(f"/customers/{invited['customer']}/erase")
     assert client.http.get(invited["link"]).status_code == 404
     assert every_item()["surveys_table"] == []
+    # And the contact's record redelivered afterwards brings no survey back
+    record = contact_record(invited["customer"], contact_id=invited["contact"])
+    assert deliver(client, record) == {"batchItemFailures": []}
+    assert every_item()["surveys_table"] == [] and len(invitations()) == 1
 
 
 def test_the_export_holds_the_customers_surveys(client, invited):
