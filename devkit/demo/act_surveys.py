@@ -107,7 +107,7 @@ def _post_call_survey(stage: Stage) -> None:
     for step in inbound.steps:
         if step.kind == "hook":
             t.detail("hook", step.text)
-    t.say("The agent hangs up; Giulia presses 5 (satisfied), 6 (easy) and 9, then # (a promoter):")
+    t.say("The agent hangs up; Giulia presses 5 (satisfied), 6 (easy) and 9 (a promoter):")
     survey = simulator.run(flows.render("post_call_survey", "local"),
                            Customer(address="+393331234567", inputs=["5", "6", "9"],
                                     attributes=inbound.attributes), contact_id=contact_id)
