@@ -15,9 +15,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.db import table_meta
+from chalicelib.db import BaseModel, table_meta
 
 
 class ByCustomer(GlobalSecondaryIndex):
@@ -41,7 +40,7 @@ class ByProviderMessage(GlobalSecondaryIndex):
     provider_message_id = UnicodeAttribute(hash_key=True)
 
 
-class OutboxModel(Model):
+class OutboxModel(BaseModel):
     """One message, keyed by its idempotency key `<channel>#<message type>#<reference>`.
 
     status: queued (handed to the provider right now), sent, bounced, complained,
@@ -78,7 +77,7 @@ class OutboxModel(Model):
     by_provider_message = ByProviderMessage()
 
 
-class SuppressionModel(Model):
+class SuppressionModel(BaseModel):
     """An address nothing more is sent to on a channel: it bounced hard or its owner
     complained. Keyed `<channel>#<sha256 of the normalised address>`."""
 
