@@ -25,6 +25,11 @@ def interaction_document(item: InteractionModel) -> dict[str, Any]:
     handled = bool(item.agent) and not item.abandoned
     return {
         "id": item.interaction_id,
+        # "contact" for Amazon Connect contacts; what happened, for activities
+        # outside Connect (activity.py): message_sent, message_received, ...
+        "kind": item.kind or "contact",
+        "reference": item.reference,
+        "detail": item.detail,
         "channel": item.channel,
         "initiationMethod": item.initiation_method,
         "startedAt": item.started_at,

@@ -4,6 +4,10 @@ An interaction is keyed by the id of the contact that started it (Connect's
 InitialContactId), so every transfer leg, contact event and contact record of a call
 lands on the same item whether or not the customer is known yet. The `by_customer`
 index (sparse: only items with a customer) serves the timeline, newest first.
+
+The same table holds what happened outside Connect (messages sent and received, a
+return opened by a self-service flow): `activity.py` writes those, keyed by what they
+are about, and they never count in the contact KPIs.
 """
 
 from __future__ import annotations
@@ -80,5 +84,10 @@ class InteractionModel(BaseModel):
     erased = BooleanAttribute(null=True)
     # Set once the interaction has an entry in its customer's ledger (see ledger.py).
     ledgered = BooleanAttribute(null=True)
+    # Interactions outside Amazon Connect (a WhatsApp message, an e-mail, a status
+    # check: see activity.py) say what happened and what it was about; contacts have none.
+    kind = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)
     version = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)
