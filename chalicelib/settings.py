@@ -112,6 +112,11 @@ class Settings:
     connect_instance_arn: str = ""
     survey_follow_up_flow_arn: str = ""
 
+    # WhatsApp through AWS End User Messaging Social: the phone number id messages go
+    # from, and the WhatsApp Cloud API version they are written for.
+    whatsapp_phone_number_id: str = ""
+    whatsapp_meta_api_version: str = "v20.0"
+
 
 # Environment variable for each field: upper-case field name.
 _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_table",
@@ -207,6 +212,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_surveys(settings)
+    version = settings.whatsapp_meta_api_version
+    if not re.match(r"^v\d{1,3}\.\d{1,2}$", version):
+        raise SettingsError(f"WHATSAPP_META_API_VERSION must look like v20.0, got {version!r}")
     return settings
 
 

@@ -26,6 +26,8 @@ STAFF = "staff"
 
 CHANNEL_NAMES = ("voice", "chat", "email", "whatsapp", "sms")
 CASE_STATUSES = ("open", "in_progress", "waiting_for_customer", "resolved", "closed")
+# What became of an appointment after the patient answered a reminder.
+APPOINTMENT_UPDATES = ("confirmed", "cancelled", "reschedule_requested")
 ALERT_KINDS = ("detractor", "low_csat", "high_effort", "repeat_contact", "complaint")
 METRICS = ("nps", "csat", "ces")
 
@@ -134,6 +136,13 @@ TYPES: dict[str, MessageType] = {m.name: m for m in (
     MessageType(
         "appointment_reminder", TRANSACTIONAL, CUSTOMER,
         dict(_APPOINTMENT), dict(_APPOINTMENT_SAMPLE),
+    ),
+    MessageType(
+        "appointment_update", TRANSACTIONAL, CUSTOMER,
+        {"reference": Var("code"), "appointment_at": Var("datetime"), "service": Var("text"),
+         "location": _optional("text"), "update": Var("choice", choices=APPOINTMENT_UPDATES)},
+        {"reference": "APT-20931", "appointment_at": "2026-03-12T12:30:00Z", "service": "Cardiology consultation",
+         "location": "Lumen Clinic Victoriei", "update": "confirmed"},
     ),
     MessageType(
         "supervisor_alert", TRANSACTIONAL, STAFF,

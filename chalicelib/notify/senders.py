@@ -9,6 +9,7 @@ message) and hands it over (`deliver`). The Notifier (service.py) does the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.errors import InvalidInput
@@ -36,6 +37,9 @@ class Recipient:
     time_zone: str = "UTC"
     customer_id: str | None = None
     consent: dict[str, dict[str, bool]] | None = None
+    # When the customer last wrote to us on WhatsApp: free-form WhatsApp messages are
+    # allowed for 24 hours after it (notify/whatsapp.py).
+    whatsapp_last_inbound_at: datetime | None = None
 
 
 @dataclass(frozen=True)

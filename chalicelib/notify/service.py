@@ -63,8 +63,9 @@ class Notifier:
         self.settings = settings
         if senders is None:
             from chalicelib.notify.ses import EmailSender
+            from chalicelib.notify.whatsapp import WhatsAppSender
 
-            senders = {"email": EmailSender(settings)}
+            senders = {"email": EmailSender(settings), "whatsapp": WhatsAppSender(settings)}
         self.senders = senders
         self.outbox = Outbox(settings)
         self.suppressions = Suppressions(settings)
@@ -88,6 +89,7 @@ class Notifier:
                 preferred_language=customer.preferred_language,
                 time_zone=customer.time_zone or self.settings.default_time_zone,
                 customer_id=customer.customer_id, consent=plain(customer.consent),
+                whatsapp_last_inbound_at=customer.whatsapp_last_inbound_at,
             )
 
         return self._send(channel, message_type, variables, reference, recipient, messages.CUSTOMER,
@@ -190,6 +192,7 @@ class Notifier:
         sent_at = utcnow()
         self._mark_sent(key, claim_id, provider_id, sent_at)
         self._log(key, "sent", None)
+        self._note(entry, sent_at)
         return Outcome(key=key, channel=entry.channel, message_type=entry.message_type, status="sent",
                        customer_id=entry.customer_id, provider_message_id=provider_id, sent_at=sent_at)
 
@@ -205,6 +208,17 @@ class Notifier:
                 if attempt == 1:
                     get_logger().error("message sent but not recorded", extra={"message_key": key,
                                                                               "provider_message_id": provider_id})
+
+    @staticmethod
+    def _note(entry: Entry, sent_at: datetime) -> None:
+        """The message goes in the customer's timeline, next to their contacts (ids and
+        type only). Keyed by the outbox key, so it is there once however often the
+        event behind it arrives."""
+        from chalicelib.interactions import activity
+
+        activity.note_quietly(entry.customer_id, channel=entry.channel.upper(), kind="message_sent",
+                              reference=entry.key, at=sent_at,
+                              detail={"messageType": entry.message_type, "locale": entry.locale})
 
     def _replay(self, item: Any, now: datetime | None = None) -> Outcome | None:
         """The answer for a key seen before; None when it may be attempted again."""

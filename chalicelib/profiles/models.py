@@ -77,6 +77,9 @@ class CustomerModel(BaseModel):
     # derived. `activity_version` orders its writers (conditional writes).
     activity = JSONAttribute(null=True)
     activity_version = NumberAttribute(null=True)
+    # When the customer last wrote to us on WhatsApp: free-form replies are allowed
+    # for 24 hours after it, approved templates only otherwise.
+    whatsapp_last_inbound_at = UTCDateTimeAttribute(null=True)
 
     # Set on a profile that was merged into another; reads follow it.
     merged_into = UnicodeAttribute(null=True)

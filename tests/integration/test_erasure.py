@@ -24,7 +24,8 @@ ILINCA = {"firstName": "Ilinca", "lastName": "Vrânceanu", "phone": "+40 745 112
 ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinca", "Vrânceanu",
                  "ilinca.v@posta.ro", "web-visitor-7781", "case:C-ILINCA-1",
                  suppression_key("email", "ilinca.vranceanu@exemplu.ro")]
-ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 2,
+# Her timeline: two contacts, and the e-mail that went out (the suppressed one never did).
+ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
           "surveys": 0, "profile": 2}
 
 
