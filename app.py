@@ -207,3 +207,34 @@ def survey_worker(event, context):
     from chalicelib.surveys import worker
 
     return worker.handle(event)
+
+
+# ---- Journeys: retail returns, clinic appointments, WhatsApp, chat with memory ----
+
+@app.lambda_function(name="start_return")
+def start_return(event, context):
+    """A caller returns an order: checked, case opened, pickup booked, AWB answered."""
+    return flow.run(event, context, "chalicelib.retail.flow:start_return")
+
+
+@app.lambda_function(name="return_status")
+def return_status(event, context):
+    """Where is my return? On any channel Connect serves."""
+    return flow.run(event, context, "chalicelib.retail.flow:return_status")
+
+
+@app.lambda_function(name="journey_step")
+def journey_step(event, context):
+    """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
+    check, return follow-up); a failure raises so the schedule retries, then dead-letters."""
+    from chalicelib.journeys import steps
+
+    return steps.run(event)
+
+
+@app.route("/returns/{return_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def get_return(return_id):
+    from chalicelib.retail import api
+
+    return api.get_return(return_id)

@@ -117,6 +117,41 @@ class Settings:
     whatsapp_phone_number_id: str = ""
     whatsapp_meta_api_version: str = "v20.0"
 
+    # Journeys: retail returns and clinic appointments, WhatsApp through AWS End User
+    # Messaging Social, Amazon Connect tasks and chats, EventBridge Scheduler.
+    orders_table: str = ""
+    cases_table: str = ""
+    appointments_table: str = ""
+    return_window_days: int = 30
+    order_retention_days: int = 730
+    # Counted from the appointment's date.
+    appointment_retention_days: int = 730
+    # Where orders come from and who collects returns: "table" and "local" are the
+    # built-in ones; "package.module:Class" plugs in another (see chalicelib/retail).
+    order_source: str = "table"
+    carrier: str = "local"
+    carrier_name: str = "Lumen Courier"
+    carrier_label_base_url: str = "https://labels.lumen.example"
+    # How long a call waits for the carrier's booking before answering PENDING.
+    carrier_timeout_ms: int = 1200
+    # WhatsApp reminders this many hours before an appointment, comma-separated.
+    appointment_reminder_hours: str = "48,24"
+    # An unconfirmed appointment nobody attended is a no-show this long after its end.
+    no_show_grace_minutes: int = 30
+    whatsapp_events_topic_arn: str = ""
+    connect_instance_id: str = ""
+    connect_chat_flow_id: str = ""
+    connect_task_flow_id: str = ""
+    journey_schedule_group: str = ""
+    journey_step_function_arn: str = ""
+    journey_scheduler_role_arn: str = ""
+    journey_dead_letter_queue_arn: str = ""
+
+    @property
+    def reminder_hours(self) -> tuple[int, ...]:
+        """APPOINTMENT_REMINDER_HOURS as whole hours, furthest first."""
+        return _reminder_hours(self.appointment_reminder_hours)
+
 
 # Environment variable for each field: upper-case field name.
 _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_table",
@@ -127,7 +162,9 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # interaction timeline and KPIs
              "interactions_table", "metrics_table",
              # surveys
-             "surveys_table"}
+             "surveys_table",
+             # journeys
+             "orders_table", "cases_table", "appointments_table"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -176,6 +213,13 @@ _INT_RANGES = {
     "survey_link_days": (1, 30),
     "survey_sample_percent": (0, 100),
     "survey_max_delay_hours": (1, 168),
+    # journeys
+    "return_window_days": (1, 365),
+    "order_retention_days": (1, 3650),
+    "appointment_retention_days": (1, 3650),
+    # Part of a contact-flow budget: the call must still be answered after it.
+    "carrier_timeout_ms": (100, 5000),
+    "no_show_grace_minutes": (0, 1440),
 }
 
 
@@ -212,9 +256,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_surveys(settings)
-    version = settings.whatsapp_meta_api_version
-    if not re.match(r"^v\d{1,3}\.\d{1,2}$", version):
-        raise SettingsError(f"WHATSAPP_META_API_VERSION must look like v20.0, got {version!r}")
+    _check_journeys(settings)
     return settings
 
 
@@ -266,6 +308,34 @@ def _check_surveys(settings: Settings) -> None:
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
+_META_VERSION = re.compile(r"^v\d{1,3}\.\d{1,2}$")
+
+
+def _reminder_hours(raw: str) -> tuple[int, ...]:
+    hours = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part.isdigit() or not 1 <= int(part) <= 720:
+            raise SettingsError(f"APPOINTMENT_REMINDER_HOURS must be whole hours from 1 to 720, comma-separated, "
+                                f"like 48,24; got {raw!r}")
+        hours.append(int(part))
+    if len(set(hours)) != len(hours) or len(hours) > 3:
+        raise SettingsError(f"APPOINTMENT_REMINDER_HOURS must name at most 3 different hours, got {raw!r}")
+    return tuple(sorted(hours, reverse=True))
+
+
+def _check_journeys(settings: Settings) -> None:
+    _reminder_hours(settings.appointment_reminder_hours)
+    url = settings.carrier_label_base_url
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")) or url.endswith("/"):
+        raise SettingsError(f"CARRIER_LABEL_BASE_URL must be an https:// URL without a trailing slash, got {url!r}")
+    version = settings.whatsapp_meta_api_version
+    if not _META_VERSION.match(version):
+        raise SettingsError(f"WHATSAPP_META_API_VERSION must look like v20.0, got {version!r}")
+    for name in ("order_source", "carrier"):
+        value = getattr(settings, name)
+        if not re.match(r"^[a-z]+$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", value):
+            raise SettingsError(f"{name.upper()} must be a built-in name or package.module:Class, got {value!r}")
 
 
 _current: Settings | None = None

@@ -7,14 +7,16 @@ from typing import Any
 
 
 def all_models() -> list[Any]:
+    from chalicelib.cases.models import CaseModel
     from chalicelib.interactions.models import InteractionModel
     from chalicelib.metrics.models import MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
+    from chalicelib.retail.models import OrderModel
     from chalicelib.surveys.models import SurveyModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
-            InteractionModel, MetricCounterModel, SurveyModel]
+            InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel]
 
 
 def create_all(wait: bool = False) -> None:

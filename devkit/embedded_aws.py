@@ -22,6 +22,17 @@ def _verify_email_sender() -> None:
         EmailIdentity=settings.email_sender.partition("@")[2])
 
 
+def _create_schedule_group() -> None:
+    """The EventBridge Scheduler group journeys schedule in, as the stack creates it."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    boto3.client("scheduler", region_name=settings.region).create_schedule_group(
+        Name=settings.journey_schedule_group)
+
+
 @contextmanager
 def embedded_aws() -> Iterator[str]:
     """Start the embedded AWS and yield its endpoint URL."""
@@ -38,6 +49,7 @@ def embedded_aws() -> Iterator[str]:
 
         tables.create_all(wait=True)
         _verify_email_sender()
+        _create_schedule_group()
         yield endpoint
     finally:
         server.stop()

@@ -29,6 +29,7 @@ def aws():
     with moto.mock_aws():
         tables.create_all()
         verify_email_sender()
+        create_schedule_group()
         yield
 
 
@@ -41,6 +42,16 @@ def verify_email_sender() -> None:
 
     domain = get_settings().email_sender.partition("@")[2]
     boto3.client("sesv2", region_name=localenv.REGION).create_email_identity(EmailIdentity=domain)
+
+
+def create_schedule_group() -> None:
+    """The EventBridge Scheduler group journeys schedule in (the stack creates it)."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    boto3.client("scheduler", region_name=localenv.REGION).create_schedule_group(
+        Name=get_settings().journey_schedule_group)
 
 
 @pytest.fixture

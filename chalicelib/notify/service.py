@@ -80,7 +80,8 @@ class Notifier:
         def recipient() -> Recipient:
             from chalicelib.profiles.service import Profiles
 
-            customer = Profiles(self.settings).find(customer_id)
+            # Consistent: consent or the WhatsApp window may have changed a moment ago.
+            customer = Profiles(self.settings).find(customer_id, consistent=True)
             if customer is None:
                 raise Rejected(f"there is no customer {customer_id}", code="CUSTOMER_NOT_FOUND")
             name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or None

@@ -67,10 +67,6 @@ TEMPLATES: dict[str, ApprovedTemplate] = {
         "appointment_reminder", ("{{ service }}", "{{ appointment_at|datetime }}", "{{ location }}"),
         quick_replies=("appointment:{reference}:confirm", "appointment:{reference}:reschedule",
                        "appointment:{reference}:cancel")),
-    # "Your appointment {{1}} on {{2}} at {{3}} is booked. Reference {{4}}."
-    "appointment_confirmation": ApprovedTemplate(
-        "appointment_confirmation",
-        ("{{ service }}", "{{ appointment_at|datetime }}", "{{ location }}", "{{ reference }}")),
 }
 
 

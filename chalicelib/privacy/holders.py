@@ -33,6 +33,8 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.notify.privacy:SUPPRESSIONS",
     "chalicelib.interactions.privacy:INTERACTIONS",
     "chalicelib.surveys.privacy:SURVEYS",
+    "chalicelib.cases.privacy:CASES",
+    "chalicelib.retail.privacy:ORDERS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"

@@ -37,12 +37,13 @@ class Profiles:
 
     # ---- reading -------------------------------------------------------------
 
-    def find(self, customer_id: str) -> CustomerModel | None:
-        """The live profile for an id, following merges; None if there is none."""
+    def find(self, customer_id: str, consistent: bool = False) -> CustomerModel | None:
+        """The live profile for an id, following merges; None if there is none.
+        `consistent` for a reader that must see a write made just before."""
         for _ in range(MAX_MERGE_HOPS + 1):
             with dynamo_errors("reading a customer"):
                 try:
-                    customer = CustomerModel.get(customer_id)
+                    customer = CustomerModel.get(customer_id, consistent_read=consistent)
                 except CustomerModel.DoesNotExist:
                     return None
             if not is_live(customer):

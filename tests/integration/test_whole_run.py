@@ -50,7 +50,7 @@ def whole_run():
     from chalicelib.observability import SERVICE, get_logger
     from devkit.demo.__main__ import ACTS
     from devkit.demo.stage import Stage, Transcript
-    from tests.conftest import verify_email_sender
+    from tests.conftest import create_schedule_group, verify_email_sender
     from tests.stored import every_item
 
     service_logger = logging.getLogger(SERVICE)
@@ -80,6 +80,7 @@ def whole_run():
             patch.setattr(flow, "run", recording_run)
             tables.create_all()
             verify_email_sender()
+            create_schedule_group()
             from app import app
 
             with Client(app, stage_name=localenv.STAGE) as client, contextlib.redirect_stdout(io.StringIO()):

@@ -1,0 +1,59 @@
+"""The cases table."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from chalicelib.db import BaseModel, table_meta
+
+
+class CasesByCustomer(GlobalSecondaryIndex):
+    """Every case of a customer, oldest first: export and erasure."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = KeysOnlyProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    opened_at = UTCDateTimeAttribute(range_key=True)
+
+
+class OpenCasesByCustomer(GlobalSecondaryIndex):
+    """A customer's open cases (sparse: `open_customer_id` is set only while open)."""
+
+    class Meta:
+        index_name = "open_by_customer"
+        projection = AllProjection()
+
+    open_customer_id = UnicodeAttribute(hash_key=True)
+    opened_at = UTCDateTimeAttribute(range_key=True)
+
+
+class CaseModel(BaseModel):
+    """One case. `kind` says what it is (return); `reference` what it is about (the
+    order number); `details` the kind's own facts (carrier, AWB, label link, pickup);
+    `steps` what happened, oldest first ([{"at", "step", "note"}]). `version` orders
+    writers (every update is conditional on it)."""
+
+    Meta = table_meta("cases_table")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    open_customer_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    reference = UnicodeAttribute(null=True)
+    # The Connect contact (or other request) that opened the case: a retried request
+    # from the same contact gets the same answer instead of "already returned".
+    opened_by = UnicodeAttribute(null=True)
+    details = JSONAttribute(default=dict)
+    steps = JSONAttribute(default=list)
+    opened_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    closed_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=1)
+    expires_at = TTLAttribute()
+
+    by_customer = CasesByCustomer()
+    open_by_customer = OpenCasesByCustomer()
