@@ -223,6 +223,18 @@ def return_status(event, context):
     return flow.run(event, context, "chalicelib.retail.flow:return_status")
 
 
+@app.lambda_function(name="next_appointment")
+def next_appointment(event, context):
+    """The caller's next appointment, said in their language and time zone."""
+    return flow.run(event, context, "chalicelib.clinic.flow:next_appointment")
+
+
+@app.lambda_function(name="confirm_appointment")
+def confirm_appointment(event, context):
+    """The caller confirms the appointment they just heard."""
+    return flow.run(event, context, "chalicelib.clinic.flow:confirm_appointment")
+
+
 @app.lambda_function(name="journey_step")
 def journey_step(event, context):
     """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
@@ -238,3 +250,42 @@ def get_return(return_id):
     from chalicelib.retail import api
 
     return api.get_return(return_id)
+
+
+@app.route("/appointments", methods=["POST"], authorizer=PROTECTED)
+@answers
+def book_appointment():
+    from chalicelib.clinic import api
+
+    status, appointment = api.book(json_object(app.current_request))
+    return Response(appointment, status_code=status)
+
+
+@app.route("/appointments/{appointment_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def get_appointment(appointment_id):
+    from chalicelib.clinic import api
+
+    return api.get(appointment_id)
+
+
+@app.route("/appointments/{appointment_id}/attendance", methods=["POST"], authorizer=PROTECTED)
+@answers
+def appointment_attendance(appointment_id):
+    from chalicelib.clinic import api
+
+    return api.attendance(appointment_id, json_object(app.current_request))
+
+
+# The topic End User Messaging Social publishes the WhatsApp Business Account's events
+# to (its event destination), read when chalice packages the app; in the CloudFormation
+# stack, infra/whatsapp.json points it at the stack's topic. The handler also checks
+# each message's TopicArn against WHATSAPP_EVENTS_TOPIC_ARN.
+@app.on_sns_message(topic=os.environ.get("WHATSAPP_EVENTS_TOPIC", "contact-center-whatsapp-events"),
+                    name="on_whatsapp_event")
+def on_whatsapp_event(event):
+    """Customers' WhatsApp messages: buttons answer appointments, STOP opts out, the
+    rest reaches the front desk. A message that cannot be handled raises (SNS retries)."""
+    from chalicelib.notify import whatsapp_inbound
+
+    whatsapp_inbound.handle(event.to_dict())

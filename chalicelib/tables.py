@@ -8,6 +8,7 @@ from typing import Any
 
 def all_models() -> list[Any]:
     from chalicelib.cases.models import CaseModel
+    from chalicelib.clinic.models import AppointmentModel
     from chalicelib.interactions.models import InteractionModel
     from chalicelib.metrics.models import MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
@@ -16,7 +17,7 @@ def all_models() -> list[Any]:
     from chalicelib.surveys.models import SurveyModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
-            InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel]
+            InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel]
 
 
 def create_all(wait: bool = False) -> None:

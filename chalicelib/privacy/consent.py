@@ -28,8 +28,8 @@ from chalicelib.settings import get_settings
 # appointment", not "never write to me again".
 OPT_OUT_KEYWORDS = frozenset({
     "STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "OPTOUT", "OPT OUT",
-    "DEZABONARE", "DEZABONEAZA", "DEZABONEAZA MA",  # Romanian
-    "DISISCRIVIMI", "DISISCRIZIONE",  # Italian
+    "DEZABONARE", "DEZABONEAZA", "DEZABONEAZA MA", "OPRIRE",  # Romanian
+    "DISISCRIVIMI", "DISISCRIZIONE", "ANNULLA ISCRIZIONE",  # Italian
     "LEIRATKOZAS", "LEIRATKOZOM",  # Hungarian
 })
 

@@ -35,6 +35,7 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.surveys.privacy:SURVEYS",
     "chalicelib.cases.privacy:CASES",
     "chalicelib.retail.privacy:ORDERS",
+    "chalicelib.clinic.privacy:APPOINTMENTS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"

@@ -25,9 +25,9 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
                  "ilinca.v@posta.ro", "web-visitor-7781", "case:C-ILINCA-1",
                  suppression_key("email", "ilinca.vranceanu@exemplu.ro")]
 # Her timeline: two contacts, and the e-mail that went out (the suppressed one never did).
-# (Returns and orders are erased in test_journey_privacy.py.)
+# (Returns, orders and appointments are erased in test_journey_privacy.py.)
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
-          "surveys": 0, "cases": 0, "orders": 0, "profile": 2}
+          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "profile": 2}
 
 
 def post(client, path, body=None):

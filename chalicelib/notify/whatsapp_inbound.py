@@ -1,0 +1,210 @@
+"""WhatsApp messages customers send us, as AWS End User Messaging Social publishes
+them to the SNS topic of the WhatsApp Business Account (WHATSAPP_EVENTS_TOPIC_ARN).
+
+Each SNS message is one event: AWS's header (`context`, `aws_account_id`,
+`message_timestamp`, `messageId`) and Meta's webhook entry as a JSON string in
+`whatsAppWebhookEntry` ({"id": <WABA>, "changes": [{"field": "messages", "value":
+{"messages": [...], "contacts": [...], "statuses": [...]}}]}).
+
+For every message a customer wrote (delivery statuses of our own messages are
+ignored):
+- the sender is recognised by their WhatsApp number (a profile is started for an
+  unknown one, like the contact flow's lookup does);
+- the time is kept on the profile: free-form replies are allowed for 24 hours;
+- an opt-out keyword (STOP, OPRIRE, DEZABONARE, DISISCRIVIMI, ANNULLA ISCRIZIONE,
+  LEIRATKOZÁS, ...: chalicelib/privacy/consent.py) withdraws WhatsApp consent;
+- a reminder's button (Confirm / Reschedule / Cancel) answers the appointment, and
+  the patient gets a short confirmation while their window is open;
+- anything else they write reaches the front desk as an Amazon Connect task;
+- the message lands in their timeline, which is also how a redelivery is known:
+  a message id already there is not handled again. Every step is itself idempotent
+  (conditional updates, outbox keys, task client tokens), so a failure part-way
+  raises, SNS delivers again, and the rest is done.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.errors import InvalidInput
+from chalicelib.observability import get_logger
+from chalicelib.settings import Settings, get_settings
+
+CHANNEL = "WHATSAPP"
+_PAYLOAD = re.compile(r"^appointment:([A-Za-z0-9][A-Za-z0-9_-]{0,39}):(confirm|reschedule|cancel)$")
+_IGNORED_TYPES = {"reaction", "unknown", "unsupported", "system", "request_welcome"}
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_id: str
+    sender: str  # E.164
+    at: datetime
+    type: str
+    text: str  # what they wrote, or the tapped button's title
+    payload: str  # a button's payload
+
+
+def _entries(note: dict[str, Any]) -> list[Any]:
+    raw = note.get("whatsAppWebhookEntry")
+    if isinstance(raw, str):
+        try:
+            return [json.loads(raw)]
+        except ValueError:
+            raise InvalidInput("whatsAppWebhookEntry is not JSON") from None
+    if isinstance(raw, dict):
+        return [raw]
+    if isinstance(note.get("entry"), list):  # Meta's own webhook body, passed through as is
+        return note["entry"]
+    raise InvalidInput("not a WhatsApp event: no whatsAppWebhookEntry")
+
+
+def _message(raw: Any) -> Inbound | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("from"), str):
+        return None
+    kind = str(raw.get("type") or "unknown")
+    text, payload = "", ""
+    if kind == "text":
+        text = str((raw.get("text") or {}).get("body") or "")
+    elif kind == "button":
+        button = raw.get("button") or {}
+        text, payload = str(button.get("text") or ""), str(button.get("payload") or "")
+    elif kind == "interactive":
+        reply = (raw.get("interactive") or {})
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        text, payload = str(chosen.get("title") or ""), str(chosen.get("id") or "")
+    try:
+        at = datetime.fromtimestamp(int(raw.get("timestamp")), UTC)
+    except (TypeError, ValueError, OverflowError):
+        at = datetime.now(UTC)
+    digits = re.sub(r"\D", "", raw["from"])
+    return Inbound(message_id=raw["id"][:200], sender=f"+{digits}", at=at, type=kind, text=text[:MAX_TEXT],
+                   payload=payload[:200])
+
+
+def parse(message: str) -> list[Inbound]:
+    """The customers' messages in one SNS message (none for delivery statuses)."""
+    try:
+        note = json.loads(message)
+    except (TypeError, ValueError):
+        raise InvalidInput("the SNS message is not JSON") from None
+    if not isinstance(note, dict):
+        raise InvalidInput("the SNS message is not a WhatsApp event")
+    found = []
+    for entry in _entries(note):
+        for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict):
+                continue
+            for raw in value.get("messages") or []:
+                inbound = _message(raw)
+                if inbound is not None:
+                    found.append(inbound)
+    return found
+
+
+def handle(event: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    """One SNS delivery. Raises Forbidden for another topic's message, InvalidInput
+    for one that is not a WhatsApp event (both reported, not lost)."""
+    from chalicelib.security import sns_message
+
+    settings = settings or get_settings()
+    sns = sns_message(event, settings.whatsapp_events_topic_arn)
+    outcomes = [receive(inbound, settings) for inbound in parse(sns.get("Message"))]
+    summary = {"messages": len(outcomes), "actions": [o["action"] for o in outcomes]}
+    get_logger().info("whatsapp event", extra=summary)
+    return summary
+
+
+def receive(inbound: Inbound, settings: Settings) -> dict[str, Any]:
+    from chalicelib.interactions import activity
+
+    customer = _sender(inbound, settings)
+    if customer is None:
+        return {"action": "unknown_sender"}
+    if activity.noted(CHANNEL, "message_received", inbound.message_id) is not None:
+        return {"action": "duplicate"}
+    _keep_window_open(customer.customer_id, inbound.at)
+    action, detail = _act(inbound, customer, settings)
+    activity.note(customer.customer_id, channel=CHANNEL, kind="message_received", reference=inbound.message_id,
+                  at=inbound.at, detail={"type": inbound.type, "action": action, **detail})
+    return {"action": action}
+
+
+def _sender(inbound: Inbound, settings: Settings) -> Any:
+    from chalicelib.profiles.identity import identity
+    from chalicelib.profiles.service import Profiles
+
+    try:
+        wa = identity("wa", inbound.sender, settings.default_phone_region)
+    except InvalidInput:
+        get_logger().warning("whatsapp message from an unusable number")
+        return None
+    profiles = Profiles(settings)
+    phone = identity("phone", wa.value, settings.default_phone_region)
+    customer = profiles.resolve([wa, phone])
+    if customer is None and settings.auto_create_profiles:
+        customer = profiles.create_for_contact([wa])
+    return customer
+
+
+def _keep_window_open(customer_id: str, at: datetime) -> None:
+    """Remember their latest message (an older one arriving late changes nothing)."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.db import dynamo_errors
+    from chalicelib.profiles.models import CustomerModel
+
+    m = CustomerModel
+    with dynamo_errors("updating a customer"):
+        try:
+            m(customer_id).update(actions=[m.whatsapp_last_inbound_at.set(at)],
+                                  condition=m.customer_id.exists() & (m.whatsapp_last_inbound_at.does_not_exist()
+                                                                      | (m.whatsapp_last_inbound_at < at)))
+        except UpdateError as e:
+            if getattr(e, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+
+
+def _act(inbound: Inbound, customer: Any, settings: Settings) -> tuple[str, dict[str, str]]:
+    from chalicelib.clinic.service import Appointments
+    from chalicelib.privacy import consent
+
+    if inbound.type in _IGNORED_TYPES:
+        return "ignored", {}
+    if consent.is_opt_out(inbound.text):
+        consent.withdraw(customer.customer_id, "whatsapp")
+        return "opted_out", {}
+    appointments = Appointments(settings)
+    match = _PAYLOAD.match(inbound.payload)
+    if match:
+        appointment, action = match.groups()
+        outcome = appointments.respond(appointment, customer.customer_id, action, channel=CHANNEL,
+                                       reference=inbound.message_id)
+        _reply(customer.customer_id, appointments, appointment, outcome["outcome"], inbound.message_id)
+        return f"appointment_{action}", {"appointmentId": appointment, "outcome": outcome["outcome"]}
+    written = inbound.text or f"[{inbound.type}]"
+    outcome = appointments.note_message(customer.customer_id, written, inbound.message_id)
+    return "front_desk_task", {"appointmentId": outcome["appointment"] or ""}
+
+
+def _reply(customer_id: str, appointments: Any, appointment: str, outcome: str, message_id: str) -> None:
+    """A short free-form confirmation of what their tap did (they just wrote, so
+    their 24-hour window is open)."""
+    import hashlib
+
+    from chalicelib.clinic.service import CANCELLED, CONFIRMED, RESCHEDULE
+    from chalicelib.notify.service import notifier
+
+    if outcome not in (CONFIRMED, CANCELLED, RESCHEDULE):
+        return
+    item = appointments.find(appointment)
+    reference = f"appointment:{appointment}:{outcome}:{hashlib.sha256(message_id.encode()).hexdigest()[:16]}"
+    notifier().send_to_customer(customer_id, "appointment_update", {
+        "reference": appointment, "appointment_at": item.starts_at.isoformat(), "service": item.service,
+        "location": item.location, "update": outcome}, reference, channel="whatsapp")
