@@ -277,6 +277,14 @@ def appointment_attendance(appointment_id):
     return api.attendance(appointment_id, json_object(app.current_request))
 
 
+@app.route("/chat/start", methods=["POST"], authorizer=PROTECTED)
+@answers
+def start_chat():
+    from chalicelib.connect import chat
+
+    return chat.start(json_object(app.current_request))
+
+
 # The topic End User Messaging Social publishes the WhatsApp Business Account's events
 # to (its event destination), read when chalice packages the app; in the CloudFormation
 # stack, infra/whatsapp.json points it at the stack's topic. The handler also checks
