@@ -45,8 +45,20 @@ def _json(name: str) -> dict[str, Any]:
     return json.loads((FLOWS_DIR / name).read_text(encoding="utf-8"))
 
 
+@cache
 def prompts() -> dict[str, Any]:
-    return _json("prompts.json")
+    """prompts.json, with each language's prompts from every prompts.<capability>.json
+    merged in (a capability keeps its own prompts in its own file)."""
+    catalogue = json.loads(json.dumps(_json("prompts.json")))
+    for extra in sorted(FLOWS_DIR.glob("prompts.*.json")):
+        for code, texts in _json(extra.name).get("languages", {}).items():
+            if code not in catalogue["languages"]:
+                raise ValueError(f"{extra.name}: language {code} is not in prompts.json")
+            clash = set(texts) & set(catalogue["languages"][code])
+            if clash:
+                raise ValueError(f"{extra.name}: {code} prompts {', '.join(sorted(clash))} are already defined")
+            catalogue["languages"][code].update(texts)
+    return catalogue
 
 
 def stage_connect(stage: str) -> dict[str, Any]:

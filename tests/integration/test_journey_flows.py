@@ -1,0 +1,89 @@
+"""The journeys' contact flows (templates/flows), played by the flow simulator
+against the real functions: what callers hear and where they end up."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from chalicelib.clinic.models import AppointmentModel
+from chalicelib.db import utcnow
+from devkit import flows
+from devkit.call import local_simulator
+from devkit.flowsim import Customer
+from tests.helpers import create_customer
+from tests.journeys import save_order
+
+MONDAY_MORNING = datetime.fromisoformat("2025-03-03T10:00")
+
+
+@pytest.fixture
+def simulator(client):
+    from app import app
+
+    return local_simulator(client, app, at=MONDAY_MORNING)
+
+
+@pytest.fixture
+def ana(client):
+    customer = create_customer(client, phone="+40 712 345 678")
+    save_order("100-4821", customer)
+    return customer
+
+
+def test_a_caller_keys_in_her_order_and_hears_the_awb_in_romanian(simulator, ana):
+    result = simulator.run(flows.render("retail_return", "local"), Customer(inputs=["1004821"]))
+    heard = " ".join(result.heard())
+    assert "introduceți numărul comenzii" in heard
+    assert "Am înregistrat returul R-1004821" in heard and "Numărul AWB este: L C" in heard
+    assert result.outcome == "disconnected"
+    # The agent would see the return's id, never its AWB or the caller's number
+    assert result.attributes["returnId"] == "R-1004821"
+    assert result.attributes["contactReason"] == "return"
+    assert "+40712345678" not in json.dumps(result.attributes)
+
+
+def test_an_order_of_someone_else_is_explained_and_the_caller_reaches_a_colleague(simulator, client, ana):
+    bogdan = create_customer(client, firstName="Bogdan", phone="+40 722 334 455", email="bogdan@exemplu.ro")
+    save_order("200-1", bogdan)
+    result = simulator.run(flows.render("retail_return", "local"), Customer(inputs=["2001"]))
+    assert "Această comandă nu este înregistrată pe numele dumneavoastră." in result.heard()
+    assert (result.outcome, result.queue) == ("queued", "cases")
+
+
+def test_a_caller_who_enters_nothing_reaches_a_colleague(simulator, ana):
+    result = simulator.run(flows.render("retail_return", "local"), Customer(inputs=[]))
+    assert "Nu am primit niciun număr de comandă." in result.heard()
+    assert result.queue == "cases"
+
+
+def test_where_is_my_return_on_web_chat(simulator, client, ana):
+    simulator.run(flows.render("retail_return", "local"), Customer(inputs=["1004821"]))
+    result = simulator.run(flows.render("return_status", "local"), Customer(
+        channel="CHAT", address=None, attributes={"email": "ana.popescu@example.ro"}))
+    [answer] = [text for text in result.heard() if text.startswith("Returul R-1004821")]
+    assert "curierul Lumen Courier ridică coletul" in answer and "Numărul AWB: LC" in answer
+    assert result.outcome == "disconnected"
+
+
+def test_the_clinic_line_says_the_next_appointment_and_confirms_it_with_1(simulator, client):
+    ioana = create_customer(client, firstName="Ioana", phone="+40 745 112 233")
+    starts = (utcnow() + timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
+    visit = {"appointmentId": "APT-1", "customerId": ioana, "startsAt": starts.isoformat(),
+             "service": "Consultație cardiologie", "location": "Clinica Lumen Victoriei",
+             "address": "Calea Victoriei 155"}
+    assert client.http.post("/appointments", headers={"Content-Type": "application/json"},
+                            body=json.dumps(visit)).status_code == 201
+    result = simulator.run(flows.render("next_appointment", "local"),
+                           Customer(address="+40745112233", inputs=["1"]))
+    heard = " ".join(result.heard())
+    assert "Următoarea dumneavoastră programare este" in heard and "pentru Consultație cardiologie" in heard
+    assert "Vă mulțumim, programarea este confirmată." in heard
+    assert AppointmentModel.get("APT-1").status == "confirmed"
+
+
+def test_a_front_desk_task_goes_to_the_general_queue(simulator):
+    result = simulator.run(flows.render("front_desk_task", "local"), Customer(channel="TASK", address=None))
+    assert (result.outcome, result.queue) == ("queued", "general")
