@@ -96,7 +96,10 @@ def test_every_flow_is_a_contact_flow_resource_that_names_only_stack_values(temp
 def test_connect_may_invoke_the_flow_functions_of_its_instance_only(template):
     permissions = resources(template, "AWS::Lambda::Permission")
     connect = [p["Properties"] for p in permissions.values() if p["Properties"]["Principal"] == "connect.amazonaws.com"]
-    assert sorted(p["FunctionName"]["Fn::GetAtt"][0] for p in connect) == ["LookupCustomer", "RecordSurveyAnswer"]
+    invoked = [{"Fn::GetAtt": [name, "Arn"]} for name in infra.flow_invoked_functions(STAGE)]
+    assert sorted(map(json.dumps, (p["FunctionName"] for p in connect))) == sorted(map(json.dumps, invoked))
+    assert {"Fn::GetAtt": ["LookupCustomer", "Arn"]} in invoked
+    assert {"Fn::GetAtt": ["RecordSurveyAnswer", "Arn"]} in invoked
     assert all(p["SourceArn"] == {"Ref": "ConnectInstanceArn"} for p in connect)
 
 
@@ -115,8 +118,8 @@ def test_event_sources_lose_nothing(template):
 
 
 def test_contact_flow_functions_stop_before_connect_gives_up(template):
-    for name in ("LookupCustomer", "RecordSurveyAnswer"):
-        assert template["Resources"][name]["Properties"]["Timeout"] <= 8
+    for name in infra.flow_invoked_functions(STAGE):
+        assert template["Resources"][name]["Properties"]["Timeout"] <= 8, name
 
 
 def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
@@ -166,3 +169,28 @@ def test_the_slimmed_package_still_renders_every_message_in_every_language(packa
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("ok ")
+
+
+def test_journey_schedules_may_only_run_journey_step_and_keep_what_keeps_failing(template):
+    role = template["Resources"]["JourneySchedulerRole"]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    [policy] = role["Policies"]
+    granted = {s["Action"]: s["Resource"] for s in policy["PolicyDocument"]["Statement"]}
+    assert granted == {"lambda:InvokeFunction": {"Fn::GetAtt": ["JourneyStep", "Arn"]},
+                       "sqs:SendMessage": {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]}}
+    for name in ("APIHandler", "StartReturn"):
+        variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert variables["JOURNEY_STEP_FUNCTION_ARN"] == {"Fn::GetAtt": ["JourneyStep", "Arn"]}
+        assert variables["JOURNEY_SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": ["JourneySchedulerRole", "Arn"]}
+        assert variables["JOURNEY_SCHEDULE_GROUP"] == "contact-center-prod-journeys"
+    assert template["Resources"]["JourneySchedules"]["Properties"]["Name"] == {"Fn::Sub": "${AWS::StackName}-journeys"}
+
+
+def test_whatsapp_events_reach_their_handler_which_knows_the_one_topic_to_trust(template):
+    function = template["Resources"]["OnWhatsappEvent"]["Properties"]
+    [subscription] = function["Events"].values()
+    assert (subscription["Type"], subscription["Properties"]["Topic"]) == ("SNS", {"Fn::Sub": "${WhatsAppEventsTopic}"})
+    assert function["Environment"]["Variables"]["WHATSAPP_EVENTS_TOPIC_ARN"] == {"Ref": "WhatsAppEventsTopic"}
+    assert function["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]}
+    publisher = template["Resources"]["WhatsAppEventsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert publisher["Principal"] == {"Service": "social-messaging.amazonaws.com"}
