@@ -67,6 +67,7 @@ class CallResult:
     outcome: str  # queued, disconnected, ended
     # Event hooks the flows set ({"CustomerRemaining": <flow>}): what runs next for the contact.
     hooks: dict[str, str] = field(default_factory=dict)
+    contact_id: str = ""  # the simulated contact's id, as Connect would have given it
 
     def heard(self) -> list[str]:
         return [s.text for s in self.steps if s.kind == "hear"]
@@ -302,7 +303,7 @@ class Simulator:
             steps.append(Step("note", f"never asked for: {', '.join(inputs)}"))
         return CallResult(steps=steps, attributes=dict(contact.attributes),
                           queue=self._queue_name(contact.target_queue) if outcome == "queued" else None,
-                          outcome=outcome, hooks=dict(contact.hooks))
+                          outcome=outcome, hooks=dict(contact.hooks), contact_id=contact.contact_id)
 
     def _handlers(self) -> dict[str, Callable[..., Any]]:
         return {

@@ -140,7 +140,9 @@ def install() -> Recorder:
         from botocore.handlers import BUILTIN_HANDLERS
 
         _installed = Recorder()
-        BUILTIN_HANDLERS.extend(_hooks(_installed))
+        # First in line: in-process moto (mock_aws) answers every AWS request it sees,
+        # with a 404 for operations it lacks; the recorder must answer those first.
+        BUILTIN_HANDLERS[:0] = _hooks(_installed)
     return _installed
 
 

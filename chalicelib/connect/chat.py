@@ -6,8 +6,9 @@ one (persistent chat, rehydrated from the customer's last ended chat session).
 Body: exactly one of `customerId`, `email`, `chatId`, `phone` (who the customer is),
 optionally `displayName` (what the agent sees; default their first name) and
 `clientToken` (a retried request starts the same chat). Answer: what the widget
-needs to join (contactId, participantId, participantToken) and the contact the chat
-continues, if any.
+needs to join (contactId, participantId, participantToken), the earlier chat session
+it continues (`rehydratedFrom`, its initial contact id) and the contact Connect says
+it continued from (`continuedFromContactId`), both null for a fresh chat.
 
 Contact attributes are ids and routing facts only (customer id, tier, language,
 open case, last reason), never an address or a name.
@@ -101,4 +102,4 @@ def start(body: Any) -> dict[str, Any]:
     Profiles(get_settings()).link_contact(chat.contact_id, customer.customer_id, "CHAT")
     return {"contactId": chat.contact_id, "participantId": chat.participant_id,
             "participantToken": chat.participant_token, "customerId": customer.customer_id,
-            "continuesContactId": chat.continued_from or previous}
+            "rehydratedFrom": previous, "continuedFromContactId": chat.continued_from if previous else None}

@@ -15,6 +15,8 @@ ACTS = [
     "devkit.demo.act_timeline",
     "devkit.demo.act_surveys",
     "devkit.demo.act_email",
+    "devkit.demo.act_retail_return",
+    "devkit.demo.act_clinic",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]

@@ -49,7 +49,8 @@ def test_a_returning_customer_s_chat_continues_her_last_one(client, connect):
     # Then the widget gets what it needs to join, and which chat this one continues
     assert status == 200
     assert chat == {"contactId": STARTED["ContactId"], "participantId": "p-1", "participantToken": "t-1",
-                    "customerId": ana, "continuesContactId": "chat-yesterday"}
+                    "customerId": ana, "rehydratedFrom": "chat-yesterday",
+                    "continuedFromContactId": "chat-yesterday"}
     # And the new chat's contact events will find her
     assert ContactLinkModel.get(STARTED["ContactId"]).customer_id == ana
 
@@ -58,7 +59,7 @@ def test_a_first_chat_starts_fresh(client, connect):
     ana = create_customer(client)
     connect.add_response("start_chat_contact", STARTED, expected(ana, ClientToken="widget-req-1"))
     status, chat = start(client, {"customerId": ana, "clientToken": "widget-req-1"})
-    assert (status, chat["continuesContactId"]) == (200, None)
+    assert (status, chat["rehydratedFrom"], chat["continuedFromContactId"]) == (200, None, None)
 
 
 def test_when_the_old_session_cannot_be_continued_the_chat_still_starts(client, connect):
@@ -69,7 +70,7 @@ def test_when_the_old_session_cannot_be_continued_the_chat_still_starts(client, 
                              http_status_code=400)
     connect.add_response("start_chat_contact", STARTED, expected(ana))
     status, chat = start(client, {"customerId": ana})
-    assert (status, chat["contactId"], chat["continuesContactId"]) == (200, STARTED["ContactId"], None)
+    assert (status, chat["contactId"], chat["rehydratedFrom"]) == (200, STARTED["ContactId"], None)
 
 
 def test_connect_unavailable_is_a_503_the_widget_can_retry(client, connect):

@@ -75,6 +75,13 @@ def whole_run():
         answers.append(answer)
         return answer
 
+    # AWS APIs moto lacks (WhatsApp, Connect tasks and chats) are recorded, as in the
+    # local run; clients made before the recorder would not see it.
+    from chalicelib import aws
+    from devkit import recorder
+
+    calls = recorder.install()
+    aws.reset()
     try:
         with moto.mock_aws(), pytest.MonkeyPatch.context() as patch:
             patch.setattr(flow, "run", recording_run)
@@ -84,11 +91,13 @@ def whole_run():
             from app import app
 
             with Client(app, stage_name=localenv.STAGE) as client, contextlib.redirect_stdout(io.StringIO()):
-                stage = Stage(client=client, transcript=Transcript())
+                stage = Stage(client=client, transcript=Transcript(), recorder=calls)
                 for name in ACTS:
                     importlib.import_module(name).run(stage)
             stored = every_item()
     finally:
+        recorder.uninstall()
+        aws.reset()
         root.removeHandler(others)
         root.setLevel(root_level)
         for handler, previous, _ in streams:
