@@ -123,7 +123,7 @@ def run(stage: Stage) -> None:
     t.detail("appointments today", f"{totals.get('appointments', 0)}, no-shows {totals.get('noShows', 0)}, "
                                    f"no-show rate {totals.get('noShowPercent')}%")
 
-    t.act("Chat with memory: Ana's new chat continues yesterday's")
+    t.act("Chat with memory: Ana's new chat continues her last one")
     ana = stage.customers["ana"]
     _, timeline = stage.http("GET", f"/customers/{ana['id']}/timeline?limit=50")
     chats = [i["id"] for i in timeline["interactions"] if i["kind"] == "contact" and i["channel"] == "CHAT"]
