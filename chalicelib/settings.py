@@ -139,7 +139,6 @@ class Settings:
     # An unconfirmed appointment nobody attended is a no-show this long after its end.
     no_show_grace_minutes: int = 30
     whatsapp_events_topic_arn: str = ""
-    connect_instance_id: str = ""
     connect_chat_flow_id: str = ""
     connect_task_flow_id: str = ""
     journey_schedule_group: str = ""

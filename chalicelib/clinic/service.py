@@ -492,6 +492,13 @@ class Appointments:
         return document(item)
 
 
+def register_rates() -> None:
+    """The clinic's rate in GET /metrics: no-shows among the day's appointments not cancelled."""
+    from chalicelib.metrics.report import derive
+
+    derive("noShowPercent", "no_shows", "appointments", 100)
+
+
 def _step(name: str, note: str | None = None, at: datetime | None = None) -> dict[str, str]:
     found = {"at": _iso(at or utcnow()) or "", "step": name}
     if note:

@@ -57,9 +57,9 @@ class ConnectApi:
 
     @property
     def instance_id(self) -> str:
-        if not self.settings.connect_instance_id:
-            raise DependencyFailure("CONNECT_INSTANCE_ID is not set")
-        return resource_id(self.settings.connect_instance_id, "instance")
+        if not self.settings.connect_instance_arn:
+            raise DependencyFailure("CONNECT_INSTANCE_ARN is not set")
+        return resource_id(self.settings.connect_instance_arn, "instance")
 
     def _call(self, action: str, operation: str, **request: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -55,12 +55,10 @@ derive("averageHandleSeconds", "handle_seconds", "handled")
 derive("abandonmentPercent", "abandoned", "queued", 100)
 derive("averageQueueWaitSeconds", "queue_wait_seconds", "queued")
 derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
-# Clinic appointments (chalicelib/clinic): no-shows among the day's appointments not cancelled.
-derive("noShowPercent", "no_shows", "appointments", 100)
 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).
-RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates",)
+RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.service:register_rates")
 _providers_loaded = False
 
 

@@ -129,8 +129,8 @@ def test_two_contacts_ending_together_invite_the_customer_once(client, clock, mo
     before = Profiles.find
     seen = {}
 
-    def find_as_first_read(self, customer_id):
-        seen.setdefault(customer_id, before(self, customer_id))
+    def find_as_first_read(self, customer_id, **options):
+        seen.setdefault(customer_id, before(self, customer_id, **options))
         return seen[customer_id]
 
     monkeypatch.setattr(Profiles, "find", find_as_first_read)
