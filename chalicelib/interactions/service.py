@@ -33,6 +33,7 @@ from chalicelib.wire import item_from_wire, to_wire
 
 MAX_ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100
+MAX_MERGE_HOPS = 3
 _RETRY_CODES = {"ConditionalCheckFailed", "TransactionConflict"}
 
 
@@ -290,9 +291,18 @@ class Timeline:
 
     def _customer(self, customer_id: str) -> CustomerModel | None:
         """The live customer for an id, following merges; consistent, for the ledger."""
-        from chalicelib.profiles.service import Profiles
-
-        return Profiles(self.settings).find(customer_id, consistent=True)
+        for _ in range(MAX_MERGE_HOPS + 1):
+            with dynamo_errors("reading a customer"):
+                try:
+                    customer = CustomerModel.get(customer_id, consistent_read=True)
+                except CustomerModel.DoesNotExist:
+                    return None
+            if not is_live(customer):
+                return None
+            if not customer.merged_into:
+                return customer
+            customer_id = customer.merged_into
+        return None
 
     def _resolve(self, observation: Observation) -> CustomerModel | None:
         """Whose contact this is: the `customerId` attribute the flow set from the
