@@ -20,13 +20,16 @@ demo: setup
 	$(BIN)/python -m devkit.demo
 
 # bandit: security lint of what ships to Lambda, failing on medium or high severity.
+# lint-imports: the layers of chalicelib declared in pyproject.toml ([tool.importlinter]).
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit -q -r chalicelib app.py -ll
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,7 @@
+"""Messages to customers on every channel: e-mail (SES), WhatsApp and SMS.
+
+- `service`: the one entry point that sends, whatever the channel;
+- `outbox`: one record per message, so a retry never sends twice;
+- `policy`: quiet hours and whether a channel may be used;
+- `render`: Jinja2 templates per language.
+"""
