@@ -11,6 +11,7 @@ import os
 
 from chalice import Chalice, Response
 
+from chalicelib import wiring  # noqa: F401  (who listens to what: events and scheduled steps)
 from chalicelib.connect import flow
 from chalicelib.http import answers, authorizer, json_object
 
@@ -280,7 +281,7 @@ def appointment_attendance(appointment_id):
 @app.route("/chat/start", methods=["POST"], authorizer=PROTECTED)
 @answers
 def start_chat():
-    from chalicelib.connect import chat
+    from chalicelib.interactions import chat
 
     return chat.start(json_object(app.current_request))
 

@@ -24,7 +24,7 @@ settings.load_profile("default")
 @pytest.fixture
 def aws():
     """A fresh, empty AWS (moto) with every table created from the models."""
-    from chalicelib import tables
+    from chalicelib import tables, wiring  # noqa: F401  (the subscriptions app.py has)
 
     with moto.mock_aws():
         tables.create_all()

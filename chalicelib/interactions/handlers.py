@@ -50,11 +50,12 @@ def contact_event(event: dict[str, Any]) -> bool:
     return changed
 
 
-def _consider_survey(observation: parse.Observation, interaction: dict[str, Any] | None) -> None:
-    """A contact the record says ended may get a survey (chalicelib.surveys.trigger)."""
-    from chalicelib.surveys import trigger
+def _announce_recorded(observation: parse.Observation, interaction: dict[str, Any] | None) -> None:
+    """Tell the capabilities that a contact record was kept (surveys consider whether
+    the contact ended and is one to survey)."""
+    from chalicelib import events
 
-    trigger.contact_recorded(observation, interaction)
+    events.announce(events.CONTACT_ENDED, {"observation": observation, "interaction": interaction})
 
 
 def _decode(record: dict[str, Any]) -> parse.Observation:
@@ -92,7 +93,7 @@ def contact_records(event: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
         bind_contact(observation.contact_id)
         try:
             changed = timeline.record(observation)
-            _consider_survey(observation, timeline.last_item)
+            _announce_recorded(observation, timeline.last_item)
         except Exception:
             logger.exception("contact record not recorded; reported for retry",
                              extra={"sequence_number": sequence, "interaction_id": observation.interaction_id})

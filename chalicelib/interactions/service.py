@@ -388,3 +388,11 @@ def _decode_cursor(cursor: str, customer_id: str) -> dict[str, Any]:
             or key["customer_id"] != customer_id):
         raise InvalidInput("cursor is not one this timeline handed out; start again without it")
     return {name: {"S": value} for name, value in key.items()}
+
+
+def follow_merge(event: Mapping[str, Any]) -> int:
+    """Subscriber of "customers merged" (chalicelib.events): the duplicate's contact
+    history follows it (repeating the merge repeats this too)."""
+    from chalicelib.settings import get_settings
+
+    return Timeline(get_settings()).reassign(event["duplicateId"], event["survivorId"])

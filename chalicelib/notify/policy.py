@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
 from chalicelib.db import dynamo_errors, expiry, is_live, utcnow
 from chalicelib.notify.models import SuppressionModel
@@ -14,17 +13,6 @@ from chalicelib.settings import Settings
 
 BOUNCE = "bounce"
 COMPLAINT = "complaint"
-
-
-def consents(consent: dict[str, Any] | None, channel: str, purpose: str) -> bool:
-    """Whether the consent map ({channel: {purpose: bool}}) allows this message.
-    Transactional messages and surveys are allowed unless opted out; marketing
-    needs an explicit opt-in (the profile's defaults)."""
-    from chalicelib.profiles.schema import DEFAULT_CONSENT
-
-    default = DEFAULT_CONSENT.get(channel, {}).get(purpose, False)
-    value = (consent or {}).get(channel, {}).get(purpose, default)
-    return bool(value)
 
 
 def suppression_key(channel: str, address: str) -> str:

@@ -42,9 +42,10 @@ from chalicelib.notify.outbox import (
     Outbox,
     Outcome,
 )
-from chalicelib.notify.policy import Suppressions, consents
+from chalicelib.notify.policy import Suppressions
 from chalicelib.notify.senders import Outgoing, Recipient, Rejected, Sender, Unconfirmed
 from chalicelib.observability import get_logger
+from chalicelib.profiles.schema import consent_given
 from chalicelib.settings import Settings, get_settings
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,159}$")
@@ -142,7 +143,7 @@ class Notifier:
             checked = messages.check_variables(kind, variables)
             to = recipient()
             entry = Entry(key, channel, type_name, reference, kind.purpose, to.customer_id or customer_id)
-            if to.customer_id and not consents(to.consent, channel, kind.purpose):
+            if to.customer_id and not consent_given(to.consent, channel, kind.purpose):
                 decision = (SUPPRESSED, "OPTED_OUT", f"the customer opted out of {channel} messages for {kind.purpose}")
             else:
                 prepared = sender.prepare(Outgoing(key, channel, kind, checked, to, language))

@@ -13,9 +13,10 @@ ignored):
 - the time is kept on the profile: free-form replies are allowed for 24 hours;
 - an opt-out keyword (STOP, OPRIRE, DEZABONARE, DISISCRIVIMI, ANNULLA ISCRIZIONE,
   LEIRATKOZÁS, ...: chalicelib/privacy/consent.py) withdraws WhatsApp consent;
-- a reminder's button (Confirm / Reschedule / Cancel) answers the appointment, and
-  the patient gets a short confirmation while their window is open;
-- anything else they write reaches the front desk as an Amazon Connect task;
+- anything else is announced as a "whatsapp message" (chalicelib.events): the
+  clinic answers a reminder's button (Confirm / Reschedule / Cancel) and passes
+  anything else they write to its front desk as an Amazon Connect task
+  (chalicelib.clinic.whatsapp);
 - the message lands in their timeline, which is also how a redelivery is known:
   a message id already there is not handled again. Every step is itself idempotent
   (conditional updates, outbox keys, task client tokens), so a failure part-way
@@ -35,7 +36,6 @@ from chalicelib.observability import get_logger
 from chalicelib.settings import Settings, get_settings
 
 CHANNEL = "WHATSAPP"
-_PAYLOAD = re.compile(r"^appointment:([A-Za-z0-9][A-Za-z0-9_-]{0,39}):(confirm|reschedule|cancel)$")
 _IGNORED_TYPES = {"reaction", "unknown", "unsupported", "system", "request_welcome"}
 MAX_TEXT = 4000
 
@@ -172,7 +172,7 @@ def _keep_window_open(customer_id: str, at: datetime) -> None:
 
 
 def _act(inbound: Inbound, customer: Any, settings: Settings) -> tuple[str, dict[str, str]]:
-    from chalicelib.clinic.service import Appointments
+    from chalicelib import events
     from chalicelib.privacy import consent
 
     if inbound.type in _IGNORED_TYPES:
@@ -180,31 +180,11 @@ def _act(inbound: Inbound, customer: Any, settings: Settings) -> tuple[str, dict
     if consent.is_opt_out(inbound.text):
         consent.withdraw(customer.customer_id, "whatsapp")
         return "opted_out", {}
-    appointments = Appointments(settings)
-    match = _PAYLOAD.match(inbound.payload)
-    if match:
-        appointment, action = match.groups()
-        outcome = appointments.respond(appointment, customer.customer_id, action, channel=CHANNEL,
-                                       reference=inbound.message_id)
-        _reply(customer.customer_id, appointments, appointment, outcome["outcome"], inbound.message_id)
-        return f"appointment_{action}", {"appointmentId": appointment, "outcome": outcome["outcome"]}
-    written = inbound.text or f"[{inbound.type}]"
-    outcome = appointments.note_message(customer.customer_id, written, inbound.message_id)
-    return "front_desk_task", {"appointmentId": outcome["appointment"] or ""}
-
-
-def _reply(customer_id: str, appointments: Any, appointment: str, outcome: str, message_id: str) -> None:
-    """A short free-form confirmation of what their tap did (they just wrote, so
-    their 24-hour window is open)."""
-    import hashlib
-
-    from chalicelib.clinic.service import CANCELLED, CONFIRMED, RESCHEDULE
-    from chalicelib.notify.service import notifier
-
-    if outcome not in (CONFIRMED, CANCELLED, RESCHEDULE):
-        return
-    item = appointments.find(appointment)
-    reference = f"appointment:{appointment}:{outcome}:{hashlib.sha256(message_id.encode()).hexdigest()[:16]}"
-    notifier().send_to_customer(customer_id, "appointment_update", {
-        "reference": appointment, "appointment_at": item.starts_at.isoformat(), "service": item.service,
-        "location": item.location, "update": outcome}, reference, channel="whatsapp")
+    # What the message means is for the capabilities to say (the clinic answers
+    # appointment buttons and passes anything else to its front desk).
+    answers = events.announce(events.WHATSAPP_MESSAGE, {"inbound": inbound, "customer": customer,
+                                                        "settings": settings})
+    for answer in answers:
+        if answer is not None:
+            return answer
+    return "unhandled", {}

@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.db import is_live, plain
 from chalicelib.errors import InvalidInput
-from chalicelib.profiles.schema import CHANNELS, PURPOSES, ProfileInput
+from chalicelib.profiles.schema import CHANNELS, PURPOSES, ProfileInput, consent_given
 from chalicelib.profiles.service import Profiles
 from chalicelib.settings import get_settings
 
@@ -43,9 +43,7 @@ def allows(customer: Any, channel: str, purpose: str) -> bool:
         raise InvalidInput(f"unknown purpose {purpose!r}; purposes are {', '.join(PURPOSES)}")
     if customer is None or not is_live(customer) or getattr(customer, "merged_into", None):
         return False
-    from chalicelib.notify.policy import consents  # the one rule every sender applies
-
-    return consents(plain(customer.consent), channel, purpose)
+    return consent_given(plain(customer.consent), channel, purpose)
 
 
 def is_opt_out(text: object) -> bool:

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 # Every capability that stores personal data adds its holder here.
 HOLDERS: tuple[str, ...] = (
-    "chalicelib.profiles.privacy:IDENTITIES",
-    "chalicelib.profiles.privacy:CONTACT_LINKS",
-    "chalicelib.profiles.privacy:MERGE_RECORDS",
+    "chalicelib.privacy.profile_holders:IDENTITIES",
+    "chalicelib.privacy.profile_holders:CONTACT_LINKS",
+    "chalicelib.privacy.profile_holders:MERGE_RECORDS",
     "chalicelib.notify.privacy:OUTBOX",
     "chalicelib.notify.privacy:SUPPRESSIONS",
     "chalicelib.interactions.privacy:INTERACTIONS",
@@ -38,7 +38,7 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.clinic.privacy:APPOINTMENTS",
 )
 # Erased last: see the module docstring.
-PROFILE_HOLDER = "chalicelib.profiles.privacy:PROFILE"
+PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"
 
 # Tables (Settings field of their name) that hold no personal data, and why.
 NO_PERSONAL_DATA: dict[str, str] = {

@@ -55,7 +55,7 @@ def merge_customers(survivor_id: str, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput('merge takes {"duplicateId": "<id of the profile to fold into this one>"}')
     survivor = _profiles().merge(survivor_id, body["duplicateId"])
     # The duplicate's contact history follows it (repeating the merge repeats this too).
-    from chalicelib.interactions.service import Timeline
+    from chalicelib import events
 
-    Timeline(get_settings()).reassign(body["duplicateId"], survivor.customer_id)
+    events.announce(events.CUSTOMERS_MERGED, {"duplicateId": body["duplicateId"], "survivorId": survivor.customer_id})
     return profile_document(_profiles().get(survivor.customer_id))

@@ -21,6 +21,15 @@ PURPOSES = ("transactional", "surveys", "marketing")
 # marketing needs an explicit opt-in.
 DEFAULT_CONSENT = {ch: {"transactional": True, "surveys": True, "marketing": False} for ch in CHANNELS}
 
+
+def consent_given(consent: dict[str, Any] | None, channel: str, purpose: str) -> bool:
+    """Whether a consent map ({channel: {purpose: bool}}) allows this channel and
+    purpose, defaults applied. Senders ask chalicelib.privacy.consent.allows, which
+    also refuses merged and erased profiles."""
+    default = DEFAULT_CONSENT.get(channel, {}).get(purpose, False)
+    value = (consent or {}).get(channel, {}).get(purpose, default)
+    return bool(value)
+
 IDENTITY_FIELDS = {"phone": "phone", "email": "email", "whatsapp": "wa", "chatId": "chat"}
 PROFILE_FIELDS = ("firstName", "lastName", "preferredLanguage", "timeZone", "tier", "consent")
 ALLOWED = set(PROFILE_FIELDS) | set(IDENTITY_FIELDS)

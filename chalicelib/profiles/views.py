@@ -90,7 +90,7 @@ def survey_view(customer: CustomerModel, now: datetime | None = None) -> dict[st
     they were unhappy lately (a detractor or CSAT 1-2 within the survey cooldown:
     route them with care), and whether to offer the post-call survey (they did not
     opt out of surveys by phone and were not surveyed within the cooldown)."""
-    from chalicelib.notify.policy import consents
+    from chalicelib.profiles.schema import consent_given
     from chalicelib.settings import get_settings
 
     now = now or utcnow()
@@ -106,6 +106,6 @@ def survey_view(customer: CustomerModel, now: datetime | None = None) -> dict[st
         "lastCsat": "" if scores.get("csat") is None else str(int(scores["csat"])),
         "daysSinceLastSurvey": "" if last_at is None else str(max(0, (now - last_at).days)),
         "recentDetractor": "true" if recent and unhappy else "false",
-        "offerSurvey": "true" if consents(plain(customer.consent), "voice", "surveys")
+        "offerSurvey": "true" if consent_given(plain(customer.consent), "voice", "surveys")
         and not any(now - m < cooldown for m in surveyed) else "false",
     }

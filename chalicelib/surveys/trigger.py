@@ -44,6 +44,11 @@ def ended_contact(item: Mapping[str, Any] | None) -> Any:
         ended_at=parse_time(kpi.legs[-1][1].get("disconnected_at")))
 
 
+def contact_ended(event: Mapping[str, Any]) -> str | None:
+    """Subscriber of "contact ended" (chalicelib.events)."""
+    return contact_recorded(event["observation"], event.get("interaction"))
+
+
 def contact_recorded(observation: Observation, interaction: Mapping[str, Any] | None = None) -> str | None:
     """Consider the contact a record just ended for a survey; the survey's status.
     `interaction` is the item the timeline just wrote (or found unchanged); it is

@@ -1,5 +1,7 @@
 """Personal data held by the profiles capability: identities, contact links, merge
-records and the profile itself (registered in chalicelib.privacy.holders)."""
+records and the profile itself (registered in chalicelib.privacy.holders). They live
+here, not in profiles/, because privacy builds on profiles: a profile never needs
+to know how it is exported or erased."""
 
 from __future__ import annotations
 

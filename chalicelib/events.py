@@ -1,0 +1,57 @@
+"""What happened, told to whoever listens, inside one Lambda invocation.
+
+A lower layer announces an event ("contact ended", "customers merged", "WhatsApp
+message received") and the capabilities above it subscribe, so the timeline never
+names surveys and WhatsApp inbound never names the clinic. The subscriptions are
+declared in one place, `chalicelib/wiring.py`, which every entry point imports.
+
+A handler is a callable or a "module:function" name loaded on first use, so an
+entry point that never announces an event never imports its subscribers (cold
+start). `announce` calls the handlers in the order they subscribed and returns
+their answers; an error propagates to the entry point, whose retry (Kinesis, SNS,
+the scheduler) announces the event again, and each subscriber stays idempotent by
+its own natural key (one survey per contact, one task per message id).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+CONTACT_ENDED = "contact ended"
+"""A contact record says a contact ended. Payload: {"observation", "interaction"}."""
+CUSTOMERS_MERGED = "customers merged"
+"""A duplicate profile was folded into a survivor. Payload: {"duplicateId", "survivorId"}."""
+WHATSAPP_MESSAGE = "whatsapp message"
+"""A customer wrote on WhatsApp (not an opt-out). Payload: {"inbound", "customer",
+"settings"}; the first handler that answers (action, detail) decides what was done."""
+
+Handler = Callable[[dict[str, Any]], Any]
+_subscribers: dict[str, list[Handler | str]] = {}
+_loaded: dict[str, Handler] = {}
+
+
+def subscribe(event_name: str, handler: Handler | str) -> None:
+    """Add a handler for an event; subscribing the same handler again changes nothing."""
+    handlers = _subscribers.setdefault(event_name, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def subscribers(event_name: str) -> tuple[Handler | str, ...]:
+    return tuple(_subscribers.get(event_name, ()))
+
+
+def _resolve(handler: Handler | str) -> Handler:
+    if not isinstance(handler, str):
+        return handler
+    if handler not in _loaded:
+        module, _, name = handler.partition(":")
+        _loaded[handler] = getattr(importlib.import_module(module), name)
+    return _loaded[handler]
+
+
+def announce(event_name: str, payload: dict[str, Any]) -> list[Any]:
+    """Call every subscriber of the event with the payload; their answers, in order."""
+    return [_resolve(handler)(payload) for handler in _subscribers.get(event_name, ())]

@@ -1,0 +1,15 @@
+"""Retail's scheduled steps (registered in chalicelib/wiring.py, run by journey_step)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.journeys.steps import text
+from chalicelib.settings import get_settings
+
+
+def return_follow_up(step: Mapping[str, Any]) -> dict[str, Any]:
+    from chalicelib.retail.returns import Returns
+
+    return {"messages": Returns(get_settings()).follow_up(text(step, "returnId"))}
