@@ -28,7 +28,8 @@ class Unconfirmed(Exception):
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who a message goes to. `customer_id` and `consent` are None for staff."""
+    """Who a message goes to. `customer_id` and `profile` (the customer as just read,
+    for the consent check) are None for staff."""
 
     address: str | None
     name: str | None = None
@@ -36,7 +37,7 @@ class Recipient:
     preferred_language: str | None = None
     time_zone: str = "UTC"
     customer_id: str | None = None
-    consent: dict[str, dict[str, bool]] | None = None
+    profile: Any = None
     # When the customer last wrote to us on WhatsApp: free-form WhatsApp messages are
     # allowed for 24 hours after it (notify/whatsapp.py).
     whatsapp_last_inbound_at: datetime | None = None

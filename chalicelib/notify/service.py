@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import plain, utcnow
+from chalicelib.db import utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput
 from chalicelib.notify import messages
 from chalicelib.notify.outbox import (
@@ -45,7 +45,7 @@ from chalicelib.notify.outbox import (
 from chalicelib.notify.policy import Suppressions
 from chalicelib.notify.senders import Outgoing, Recipient, Rejected, Sender, Unconfirmed
 from chalicelib.observability import get_logger
-from chalicelib.profiles.schema import consent_given
+from chalicelib.privacy.consent import allows
 from chalicelib.settings import Settings, get_settings
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,159}$")
@@ -90,7 +90,7 @@ class Notifier:
                 address=sender.address_of(customer), name=name, first_name=customer.first_name,
                 preferred_language=customer.preferred_language,
                 time_zone=customer.time_zone or self.settings.default_time_zone,
-                customer_id=customer.customer_id, consent=plain(customer.consent),
+                customer_id=customer.customer_id, profile=customer,
                 whatsapp_last_inbound_at=customer.whatsapp_last_inbound_at,
             )
 
@@ -143,7 +143,7 @@ class Notifier:
             checked = messages.check_variables(kind, variables)
             to = recipient()
             entry = Entry(key, channel, type_name, reference, kind.purpose, to.customer_id or customer_id)
-            if to.customer_id and not consent_given(to.consent, channel, kind.purpose):
+            if to.customer_id and not allows(to.profile, channel, kind.purpose):
                 decision = (SUPPRESSED, "OPTED_OUT", f"the customer opted out of {channel} messages for {kind.purpose}")
             else:
                 prepared = sender.prepare(Outgoing(key, channel, kind, checked, to, language))
