@@ -2,6 +2,6 @@
 
 - `service`: the one entry point that sends, whatever the channel;
 - `outbox`: one record per message, so a retry never sends twice;
-- `policy`: quiet hours and whether a channel may be used;
+- `suppressions`: addresses that bounced or complained, never sent to again;
 - `render`: Jinja2 templates per language.
 """

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidInput
 from chalicelib.notify.outbox import BOUNCED, COMPLAINED, Outbox
-from chalicelib.notify.policy import BOUNCE, COMPLAINT, Suppressions
+from chalicelib.notify.suppressions import BOUNCE, COMPLAINT, Suppressions
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings, get_settings
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live
 from chalicelib.notify.models import OutboxModel, SuppressionModel
-from chalicelib.notify.policy import suppression_key
+from chalicelib.notify.suppressions import suppression_key
 from chalicelib.privacy.holders import Subject, delete_if, iso
 
 # Which of a customer's addresses each messaging channel is suppressed by.

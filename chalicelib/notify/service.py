@@ -42,8 +42,8 @@ from chalicelib.notify.outbox import (
     Outbox,
     Outcome,
 )
-from chalicelib.notify.policy import Suppressions
 from chalicelib.notify.senders import Outgoing, Recipient, Rejected, Sender, Unconfirmed
+from chalicelib.notify.suppressions import Suppressions
 from chalicelib.observability import get_logger
 from chalicelib.privacy.consent import allows
 from chalicelib.settings import Settings, get_settings

@@ -141,7 +141,7 @@ def test_a_customer_who_opted_out_of_surveys_gets_no_survey_but_still_gets_her_c
 
 
 def test_an_address_on_the_suppression_list_gets_nothing(client):
-    from chalicelib.notify.policy import COMPLAINT, Suppressions
+    from chalicelib.notify.suppressions import COMPLAINT, Suppressions
     from chalicelib.settings import get_settings
 
     ana = create(client)

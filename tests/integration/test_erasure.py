@@ -9,8 +9,8 @@ import json
 import pytest
 
 from chalicelib.notify import messages
-from chalicelib.notify.policy import suppression_key
 from chalicelib.notify.service import notifier
+from chalicelib.notify.suppressions import suppression_key
 from chalicelib.privacy import erasure
 from chalicelib.privacy.holders import NO_PERSONAL_DATA, holders
 from tests.helpers import load_event, load_json

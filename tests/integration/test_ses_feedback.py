@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.notify import messages
 from chalicelib.notify.models import OutboxModel, SuppressionModel
-from chalicelib.notify.policy import suppression_key
 from chalicelib.notify.service import notifier
+from chalicelib.notify.suppressions import suppression_key
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer as create
 from tests.helpers import load_event

@@ -16,8 +16,8 @@ from chalicelib.errors import DependencyFailure
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.notify import messages, whatsapp
 from chalicelib.notify.models import OutboxModel
-from chalicelib.notify.policy import Suppressions
 from chalicelib.notify.service import notifier
+from chalicelib.notify.suppressions import Suppressions
 from chalicelib.profiles.models import CustomerModel
 from chalicelib.settings import get_settings
 from tests.helpers import create_customer as create

@@ -1,6 +1,6 @@
-"""Who may be sent what: the customer's consent per channel and purpose, and the
-suppression list of addresses that bounced hard or complained. The same rules
-hold for every channel."""
+"""The suppression list: addresses that bounced hard or complained are not sent to
+again, on any channel. (Whether the customer allows a channel and purpose is
+chalicelib.privacy.consent.allows.)"""
 
 from __future__ import annotations
 
