@@ -30,9 +30,9 @@ def social(aws):
 @pytest.fixture
 def connect(aws):
     """Amazon Connect's contact APIs, stubbed."""
-    from chalicelib.connect import api
+    from chalicelib.connect import client
 
-    with Stubber(api.client()) as stub:
+    with Stubber(client.client()) as stub:
         yield stub
         stub.assert_no_pending_responses()
 

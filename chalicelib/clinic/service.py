@@ -175,9 +175,9 @@ class Appointments:
     @property
     def connect(self) -> Any:
         if self._connect is None:
-            from chalicelib.connect.api import ConnectApi
+            from chalicelib.connect.client import ConnectClient
 
-            self._connect = ConnectApi(self.settings)
+            self._connect = ConnectClient(self.settings)
         return self._connect
 
     # ---- reading ---------------------------------------------------------------

@@ -62,7 +62,7 @@ def last_chat(customer_id: str) -> str | None:
 
 
 def start(body: Any) -> dict[str, Any]:
-    from chalicelib.connect.api import ConnectApi
+    from chalicelib.connect.client import ConnectClient
     from chalicelib.profiles.views import routing_view
 
     if not isinstance(body, dict):
@@ -83,7 +83,7 @@ def start(body: Any) -> dict[str, Any]:
                   "preferredLanguage": view.get("preferredLanguage"), "openCaseId": view.get("openCaseId"),
                   "lastContactReason": view.get("lastContactReason"), "isVip": view.get("isVip")}
     previous = last_chat(customer.customer_id)
-    connect = ConnectApi(get_settings())
+    connect = ConnectClient(get_settings())
     display_name = (display or customer.first_name or "Customer").strip()
     try:
         chat = connect.start_chat(display_name=display_name, attributes=attributes, customer_id=customer.customer_id,

@@ -46,7 +46,10 @@ class StartedChat:
     continued_from: str | None
 
 
-class ConnectApi:
+class ConnectClient:
+    """Amazon Connect, as this application calls it (errors translated: a refused
+    request is InvalidInput, anything else DependencyFailure)."""
+
     def __init__(self, settings: Settings, connect: Any = None) -> None:
         self.settings = settings
         self._client = connect
