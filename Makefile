@@ -41,19 +41,19 @@ bench: setup
 # Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted.
 STAGE ?= dev
 package: setup
-	$(BIN)/python -m devkit.infra package --stage $(STAGE)
+	$(BIN)/python -m deploy.infra package --stage $(STAGE)
 	$(BIN)/cfn-lint out/package/$(STAGE)/sam.json
 
 # The functions' IAM policy for `chalice deploy` (written by `make package` too).
 policy: setup
-	$(BIN)/python -m devkit.infra policy --stage $(STAGE)
+	$(BIN)/python -m deploy.infra policy --stage $(STAGE)
 
 deploy: policy
 	$(BIN)/chalice deploy --stage $(STAGE)
 
 # The stage's flows as JSON files to import in the Connect console.
 flows: setup
-	$(BIN)/python -m devkit.flows --stage $(STAGE)
+	$(BIN)/python -m deploy.flows --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .hypothesis

@@ -203,7 +203,7 @@ def section_package_size(bench: Bench) -> None:
     import tempfile
     import zipfile
 
-    from devkit import infra
+    from deploy import infra
 
     print("Deployment package (chalice package, stage dev)")
     # Packaging resets the local environment; later sections still need the embedded AWS.

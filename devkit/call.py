@@ -25,7 +25,7 @@ from devkit import localenv
 
 def load_flow(path: Path, stage: str) -> dict[str, Any]:
     """A flow from a template (rendered for `stage`) or from flow-language JSON."""
-    from devkit import flows
+    from deploy import flows
 
     if path.name.endswith(".json.j2"):
         if path.resolve().parent != flows.FLOWS_DIR.resolve():
@@ -41,7 +41,7 @@ def local_simulator(client: Any, app: Any, stage: str = localenv.STAGE, at: date
                     full_queues: tuple[str, ...] = ()) -> Any:
     """A simulator of the stage's Connect instance: our flows loaded under their ARNs,
     the stage's queues and opening hours, our real functions behind the Lambda ARNs."""
-    from devkit import flows
+    from deploy import flows
     from devkit.flowsim import AppFunctions, Hours, Simulator
 
     connect = flows.stage_connect(stage)

@@ -4,13 +4,14 @@ fake credentials that can only reach the embedded AWS."""
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
+
+from deploy import stages
+from deploy.stages import PROJECT
 
 STAGE = "local"
 REGION = "eu-central-1"
-PROJECT = Path(__file__).resolve().parent.parent
+__all__ = ["LOCAL_ENV", "PROJECT", "REGION", "STAGE", "apply", "stage_environment"]
 
 _CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -27,9 +28,7 @@ _CREDENTIALS = {
 
 def stage_environment(stage: str = STAGE) -> dict[str, str]:
     """Environment variables a Lambda of `stage` gets from .chalice/config.json."""
-    config = json.loads((PROJECT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    return {**config.get("environment_variables", {}),
-            **config["stages"][stage].get("environment_variables", {})}
+    return stages.stage_environment(stage)
 
 
 LOCAL_ENV = {**stage_environment(), **_CREDENTIALS}

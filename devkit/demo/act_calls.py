@@ -61,7 +61,7 @@ def dynamodb_throttled() -> Iterator[None]:
 
 def run(stage: Stage) -> None:
     from app import app
-    from devkit import flows
+    from deploy import flows
     from devkit.call import local_simulator
 
     simulator = local_simulator(stage.client, app, at=CLOCK)

@@ -36,7 +36,7 @@ def run(stage: Stage) -> None:
     status, _ = stage.http("GET", f"/customers/{ana['id']}")
     t.say(f"GET /customers/{{her old id}} -> {status}")
     from app import app
-    from devkit import flows
+    from deploy import flows
     from devkit.call import local_simulator
     from devkit.demo.act_calls import CLOCK, _show
     from devkit.flowsim import Customer

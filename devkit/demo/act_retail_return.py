@@ -93,7 +93,7 @@ def show_whatsapp(stage: Stage) -> None:
 
 def run(stage: Stage) -> None:
     from app import app
-    from devkit import flows
+    from deploy import flows
     from devkit.call import local_simulator
     from devkit.flowsim import Customer
     from devkit.mailbox import sent_emails

@@ -93,7 +93,7 @@ def _earlier_contacts(stage: Stage) -> None:
 
 def _post_call_survey(stage: Stage) -> None:
     from app import app
-    from devkit import flows
+    from deploy import flows
     from devkit.call import local_simulator
     from devkit.flowsim import Customer
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from devkit import flows
+from deploy import flows
 from devkit.call import local_simulator
 from devkit.flowsim import Customer
 

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.clinic.models import AppointmentModel
 from chalicelib.db import utcnow
-from devkit import flows
+from deploy import flows
 from devkit.call import local_simulator
 from devkit.flowsim import Customer
 from tests.helpers import create_customer

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit import flows, infra
+from deploy import flows, infra
 
 STAGE = "prod"
 
@@ -126,7 +126,7 @@ def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
     names = zipfile.ZipFile(package / "deployment.zip").namelist()
     top = {n.split("/")[0] for n in names}
     assert "app.py" in top and "chalicelib" in top
-    assert not top & {"devkit", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
+    assert not top & {"devkit", "deploy", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
 
 
 _SMOKE = """

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chalicelib import aws
 from chalicelib.surveys import scoring
-from devkit import flows
+from deploy import flows
 from devkit.call import local_simulator
 from devkit.flowsim import Customer
 from tests.helpers import create_customer

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from devkit import infra
+from deploy import infra
 
 STAGE = "prod"
 

@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from devkit import flowcheck, flows
+from deploy import flows
+from devkit import flowcheck
 from devkit.flowsim import AppFunctions, Simulator
 from devkit.localenv import stage_environment
 

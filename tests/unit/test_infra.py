@@ -7,7 +7,7 @@ import re
 import pytest
 from chalice import Chalice
 
-from devkit import infra
+from deploy import infra
 
 
 def test_fragments_merge_key_by_key_and_lists_add_up():

@@ -7,10 +7,10 @@ and the prompts of templates/flows/prompts.json.
 
 Two renderings of the same template:
 - `render(name, stage)`: concrete ARNs from templates/flows/stages.json, for the
-  simulator and for importing a flow by hand (`python -m devkit.flows --stage prod`);
+  simulator and for importing a flow by hand (`python -m deploy.flows --stage prod`);
 - `render(name, stage, cloudformation=True)`: `${...}` placeholders for
   `Fn::Sub`, resolved by CloudFormation to the stack's functions, flows and the
-  queue parameters (devkit.infra).
+  queue parameters (deploy.infra).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from devkit.localenv import PROJECT, stage_environment
+from deploy.stages import PROJECT, stage_environment
 
 FLOWS_DIR = PROJECT / "templates" / "flows"
 APP_NAME = "contact-center"
@@ -207,7 +207,7 @@ def render_all(stage: str, cloudformation: bool = False) -> dict[str, dict[str, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m devkit.flows",
+        prog="python -m deploy.flows",
         description="Render the flows of a stage to JSON files you can import in the Connect console "
                     "(Flows > Create flow > Import).")
     parser.add_argument("--stage", default="local")

@@ -25,8 +25,8 @@ their indexes, its log groups), plus the statements of infra/policies/*.json
 (`{"Statement": [...]}`, where `{app}` and `{stage}` are replaced). Chalice uses it
 for `chalice deploy` and `chalice package` alike.
 
-    python -m devkit.infra package --stage prod     # out/package/prod/sam.json + deployment.zip
-    python -m devkit.infra policy --stage prod      # .chalice/policy-prod.json
+    python -m deploy.infra package --stage prod     # out/package/prod/sam.json + deployment.zip
+    python -m deploy.infra policy --stage prod      # .chalice/policy-prod.json
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from devkit import flows
-from devkit.localenv import PROJECT, REGION, stage_environment
+from deploy import flows
+from deploy.stages import PROJECT, stage_environment
+
+# chalice package talks to no AWS service; it is given a region and fake credentials.
+REGION = "eu-central-1"
 
 INFRA = PROJECT / "infra"
 CHALICE_DIR = PROJECT / ".chalice"
@@ -373,7 +376,7 @@ def pin_policy_arns(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devkit.infra", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m deploy.infra", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["package", "policy", "merge-template"])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", type=Path, default=None)
