@@ -9,15 +9,17 @@ contact-flow path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib import aws
 from chalicelib.errors import DependencyFailure
 from chalicelib.settings import get_settings
+
+T = TypeVar("T")
 
 
 def table_meta(setting: str) -> type:
@@ -69,6 +71,51 @@ def dynamo_errors(action: str) -> Iterator[None]:
         raise DependencyFailure(f"{action} failed: {cause}") from e
     except (BotoCoreError, ClientError) as e:
         raise DependencyFailure(f"{action} failed: {type(e).__name__}") from e
+
+
+# A cancelled transaction's reasons that mean "another writer got there first".
+CONTENDED_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+class Contended(Exception):
+    """An item a write was conditional on changed meanwhile: read again and retry."""
+
+
+def cancellation_reasons(error: Exception) -> list[str | None]:
+    """The codes of a cancelled transaction, one per item in the order written
+    (None for an item that was fine), from botocore's ClientError or PynamoDB's
+    TransactWriteError alike."""
+    if hasattr(error, "cancellation_reasons"):
+        return [getattr(r, "code", None) if r else None for r in (error.cancellation_reasons or [])]
+    response = getattr(error, "response", None) or {}
+    return [reason.get("Code") for reason in response.get("CancellationReasons") or []]
+
+
+def transact_write(client: Any, transaction: list[dict[str, Any]]) -> None:
+    """Write the items in one transaction; Contended if it was cancelled because a
+    condition failed or another transaction held an item (the caller reads again)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.transact_write_items(TransactItems=transaction)
+    except ClientError as e:
+        if set(cancellation_reasons(e)) & CONTENDED_CODES:
+            raise Contended() from e
+        raise
+
+
+def retry_contended(attempt: Callable[[], T], *, attempts: int, max_pause: float, failure: str) -> T:
+    """Run `attempt` until it is not Contended, pausing a jittered, growing while
+    between tries; DependencyFailure(failure) when every attempt was."""
+    import random
+    import time
+
+    for number in range(attempts):
+        try:
+            return attempt()
+        except Contended:
+            time.sleep(min(max_pause, 0.01 * 2 ** number) * random.random())  # noqa: S311 (jitter)
+    raise DependencyFailure(failure)
 
 
 @cache

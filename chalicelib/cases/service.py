@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import Conflict, DependencyFailure
 from chalicelib.settings import Settings
 
@@ -90,7 +90,7 @@ class Cases:
                           condition=CustomerModel.customer_id.exists() & CustomerModel.merged_into.does_not_exist()
                           & CustomerModel.erasure_started_at.does_not_exist())
         except TransactWriteError as e:
-            reasons = [getattr(r, "code", None) if r else None for r in (e.cancellation_reasons or [])]
+            reasons = cancellation_reasons(e)
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 existing = self.get(new.case_id)
                 if existing is not None:

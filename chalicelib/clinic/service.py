@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings
@@ -277,7 +277,7 @@ class Appointments:
             try:
                 connection().client.transact_write_items(TransactItems=transaction)
             except ClientError as e:
-                reasons = [r.get("Code") for r in e.response.get("CancellationReasons") or []]
+                reasons = cancellation_reasons(e)
                 if reasons and reasons[0] == "ConditionalCheckFailed":
                     raise Conflict(f"appointment {booking.appointment_id} was booked meanwhile; "
                                    "send the request again") from e
@@ -360,7 +360,7 @@ class Appointments:
             try:
                 connection().client.transact_write_items(TransactItems=transaction)
             except ClientError as e:
-                reasons = [r.get("Code") for r in e.response.get("CancellationReasons") or []]
+                reasons = cancellation_reasons(e)
                 if reasons and reasons[0] == "ConditionalCheckFailed":
                     raise Conflict(f"appointment {item.appointment_id} changed meanwhile; try again") from e
                 raise

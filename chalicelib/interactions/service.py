@@ -14,13 +14,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import random
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import Contended, connection, dynamo_errors, expiry, is_live, retry_contended, transact_write, utcnow
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.interactions import fold as folding
 from chalicelib.interactions import ledger as ledgers
@@ -34,11 +32,6 @@ from chalicelib.wire import item_from_wire, to_wire
 MAX_ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100
 MAX_MERGE_HOPS = 3
-_RETRY_CODES = {"ConditionalCheckFailed", "TransactionConflict"}
-
-
-class _Contended(Exception):
-    """Another writer changed the interaction or the customer meanwhile."""
 
 
 class Timeline:
@@ -59,12 +52,8 @@ class Timeline:
 
     def record(self, observation: Observation) -> bool:
         """Fold one observation in. True if it changed anything."""
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                return self._record_once(observation)
-            except _Contended:
-                time.sleep(min(0.5, 0.01 * 2 ** attempt) * random.random())  # noqa: S311 (jitter)
-        raise DependencyFailure("recording a contact failed: the interaction kept changing meanwhile")
+        return retry_contended(lambda: self._record_once(observation), attempts=MAX_ATTEMPTS, max_pause=0.5,
+                               failure="recording a contact failed: the interaction kept changing meanwhile")
 
     def _record_once(self, observation: Observation) -> bool:
         interaction_id = observation.interaction_id
@@ -163,13 +152,9 @@ class Timeline:
                     # Moved meanwhile by a repeated merge: nothing left to do for it.
                     if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                         raise
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                self._fold_ledger(duplicate_id, survivor_id)
-                return moved
-            except _Contended:
-                time.sleep(min(0.5, 0.01 * 2 ** attempt) * random.random())  # noqa: S311 (jitter)
-        raise DependencyFailure("moving contact history failed: the customers kept changing meanwhile")
+        retry_contended(lambda: self._fold_ledger(duplicate_id, survivor_id), attempts=MAX_ATTEMPTS, max_pause=0.5,
+                        failure="moving contact history failed: the customers kept changing meanwhile")
+        return moved
 
     def _fold_ledger(self, duplicate_id: str, survivor_id: str) -> None:
         with dynamo_errors("reading a customer"):
@@ -254,17 +239,11 @@ class Timeline:
                     self.client.put_item(**transaction[0]["Put"])
                 except ClientError as e:
                     if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                        raise _Contended() from e
+                        raise Contended() from e
                     raise
             return
         with dynamo_errors(action):
-            try:
-                self.client.transact_write_items(TransactItems=transaction)
-            except ClientError as e:
-                reasons = {r.get("Code") for r in e.response.get("CancellationReasons") or []}
-                if reasons & _RETRY_CODES:
-                    raise _Contended() from e
-                raise
+            transact_write(self.client, transaction)
 
     # ---- reading ---------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, expiry, is_live, plain, utcnow
+from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, plain, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
 from chalicelib.profiles import schema
 from chalicelib.profiles.identity import REGION_DEFAULTS, Identity, region_of
@@ -305,7 +305,7 @@ class Profiles:
                 for item, condition in deletes:
                     tx.delete(item, condition=condition)
         except TransactWriteError as e:
-            reasons = [getattr(r, "code", None) if r else None for r in (e.cancellation_reasons or [])]
+            reasons = cancellation_reasons(e)
             if "ConditionalCheckFailed" in reasons:
                 index = reasons.index("ConditionalCheckFailed")
                 taken = identities[index - offset] if 0 <= index - offset < len(identities) else None

@@ -17,14 +17,22 @@ Every write is idempotent on the contact:
 from __future__ import annotations
 
 import hashlib
-import random
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import (
+    Contended,
+    cancellation_reasons,
+    connection,
+    dynamo_errors,
+    expiry,
+    is_live,
+    retry_contended,
+    transact_write,
+    utcnow,
+)
 from chalicelib.errors import Conflict, DependencyFailure
 from chalicelib.metrics import counters
 from chalicelib.observability import get_logger
@@ -43,15 +51,10 @@ from chalicelib.surveys.models import (
 from chalicelib.wire import to_wire
 
 MAX_ATTEMPTS = 5
-_RETRY_CODES = {"ConditionalCheckFailed", "TransactionConflict"}
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 # The message's words for a contact's channel ("your call on ...").
 CHANNEL_WORDS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
 TOKEN_PURPOSE = "survey"  # noqa: S105 (a token purpose, not a secret)
-
-
-class _Contended(Exception):
-    """The survey (or the customer) changed since it was read."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ class Surveys:
             try:
                 self.client.transact_write_items(TransactItems=transaction)
             except ClientError as e:
-                reasons = [r.get("Code") for r in e.response.get("CancellationReasons") or []]
+                reasons = cancellation_reasons(e)
                 if reasons and (reasons[0] == "ConditionalCheckFailed" or reasons[1:2] == ["ConditionalCheckFailed"]):
                     return False
                 raise
@@ -292,7 +295,7 @@ class Surveys:
             raise Conflict("this survey was already answered", code="ALREADY_ANSWERED")
         try:
             updated = self._record(survey, answers, now, token_id=token_id)
-        except _Contended:
+        except Contended:
             current = self.find(survey.survey_id)
             if current is not None and current.status == ANSWERED:
                 raise Conflict("this survey was already answered", code="ALREADY_ANSWERED") from None
@@ -306,7 +309,8 @@ class Surveys:
         """Record one keypad answer of the post-call survey. True if it changed
         anything (a redelivered answer does not)."""
         now = now or utcnow()
-        for attempt in range(MAX_ATTEMPTS):
+
+        def attempt() -> bool:
             survey = self.find(survey_id)
             new = survey is None
             if survey is None:
@@ -321,14 +325,12 @@ class Surveys:
             if survey.status == ANSWERED and answers.get(question.id) == value:
                 return False
             answers[question.id] = value
-            try:
-                updated = self._record(survey, answers, now, new=new)
-            except _Contended:
-                time.sleep(min(0.2, 0.01 * 2 ** attempt) * random.random())  # noqa: S311 (jitter)
-                continue
+            updated = self._record(survey, answers, now, new=new)
             self._after_answer(survey, updated, now, inline=False)
             return True
-        raise DependencyFailure("recording the answer failed: the survey kept changing meanwhile")
+
+        return retry_contended(attempt, attempts=MAX_ATTEMPTS, max_pause=0.2,
+                               failure="recording the answer failed: the survey kept changing meanwhile")
 
     def _new_voice_survey(self, survey_id: str, survey_def: definitions.Survey, customer_id: str | None,
                           queue: str | None, channel: str, now: datetime) -> SurveyModel:
@@ -359,8 +361,6 @@ class Surveys:
                 token_id: str | None = None) -> SurveyModel:
         """Write the answers, their counter contribution and the profile's last survey
         in one transaction, conditional on the survey's version."""
-        from botocore.exceptions import ClientError
-
         survey_def = definitions.get(survey.definition_id)
         if survey_def is None:
             raise DependencyFailure(f"survey definition {survey.definition_id} is no longer deployed")
@@ -391,13 +391,7 @@ class Surveys:
         if profile is not None:
             transaction.append(profile)
         with dynamo_errors("recording survey answers"):
-            try:
-                self.client.transact_write_items(TransactItems=transaction)
-            except ClientError as e:
-                reasons = {r.get("Code") for r in e.response.get("CancellationReasons") or []}
-                if reasons & _RETRY_CODES:
-                    raise _Contended() from e
-                raise
+            transact_write(self.client, transaction)
         get_logger().info("survey answered", extra={"survey_id": survey.survey_id, "source": survey.source,
                                                     "follow_up": updated.follow_up})
         return updated
@@ -437,7 +431,7 @@ class Surveys:
             try:
                 self._record(survey, answers, survey.answered_at or now)
                 return
-            except _Contended:
+            except Contended:
                 current = self.find(survey.survey_id)
                 if current is None:
                     return
