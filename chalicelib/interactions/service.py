@@ -98,7 +98,7 @@ class Timeline:
         }}]
 
         if customer is not None:
-            activity = copy.deepcopy(customer.activity or {})
+            activity = copy.deepcopy(customer.fcr_ledger or {})
             previous = activity.get(interaction_id)
             # An interaction that had an entry which is no longer there was trimmed:
             # its share of the FCR counters is final and must not be counted again.
@@ -162,16 +162,16 @@ class Timeline:
                 duplicate = CustomerModel.get(duplicate_id, consistent_read=True)
             except CustomerModel.DoesNotExist:
                 return
-        theirs = duplicate.activity or {}
+        theirs = duplicate.fcr_ledger or {}
         survivor = self._customer(survivor_id)
         if not theirs or survivor is None:
             return
-        activity = copy.deepcopy(survivor.activity or {})
+        activity = copy.deepcopy(survivor.fcr_ledger or {})
         for interaction_id, entry in theirs.items():
             activity.setdefault(interaction_id, entry)
         change, changed = self._refresh(activity)
         fields = ledgers.profile_fields(activity, survivor, set(), utcnow())
-        version = int(duplicate.activity_version or 0)
+        version = int(duplicate.fcr_ledger_version or 0)
         transaction = [
             self._customer_update(survivor, activity, fields),
             {"Update": {
@@ -188,7 +188,7 @@ class Timeline:
 
     def _customer_update(self, customer: CustomerModel, activity: Mapping[str, Any],
                          fields: Mapping[str, Any]) -> dict[str, Any]:
-        version = int(customer.activity_version or 0)
+        version = int(customer.fcr_ledger_version or 0)
         names = {"#activity": "activity", "#version": "activity_version"}
         values: dict[str, Any] = {":activity": to_wire(_json(activity)), ":next": to_wire(version + 1)}
         sets, removes = ["#activity = :activity", "#version = :next"], []

@@ -72,11 +72,13 @@ class CustomerModel(BaseModel):
     # When the customer was last invited to a survey: the cooldown between surveys
     # is claimed with a conditional write on it.
     last_survey_invited_at = UTCDateTimeAttribute(null=True)
-    # The customer's recent interactions as the timeline last saw them ({interaction
-    # id: facts}, JSON), from which the fields above and first-contact resolution are
-    # derived. `activity_version` orders its writers (conditional writes).
-    activity = JSONAttribute(null=True)
-    activity_version = NumberAttribute(null=True)
+    # The first-contact-resolution ledger: the customer's recent interactions as the
+    # timeline last saw them ({interaction id: facts}, JSON, chalicelib.interactions.ledger),
+    # from which the fields above and first-contact resolution are derived.
+    # `fcr_ledger_version` orders its writers (conditional writes). Stored under the
+    # attribute names "activity" and "activity_version".
+    fcr_ledger = JSONAttribute(null=True, attr_name="activity")
+    fcr_ledger_version = NumberAttribute(null=True, attr_name="activity_version")
     # When the customer last wrote to us on WhatsApp: free-form replies are allowed
     # for 24 hours after it, approved templates only otherwise.
     whatsapp_last_inbound_at = UTCDateTimeAttribute(null=True)
