@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean package policy deploy flows
+.PHONY: setup browser demo serve test lint format bench clean package policy deploy flows
 
 setup: $(STAMP)
 
@@ -16,12 +16,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+# Debian's Chromium for the browser tests (Playwright drives it and downloads no browser
+# of its own). Installed when missing; that needs root, as on CI.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "Chromium is missing: run 'sudo apt-get install -y chromium' once"; exit 1; fi; \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 demo: setup
 	$(BIN)/python -m devkit.demo
 
+# The local stack with the demo's data on http://127.0.0.1:8000 until Ctrl-C.
+serve: setup
+	$(BIN)/python -m devkit.serve
+
 # bandit: security lint of what ships to Lambda, failing on medium or high severity.
 # lint-imports: the layers of chalicelib declared in pyproject.toml ([tool.importlinter]).
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit -q -r chalicelib app.py -ll
