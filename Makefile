@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser demo serve test lint format bench clean package policy deploy flows
+.PHONY: setup browser demo serve test lint format bench clean package policy deploy flows vendor vendor
 
 setup: $(STAMP)
 
@@ -66,6 +66,11 @@ deploy: policy
 # The stage's flows as JSON files to import in the Connect console.
 flows: setup
 	$(BIN)/python -m deploy.flows --stage $(STAGE)
+
+# Front-end files vendored under chalicelib/static/vendor/, rebuilt from their pinned
+# lock files (needs Node.js and npm; demo and test use the committed files).
+vendor: setup
+	$(BIN)/python -m devkit.vendor
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .hypothesis
