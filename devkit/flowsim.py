@@ -1,17 +1,23 @@
 """An offline Amazon Connect: runs flow-language JSON (Version 2019-10-30) for one
 simulated contact, against this application's real contact-flow functions.
 
-It interprets the actions our flows use and the common ones of flows exported from
-a Connect instance, the way Connect documents them: what the customer hears or
-reads, the keys they press or the text they type, each Lambda call (a real handler,
-invoked in-process with a ContactFlowEvent built like Connect's, its answer checked
-like Connect checks it: flat string map, under 32 KB, within the block's time limit,
-or the Error branch), contact attributes, the working queue, opening hours against a
-configurable clock, transfers to other flows, voice and recording settings.
+It interprets the actions of the flow language the way Connect's reference documents
+them (each action's parameters, its Conditions and Errors branches): what the customer
+hears or reads, the keys they press or the words they say, each Lambda call (a real
+handler, invoked in-process with a ContactFlowEvent built like Connect's, its answer
+checked like Connect checks it: flat string map, under 32 KB, within the block's time
+limit, or the Error branch), contact and flow attributes, loops, flow modules and
+their results, the working queue and what waiting in it sounds like, opening hours
+against a configurable clock, queue metrics, callbacks, tags, tasks, an Amazon Lex
+bot, Customer Profiles and Cases reads, views shown to the agent, transfers.
 
-An action type it does not know stops the run with a message naming the type and
-the action, rather than guessing. Runs are bounded: a flow that loops stops after
-MAX_STEPS actions.
+The world around the flow is simulated deterministically (devkit.flowworld): a caller
+with nothing more to press or say is asked once more through the flow's timeout
+branch, then hangs up; a caller waiting in queue keeps waiting until an agent answers.
+
+An action type it does not know stops the run with a FlowStop naming the type and the
+action and saying "not supported", rather than guessing. Runs are bounded: a flow that
+loops on its own stops after `max_steps` actions.
 """
 
 from __future__ import annotations
@@ -21,26 +27,34 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devkit.flowworld import METRIC_TYPES, Directory, LexStandIn, QueueMetrics
+
 MAX_STEPS = 300
 MAX_RESPONSE_BYTES = 32 * 1024
 MAX_ATTRIBUTE_BYTES = 32 * 1024
+AGENT_ANSWERS_AFTER_S = 120
 _PATH = re.compile(r"\$\.[A-Za-z]+(?:\.[A-Za-z0-9_-]+)*")
-_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SSML_TAG = re.compile(r"<[^>]+>")
+# Left in flows by deployment tools: CloudFormation Fn::Sub, mustache-style templates,
+# and <<...>> markers of hand-edited exports.
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>")
+_TAG_KEY = re.compile(r"[\w.:/=+@ -]{1,128}")
 
 
 class FlowStop(Exception):
-    """The simulator cannot go on faithfully (an unknown action type, a broken flow)."""
+    """The simulator cannot go on faithfully (an action type it does not support, a
+    broken flow, a flow that loops on its own)."""
 
 
 @dataclass
 class Customer:
-    """Who contacts us, how, and what they will press or type when asked."""
+    """Who contacts us, how, and what they will press, type or say when asked."""
 
     channel: str = "VOICE"
     address: str | None = "+40712345678"
@@ -50,11 +64,15 @@ class Customer:
     subtype: str | None = None
     system_address: str = "+40312345000"
     initiation_method: str = "INBOUND"
+    # Words said to a bot or typed at an open question (--say), before any --press.
+    said: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Step:
-    kind: str  # hear, input, lambda, attributes, queue, voice, recording, logging, flow, hours, hook, note, end
+    # hear, input, lambda, attributes, queue, voice, recording, logging, flow, hours, hook,
+    # module, loop, metrics, callback, routing, tags, task, lex, profile, case, view, note, end
+    kind: str
     text: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -64,10 +82,15 @@ class CallResult:
     steps: list[Step]
     attributes: dict[str, str]
     queue: str | None
-    outcome: str  # queued, disconnected, ended
+    outcome: str  # queued, disconnected, ended, customer hung up, connected to an agent, transferred
     # Event hooks the flows set ({"CustomerRemaining": <flow>}): what runs next for the contact.
     hooks: dict[str, str] = field(default_factory=dict)
     contact_id: str = ""  # the simulated contact's id, as Connect would have given it
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    routing: dict[str, Any] = field(default_factory=dict)
+    unresolved: list[str] = field(default_factory=list)  # placeholders left by deployment tools
 
     def heard(self) -> list[str]:
         return [s.text for s in self.steps if s.kind == "hear"]
@@ -75,14 +98,23 @@ class CallResult:
     def lambda_calls(self) -> list[Step]:
         return [s for s in self.steps if s.kind == "lambda"]
 
+    def of(self, kind: str) -> list[Step]:
+        return [s for s in self.steps if s.kind == kind]
+
     def transcript(self) -> str:
         return "\n".join(format_step(s) for s in self.steps)
+
+    def as_json(self) -> dict[str, Any]:
+        """The run for other tools: every step, the outcome and what it left behind."""
+        return json.loads(json.dumps(asdict(self), default=str))
 
 
 _LABELS = {
     "hear": "hears", "input": "enters", "lambda": "lambda", "attributes": "attributes", "queue": "queue",
     "voice": "voice", "recording": "recording", "logging": "logging", "flow": "flow", "hours": "hours",
-    "hook": "hook", "note": "note", "end": "end",
+    "hook": "hook", "note": "note", "end": "end", "module": "module", "loop": "loop", "metrics": "metrics",
+    "callback": "callback", "routing": "routing", "tags": "tags", "task": "task", "lex": "lex bot",
+    "profile": "profile", "case": "case", "view": "agent sees", "say": "says",
 }
 
 
@@ -90,6 +122,8 @@ def format_step(step: Step) -> str:
     line = f"{_LABELS.get(step.kind, step.kind):>10}  {step.text}"
     if step.kind == "lambda" and "answer" in step.detail:
         line += "\n" + " " * 12 + "answer " + json.dumps(step.detail["answer"], ensure_ascii=False, sort_keys=True)
+    if step.kind == "view" and step.detail.get("data"):
+        line += "\n" + " " * 12 + "data " + json.dumps(step.detail["data"], ensure_ascii=False, sort_keys=True)
     return line
 
 
@@ -145,6 +179,49 @@ class AppFunctions:
         return self._invoke(name, event)
 
 
+class Library:
+    """Flows and flow modules the simulator can reach by any name Connect would use: ARN,
+    id, name (an exported flow's Metadata.name, or its file name without .json)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, dict[str, Any]] = {}
+
+    def add(self, flow: dict[str, Any], *keys: str | None) -> None:
+        for key in (*keys, (flow.get("Metadata") or {}).get("name")):
+            if key:
+                self._by_key.setdefault(key, flow)
+                self._by_key.setdefault(key.rsplit("/", 1)[-1], flow)
+
+    def get(self, *keys: str | None) -> dict[str, Any] | None:
+        for key in keys:
+            if not key:
+                continue
+            for candidate in (key, key.rsplit("/", 1)[-1], key.split(":$")[0].rsplit("/", 1)[-1]):
+                if candidate in self._by_key:
+                    return self._by_key[candidate]
+        return None
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+@dataclass
+class Frame:
+    """One running flow or flow module: its actions, its flow attributes, its loops."""
+
+    flow: dict[str, Any]
+    actions: dict[str, dict[str, Any]]
+    name: str
+    flow_attributes: dict[str, str] = field(default_factory=dict)
+    loops: dict[str, int] = field(default_factory=dict)
+    module_inputs: dict[str, str] = field(default_factory=dict)
+    return_to: str | None = None  # in a module: where the invoking flow goes on
+    is_module: bool = False
+
+
 @dataclass
 class Contact:
     """The flow run data of one contact, as flow actions read and change it."""
@@ -158,6 +235,27 @@ class Contact:
     target_queue: str | None = None
     language_code: str = "en-US"
     hooks: dict[str, str] = field(default_factory=dict)
+    frames: list[Frame] = field(default_factory=list)
+    module_results: dict[str, str] = field(default_factory=dict)
+    lex: dict[str, Any] = field(default_factory=dict)
+    customer_profile: dict[str, str] = field(default_factory=dict)
+    case: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)
+    callback_number: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    routing: dict[str, Any] = field(default_factory=dict)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    views_shown: dict[str, int] = field(default_factory=dict)
+    silences: int = 0  # prompts met with nothing since the caller ran out of things to say
+    waited_s: int = 0  # seconds spent hearing queue messages
+    in_queue: bool = False
+
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
 
     def event(self, parameters: dict[str, Any]) -> dict[str, Any]:
         """A ContactFlowEvent built like the one Connect sends an InvokeLambdaFunction."""
@@ -190,8 +288,17 @@ class Contact:
         parts = path[2:].split(".")
         root, rest = parts[0], parts[1:]
         c = self.customer
-        if root == "External":
-            return _walk(self.external, rest), True
+        nested = {"External": self.external, "FlowAttributes": self.frame.flow_attributes if self.frames else {},
+                  "Lex": self.lex, "Customer": self.customer_profile, "Case": self.case,
+                  "Metrics": self.metrics, "Views": self.views, "Tags": self.tags}
+        if root in nested:
+            return _walk(nested[root], rest), True
+        if root == "Modules":
+            if rest[:1] == ["Input"]:
+                return _walk(self.frame.module_inputs if self.frames else {}, rest[1:]), True
+            if rest[:1] == ["Result"]:
+                return _walk(self.module_results, rest[1:]), True
+            return _walk(self.module_results, rest), True
         if root == "Attributes":
             return (self.attributes.get(rest[0], "") if rest else ""), True
         if root == "CustomerEndpoint":
@@ -205,7 +312,9 @@ class Contact:
             return (values.get(rest[0], "") if rest else ""), True
         simple = {"Channel": c.channel, "ContactId": self.contact_id, "InitialContactId": self.contact_id,
                   "InstanceARN": self.instance_arn, "InitiationMethod": c.initiation_method,
-                  "LanguageCode": self.language_code, "StoredCustomerInput": self.stored_input}
+                  "LanguageCode": self.language_code, "StoredCustomerInput": self.stored_input,
+                  "CallbackNumber": self.callback_number or (c.address or ""),
+                  "CustomerId": self.customer_profile.get("ProfileId", "")}
         if root in simple and not rest:
             return simple[root], True
         return "", False
@@ -213,7 +322,10 @@ class Contact:
 
 def _walk(value: Any, keys: list[str]) -> str:
     for key in keys:
-        value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list):
+            value = value[int(key)] if key.isdigit() and int(key) < len(value) else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value)
@@ -242,85 +354,184 @@ def condition_holds(operator: str, value: str, operands: list[Any]) -> bool:
     if operator in numeric:
         left, right = _number(value), _number(operand)
         return left is not None and right is not None and numeric[operator](left, right)
-    raise FlowStop(f"condition operator {operator!r} is not one the simulator knows")
+    raise FlowStop(f"condition operator {operator!r}: not supported by the simulator")
 
 
-Outcome = tuple[str | None, str | None]  # (next action id, outcome when the contact leaves the flows)
+@dataclass(frozen=True)
+class _Transfer:
+    flow: dict[str, Any]
+    name: str
+
+
+@dataclass(frozen=True)
+class _Enter:
+    module: dict[str, Any]
+    name: str
+    return_to: str | None
+    inputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Return:
+    results: dict[str, str]
+
+
+Next = str | None | _Transfer | _Enter | _Return
+Outcome = tuple[Next, str | None]  # (what runs next, outcome when the contact leaves the flows)
 
 
 class Simulator:
     """Runs flows for one contact at a time. `flows` maps every way a TransferToFlow may
-    name a flow (ARN, id, name) to its flow-language dict."""
+    name a flow (ARN, id, name) to its flow-language dict; `modules` the same for flow
+    modules (InvokeFlowModule)."""
 
     def __init__(self, *, functions: AppFunctions | None, instance_arn: str,
-                 flows: dict[str, dict[str, Any]] | None = None, hours: Hours | None = None,
+                 flows: dict[str, dict[str, Any]] | Library | None = None, hours: Hours | None = None,
                  queue_names: dict[str, str] | None = None,
-                 full_queues: Iterable[str] = (), max_steps: int = MAX_STEPS) -> None:
+                 full_queues: Iterable[str] = (), max_steps: int = MAX_STEPS,
+                 modules: Library | None = None, metrics: QueueMetrics | None = None,
+                 lex: LexStandIn | None = None, directory: Directory | None = None,
+                 connect: Any = None, agent_answers_after_s: int = AGENT_ANSWERS_AFTER_S) -> None:
         self.functions = functions
         self.instance_arn = instance_arn
-        self.flows = flows or {}
+        if isinstance(flows, Library):
+            self.flows = flows
+        else:
+            self.flows = Library()
+            for key, flow in (flows or {}).items():
+                self.flows.add(flow, key)
+        self.modules = modules or Library()
         self.hours = hours or Hours(None, {})
         self.queue_names = queue_names or {}
         self.full_queues = set(full_queues)
         self.max_steps = max_steps
+        self.metrics = metrics or QueueMetrics()
+        self.lex = lex or LexStandIn()
+        self.directory = directory or Directory()
+        self.connect = connect  # a boto3 Connect client for CreateTask (the recorder, a Stubber)
+        self.agent_answers_after_s = agent_answers_after_s
 
     # ---- running ----
 
     def run(self, flow: dict[str, Any], customer: Customer, contact_id: str | None = None) -> CallResult:
-        """Run `flow` for one contact (a new contact id unless `contact_id` names one)."""
+        """Run `flow` for one contact (a new contact id unless `contact_id` names one).
+        Raises FlowStop, with a sentence saying why, when it cannot go on faithfully."""
         contact = Contact(customer=customer, instance_arn=self.instance_arn, attributes=dict(customer.attributes))
         if contact_id:
             contact.contact_id = contact_id
+        contact.in_queue = (flow.get("Metadata") or {}).get("type") == "customerQueue"
         steps: list[Step] = []
         inputs = list(customer.inputs)
-        actions = _index(flow)
+        said = list(customer.said)
+        contact.frames.append(Frame(flow, _index(flow), _flow_name(flow, "flow")))
         current = flow.get("StartAction")
         outcome = "ended"
         trail: list[str] = []
         for _ in range(self.max_steps):
             if current is None:
-                break
-            action = actions.get(current)
+                frame = contact.frame
+                if not frame.is_module:
+                    break
+                current = self._leave_module(contact, steps, {})
+                continue
+            action = contact.frame.actions.get(current)
             if action is None:
-                raise FlowStop(f"transition to action {current!r}, which the flow does not contain")
+                raise FlowStop(f"transition to action {current!r}, which {contact.frame.name} does not contain")
             trail.append(current)
-            handler = self._handlers().get(action.get("Type", ""))
+            kind = action.get("Type", "")
+            handler = self._handlers().get(kind)
             if handler is None:
-                raise FlowStop(f"action {action.get('Identifier')!r} has type {action.get('Type')!r}, which the "
-                               f"simulator does not support (it supports: {', '.join(sorted(self._handlers()))})")
-            next_id, finished = handler(action, contact, steps, inputs)
-            if isinstance(next_id, dict):  # TransferToFlow: continue in another flow
-                flow, next_id = next_id, next_id.get("StartAction")
-                actions = _index(flow)
+                raise FlowStop(f"action {action.get('Identifier')!r} has type {kind!r}: not supported by "
+                               f"the simulator (it supports: {', '.join(sorted(self._handlers()))})")
+            try:
+                next_id, finished = handler(action, contact, steps, (inputs, said))
+            except FlowStop:
+                raise
+            except Exception as e:  # a shape the simulator does not expect: say so, never a traceback
+                raise FlowStop(f"action {action.get('Identifier')!r} ({kind}) has parameters the simulator "
+                               f"cannot read ({type(e).__name__}: {e}): not supported") from None
             if finished:
                 outcome = finished
                 break
-            current = next_id
+            current = self._follow(next_id, contact, steps)
         else:
             raise FlowStop(f"the flow ran {self.max_steps} actions without ending: it loops "
                            f"(last actions: {' -> '.join(trail[-8:])})")
-        if inputs:
-            steps.append(Step("note", f"never asked for: {', '.join(inputs)}"))
+        left = inputs + said
+        if left:
+            steps.append(Step("note", f"never asked for: {', '.join(left)}"))
         return CallResult(steps=steps, attributes=dict(contact.attributes),
                           queue=self._queue_name(contact.target_queue) if outcome == "queued" else None,
-                          outcome=outcome, hooks=dict(contact.hooks), contact_id=contact.contact_id)
+                          outcome=outcome, hooks=dict(contact.hooks), contact_id=contact.contact_id,
+                          callbacks=contact.callbacks, tags=dict(contact.tags), tasks=contact.tasks,
+                          routing=dict(contact.routing), unresolved=list(contact.unresolved))
 
-    def _handlers(self) -> dict[str, Callable[..., Any]]:
+    def _follow(self, next_id: Next, contact: Contact, steps: list[Step]) -> str | None:
+        if isinstance(next_id, _Transfer):
+            # TransferToFlow: the contact goes on in another flow, with fresh flow attributes.
+            contact.frames[-1] = Frame(next_id.flow, _index(next_id.flow), next_id.name)
+            return next_id.flow.get("StartAction")
+        if isinstance(next_id, _Enter):
+            contact.frames.append(Frame(next_id.module, _index(next_id.module), next_id.name,
+                                        module_inputs=next_id.inputs, return_to=next_id.return_to,
+                                        is_module=True))
+            return next_id.module.get("StartAction")
+        if isinstance(next_id, _Return):
+            if not contact.frame.is_module:
+                return None
+            return self._leave_module(contact, steps, next_id.results)
+        return next_id
+
+    @staticmethod
+    def _leave_module(contact: Contact, steps: list[Step], results: dict[str, str]) -> str | None:
+        frame = contact.frames.pop()
+        contact.module_results = dict(results)
+        steps.append(Step("module", f"back from {frame.name}" + (f" with {_pairs(results)}" if results else ""),
+                          {"results": results}))
+        return frame.return_to
+
+    def _handlers(self) -> dict[str, Callable[..., Outcome]]:
         return {
             "MessageParticipant": self._message,
+            "MessageParticipantIteratively": self._message_iteratively,
             "GetParticipantInput": self._input,
+            "ConnectParticipantWithLexBot": self._lex_bot,
             "InvokeLambdaFunction": self._invoke,
             "UpdateContactAttributes": self._attributes,
+            "UpdateFlowAttributes": self._flow_attributes,
             "Compare": self._compare,
+            "Loop": self._loop,
             "UpdateContactTargetQueue": self._set_queue,
             "TransferContactToQueue": self._transfer_to_queue,
+            "DequeueContactAndTransferToQueue": self._dequeue_to_queue,
+            "TransferContactToAgent": self._transfer_to_agent,
+            "TransferParticipantToThirdParty": self._third_party,
             "CheckHoursOfOperation": self._hours,
+            "CheckMetricData": self._check_metric,
+            "GetMetricData": self._get_metrics,
             "TransferToFlow": self._transfer_to_flow,
+            "InvokeFlowModule": self._invoke_module,
+            "EndFlowModuleExecution": self._end_module,
             "UpdateContactTextToSpeechVoice": self._voice,
             "UpdateContactRecordingBehavior": self._recording,
+            "UpdateContactMediaStreamingBehavior": self._media_streaming,
             "UpdateFlowLoggingBehavior": self._logging,
             "UpdateContactData": self._contact_data,
             "UpdateContactEventHooks": self._event_hooks,
+            "UpdateContactRoutingBehavior": self._routing_behavior,
+            "UpdateContactRoutingCriteria": self._routing_criteria,
+            "UpdateContactCallbackNumber": self._callback_number,
+            "CreateCallbackContact": self._create_callback,
+            "TagContact": self._tag,
+            "CreateTask": self._create_task,
+            "GetCustomerProfile": self._get_profile,
+            "CreateCustomerProfile": self._create_profile,
+            "GetCase": self._get_case,
+            "CreateCase": self._create_case,
+            "ShowView": self._show_view,
+            "CheckVoiceId": self._check_voice_id,
+            "StartVoiceIdStream": self._start_voice_id,
+            "Wait": self._wait,
             "DisconnectParticipant": self._disconnect,
             "EndFlowExecution": self._end_flow,
         }
@@ -328,9 +539,15 @@ class Simulator:
     # ---- values ----
 
     def _value(self, contact: Contact, raw: Any, steps: list[Step]) -> str:
-        """A parameter value: static, a single JSONPath, or text with JSONPath references in it."""
+        """A parameter value: static, a single JSONPath, or text with JSONPath references in it.
+        Placeholders a deployment tool left unreplaced are reported once and kept as text."""
         if not isinstance(raw, str):
             return "" if raw is None else str(raw)
+        for placeholder in _PLACEHOLDER.findall(raw):
+            if placeholder not in contact.unresolved:
+                contact.unresolved.append(placeholder)
+                steps.append(Step("note", f"{placeholder} is a placeholder a deployment tool did not replace: "
+                                          "kept as text"))
 
         def substitute(match: re.Match[str]) -> str:
             value, known = contact.lookup(match.group(0))
@@ -340,10 +557,32 @@ class Simulator:
 
         return _PATH.sub(substitute, raw)
 
+    def _values(self, contact: Contact, raw: Any, steps: list[Step]) -> Any:
+        """`_value` through nested dicts and lists (view data, task attributes)."""
+        if isinstance(raw, dict):
+            return {k: self._values(contact, v, steps) for k, v in raw.items()}
+        if isinstance(raw, list):
+            return [self._values(contact, v, steps) for v in raw]
+        return self._value(contact, raw, steps)
+
     def _queue_name(self, arn: str | None) -> str | None:
         if arn is None:
             return None
         return self.queue_names.get(arn, arn.rsplit("/", 1)[-1])
+
+    @staticmethod
+    def _display_name(contact: Contact, action: dict[str, Any], parameter: str, value: str) -> str:
+        """How the flow's designer named what a parameter points at (exported flows keep
+        it in Metadata), for reporting an ARN the simulator does not know."""
+        meta = ((contact.frame.flow.get("Metadata") or {}).get("ActionMetadata") or {}).get(
+            action.get("Identifier"), {})
+        named = ((meta.get("parameters") or {}).get(parameter) or {})
+        name = named.get("displayName") if isinstance(named, dict) else None
+        for key in ("ContactFlow", "FlowModule", "Queue", "audio"):
+            item = meta.get(key)
+            if not name and isinstance(item, dict):
+                name = item.get("text") or item.get("displayName")
+        return f"{name!r} ({value})" if name and name != value else repr(value)
 
     # ---- transitions ----
 
@@ -368,7 +607,13 @@ class Simulator:
                 return branch["NextAction"]
         return self._error(action, "NoMatchingCondition")
 
-    # ---- actions ----
+    def _match_or_next(self, action: dict[str, Any], value: str) -> str | None:
+        """Conditions when the action has any, else its NextAction."""
+        if (action.get("Transitions") or {}).get("Conditions"):
+            return self._match(action, value)
+        return self._next(action)
+
+    # ---- what the customer hears, says and presses ----
 
     def _prompt(self, contact: Contact, parameters: dict[str, Any], steps: list[Step]) -> None:
         if "Text" in parameters:
@@ -376,43 +621,100 @@ class Simulator:
         elif "SSML" in parameters:
             text = _SSML_TAG.sub("", self._value(contact, parameters["SSML"], steps)).strip()
         elif "PromptId" in parameters:
-            text = f"[recorded prompt {parameters['PromptId']}]"
+            text = f"[recorded prompt {self._value(contact, parameters['PromptId'], steps)}]"
+        elif "Media" in parameters:
+            text = f"[audio {(parameters['Media'] or {}).get('Uri', '')}]"
         else:
             return
         steps.append(Step("hear", text))
 
-    def _message(self, action, contact, steps, inputs) -> Outcome:
+    def _message(self, action, contact, steps, heard) -> Outcome:
         self._prompt(contact, action.get("Parameters") or {}, steps)
         return self._next(action), None
 
-    def _input(self, action, contact, steps, inputs) -> Outcome:
+    def _message_iteratively(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        for message in parameters.get("Messages") or []:
+            self._prompt(contact, message or {}, steps)
+        contact.in_queue = True
+        every = parameters.get("InterruptFrequencySeconds")
+        seconds = int(_number(self._value(contact, every, steps)) or 0) if every not in (None, "") else 0
+        if seconds <= 0 or contact.waited_s + seconds >= self.agent_answers_after_s:
+            # The messages repeat until an agent takes the contact.
+            steps.append(Step("end", f"waits in queue, hearing these messages, until an agent answers "
+                                     f"(after {self.agent_answers_after_s} s)"))
+            return None, "connected to an agent"
+        contact.waited_s += seconds
+        steps.append(Step("queue", f"still waiting after {contact.waited_s} s: messages interrupted"))
+        return self._match_or_next(action, "MessagesInterrupted"), None
+
+    def _silence(self, action: dict[str, Any], contact: Contact, steps: list[Step], limit: str) -> Outcome:
+        """Nothing left to press or say: the timeout branch once, then, asked again, the
+        caller hangs up."""
+        if contact.silences >= 1:
+            steps.append(Step("end", "customer hangs up (nothing more to press or say)"))
+            return None, "customer hung up"
+        contact.silences += 1
+        steps.append(Step("input", f"(nothing within {limit} s)"))
+        return self._error(action, "InputTimeLimitExceeded"), None
+
+    def _input(self, action, contact, steps, heard) -> Outcome:
+        inputs, said = heard
         parameters = action.get("Parameters") or {}
         if "LexV2Bot" in parameters or "LexBot" in parameters:
-            raise FlowStop(f"action {action.get('Identifier')!r} talks to an Amazon Lex bot, which the simulator "
-                           "does not run")
+            return self._lex_bot(action, contact, steps, heard)
         self._prompt(contact, parameters, steps)
         limit = parameters.get("InputTimeLimitSeconds") or parameters.get("InputTimeoutSeconds") or "5"
-        if not inputs:
-            steps.append(Step("input", f"(nothing within {limit} s)"))
-            return self._error(action, "InputTimeLimitExceeded"), None
-        entered = inputs.pop(0)
+        source = inputs if inputs else said
+        if not source:
+            return self._silence(action, contact, steps, str(limit))
+        entered = source.pop(0)
         steps.append(Step("input", entered))
         if str(parameters.get("StoreInput", "False")).lower() == "true":
+            validation = (parameters.get("InputValidation") or {}).get("PhoneNumberValidation")
+            if validation and not _phone_number_ok(entered, validation):
+                steps.append(Step("note", f"{entered!r} is not a phone number ({validation.get('NumberFormat', '')})"))
+                return self._error(action, "InvalidPhoneNumber"), None
             contact.stored_input = entered
             return self._next(action), None
         return self._match(action, entered), None
 
-    def _invoke(self, action, contact, steps, inputs) -> Outcome:
+    def _lex_bot(self, action, contact, steps, heard) -> Outcome:
+        inputs, said = heard
+        parameters = action.get("Parameters") or {}
+        bot = parameters.get("LexV2Bot") or parameters.get("LexBot") or {}
+        bot_name = self._value(contact, bot.get("AliasArn") or bot.get("Name") or "", steps)
+        self._prompt(contact, parameters, steps)
+        source = said if said else inputs
+        if not source:
+            limit = str((parameters.get("LexTimeoutSeconds") or {}).get("Text", "5"))
+            return self._silence(action, contact, steps, limit)
+        words = source.pop(0)
+        steps.append(Step("say", words))
+        answer = self.lex.answer(words)
+        contact.lex = {"IntentName": answer.intent, "IntentConfidence": {"Score": answer.confidence},
+                       "Slots": dict(answer.slots), "SessionAttributes": {
+                           k: self._value(contact, v, steps)
+                           for k, v in (parameters.get("LexSessionAttributes") or {}).items()},
+                       "SentimentResponse": {"Label": "NEUTRAL"}}
+        steps.append(Step("lex", f"{bot_name or 'bot'} understood intent {answer.intent} "
+                                 f"(confidence {answer.confidence})", {"intent": answer.intent}))
+        return self._match_or_next(action, answer.intent), None
+
+    # ---- data ----
+
+    def _invoke(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         arn = self._value(contact, parameters.get("LambdaFunctionARN", ""), steps)
-        limit = int(parameters.get("InvocationTimeLimitSeconds", 3))
+        limit = int(_number(str(parameters.get("InvocationTimeLimitSeconds", 3))) or 3)
         validation = (parameters.get("ResponseValidation") or {}).get("ResponseType", "STRING_MAP")
         given = parameters.get("LambdaInvocationAttributes") or {}
         payload = {k: self._value(contact, v, steps) for k, v in given.items()}
         name = self.functions.resolve(arn) if self.functions else None
         contact.external = {}
         if name is None:
-            steps.append(Step("lambda", f"{arn} is not a function of this application: Error branch"))
+            shown = self._display_name(contact, action, "LambdaFunctionARN", arn)
+            steps.append(Step("lambda", f"{shown} is not a function of this application: Error branch"))
             return self._error(action, "NoMatchingError"), None
         started = time.monotonic()
         try:
@@ -432,23 +734,53 @@ class Simulator:
         steps.append(Step("lambda", f"{name} answered in {int(elapsed * 1000)} ms", detail))
         return self._next(action), None
 
-    def _attributes(self, action, contact, steps, inputs) -> Outcome:
+    def _attributes(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         values = {k: self._value(contact, v, steps) for k, v in (parameters.get("Attributes") or {}).items()}
-        bad = [k for k in values if not _KEY.match(k)]
+        bad = [k for k in values if not _KEY.fullmatch(k)]
         merged = {**contact.attributes, **values}
         if bad or len(json.dumps(merged, ensure_ascii=False).encode("utf-8")) > MAX_ATTRIBUTE_BYTES:
             steps.append(Step("note", f"attributes rejected ({'bad keys ' + ', '.join(bad) if bad else 'over 32 KB'})"))
             return self._error(action, "NoMatchingError"), None
         contact.attributes = merged
-        steps.append(Step("attributes", ", ".join(f"{k}={v}" for k, v in values.items()), {"set": values}))
+        steps.append(Step("attributes", _pairs(values), {"set": values}))
         return self._next(action), None
 
-    def _compare(self, action, contact, steps, inputs) -> Outcome:
+    def _flow_attributes(self, action, contact, steps, heard) -> Outcome:
+        given = (action.get("Parameters") or {}).get("FlowAttributes") or {}
+        values = {k: self._value(contact, v.get("Value") if isinstance(v, dict) else v, steps)
+                  for k, v in given.items()}
+        bad = [k for k in values if not _KEY.fullmatch(k)]
+        if bad or not values:
+            steps.append(Step("note", f"flow attributes rejected ({'bad keys ' + ', '.join(bad) if bad else 'none'})"))
+            return self._error(action, "NoMatchingError"), None
+        contact.frame.flow_attributes.update(values)
+        steps.append(Step("attributes", "flow: " + _pairs(values), {"flow": values}))
+        return self._next(action), None
+
+    def _compare(self, action, contact, steps, heard) -> Outcome:
         value = self._value(contact, (action.get("Parameters") or {}).get("ComparisonValue", ""), steps)
         return self._match(action, value), None
 
-    def _set_queue(self, action, contact, steps, inputs) -> Outcome:
+    def _loop(self, action, contact, steps, heard) -> Outcome:
+        raw = self._value(contact, (action.get("Parameters") or {}).get("LoopCount", ""), steps)
+        count = _number(raw)
+        if count is None or not 0 <= count <= 100 or count != int(count):
+            steps.append(Step("note", f"loop count {raw!r} is not a whole number 0..100"))
+            return self._error(action, "NoMatchingError"), None
+        ident = action.get("Identifier", "")
+        done = contact.frame.loops.get(ident, 0)
+        if done < int(count):
+            contact.frame.loops[ident] = done + 1
+            steps.append(Step("loop", f"round {done + 1} of {int(count)}"))
+            return self._match(action, "ContinueLooping"), None
+        contact.frame.loops.pop(ident, None)  # done once, then the counter starts again
+        steps.append(Step("loop", f"done after {int(count)}"))
+        return self._match(action, "DoneLooping"), None
+
+    # ---- queues and agents ----
+
+    def _set_queue(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         queue = self._value(contact, parameters.get("QueueId") or parameters.get("AgentId") or "", steps)
         if not queue:
@@ -457,10 +789,7 @@ class Simulator:
         steps.append(Step("queue", f"working queue: {self._queue_name(queue)}", {"arn": queue}))
         return self._next(action), None
 
-    def _transfer_to_queue(self, action, contact, steps, inputs) -> Outcome:
-        if not contact.target_queue:
-            steps.append(Step("note", "no working queue set"))
-            return self._error(action, "NoMatchingError"), None
+    def _enqueue(self, action: dict[str, Any], contact: Contact, steps: list[Step]) -> Outcome:
         name = self._queue_name(contact.target_queue)
         if contact.target_queue in self.full_queues or name in self.full_queues:
             steps.append(Step("queue", f"{name} is at capacity"))
@@ -468,7 +797,39 @@ class Simulator:
         steps.append(Step("end", f"queued in {name}, waiting for an agent"))
         return None, "queued"
 
-    def _hours(self, action, contact, steps, inputs) -> Outcome:
+    def _transfer_to_queue(self, action, contact, steps, heard) -> Outcome:
+        if not contact.target_queue:
+            steps.append(Step("note", "no working queue set"))
+            return self._error(action, "NoMatchingError"), None
+        return self._enqueue(action, contact, steps)
+
+    def _dequeue_to_queue(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        queue = self._value(contact, parameters.get("QueueId") or parameters.get("AgentId") or "", steps)
+        if not queue:
+            steps.append(Step("note", "no queue to move the contact to"))
+            return self._error(action, "NoMatchingError"), None
+        contact.target_queue = queue
+        steps.append(Step("queue", f"moved from its queue to {self._queue_name(queue)}"))
+        return self._enqueue(action, contact, steps)
+
+    def _transfer_to_agent(self, action, contact, steps, heard) -> Outcome:
+        steps.append(Step("end", "connected to the agent"))
+        return None, "connected to an agent"
+
+    def _third_party(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        number = self._value(contact, parameters.get("ThirdPartyPhoneNumber", ""), steps)
+        if not number or _placeholder_only(number):
+            steps.append(Step("note", f"no number to transfer to ({number!r})"))
+            return self._error(action, "CallFailed"), None
+        steps.append(Step("end" if str(parameters.get("ContinueFlowExecution", "")).lower() != "true" else "queue",
+                          f"transferred to {number}"))
+        if str(parameters.get("ContinueFlowExecution", "")).lower() == "true":
+            return self._next(action), None  # the third party hung up; the flow goes on
+        return None, "transferred"
+
+    def _hours(self, action, contact, steps, heard) -> Outcome:
         hours_id = (action.get("Parameters") or {}).get("HoursOfOperationId")
         queue = contact.target_queue
         if not hours_id and not queue:
@@ -484,40 +845,299 @@ class Simulator:
                                        f"{'open' if is_open else 'closed'} at {when}"))
         return self._match(action, "True" if is_open else "False"), None
 
-    def _transfer_to_flow(self, action, contact, steps, inputs) -> Outcome:
+    def _metrics_queue(self, action: dict[str, Any], contact: Contact, steps: list[Step]) -> tuple[str, str] | None:
+        parameters = action.get("Parameters") or {}
+        queue = self._value(contact, parameters.get("QueueId") or parameters.get("AgentId") or "", steps)
+        queue = queue or contact.target_queue or ""
+        if not queue:
+            steps.append(Step("note", "no queue to read metrics of (no QueueId and no working queue)"))
+            return None
+        return queue, self._queue_name(queue) or queue
+
+    def _check_metric(self, action, contact, steps, heard) -> Outcome:
+        metric = (action.get("Parameters") or {}).get("MetricType", "")
+        if metric not in METRIC_TYPES:
+            steps.append(Step("note", f"metric {metric!r} is not one CheckMetricData reads"))
+            return self._error(action, "NoMatchingError"), None
+        found = self._metrics_queue(action, contact, steps)
+        if found is None:
+            return self._error(action, "NoMatchingError"), None
+        arn, name = found
+        value = getattr(self.metrics.of(arn, name, arn.rsplit("/", 1)[-1]), METRIC_TYPES[metric])
+        steps.append(Step("metrics", f"{metric} of {name}: {value}", {"metric": metric, "value": value}))
+        return self._match(action, str(value)), None
+
+    def _get_metrics(self, action, contact, steps, heard) -> Outcome:
+        found = self._metrics_queue(action, contact, steps)
+        if found is None:
+            return self._error(action, "NoMatchingError"), None
+        arn, name = found
+        state = self.metrics.of(arn, name, arn.rsplit("/", 1)[-1])
+        contact.metrics = state.flow_metrics(name, arn)
+        steps.append(Step("metrics", f"{name}: {state.waiting} waiting (oldest {state.oldest_age_seconds} s), "
+                                     f"{state.agents_available} agents available of {state.agents_online} online"))
+        return self._next(action), None
+
+    def _routing_behavior(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        changes: dict[str, Any] = {}
+        for key, label, low, high in (("QueuePriority", "priority", 1, 10**6),
+                                      ("QueueTimeAdjustmentSeconds", "age_adjustment_s", -86400, 86400)):
+            if key not in parameters:
+                continue
+            raw = self._value(contact, parameters[key], steps)
+            if raw == "":
+                steps.append(Step("note", f"{key} is empty here: left unchanged"))
+                continue
+            number = _number(raw)
+            if number is None or not low <= number <= high or number != int(number):
+                steps.append(Step("note", f"{key} {raw!r} is not a whole number {low}..{high}"))
+                return self._error(action, "NoMatchingError"), None
+            changes[label] = int(number)
+        for key in ("RoutingCriteria", "RoutingProficiencies"):
+            if key in parameters:
+                changes[key] = parameters[key]
+        contact.routing.update(changes)
+        steps.append(Step("routing", _pairs({k: str(v) for k, v in changes.items()}) or "unchanged", changes))
+        return self._next(action), None
+
+    def _routing_criteria(self, action, contact, steps, heard) -> Outcome:
+        criteria = self._values(contact, (action.get("Parameters") or {}).get("RoutingCriteria") or {}, steps)
+        contact.routing["criteria"] = criteria
+        steps.append(Step("routing", f"routing criteria: {len(criteria.get('Steps') or [])} step(s)", criteria))
+        return self._next(action), None
+
+    # ---- callbacks, tags, tasks ----
+
+    def _callback_number(self, action, contact, steps, heard) -> Outcome:
+        raw = self._value(contact, (action.get("Parameters") or {}).get("CallbackNumber", ""), steps)
+        problem = _callback_problem(raw)
+        if problem:
+            steps.append(Step("callback", f"number {raw!r} {problem[1]}"))
+            return self._error(action, problem[0]), None
+        contact.callback_number = raw
+        steps.append(Step("callback", f"callback number: {raw}"))
+        return self._next(action), None
+
+    def _create_callback(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        number = contact.callback_number or (contact.customer.address or "")
+        queue = self._value(contact, parameters.get("QueueId", ""), steps) or contact.target_queue
+        if not queue or _callback_problem(number):
+            steps.append(Step("note", "a callback needs a working queue and a dialable number"))
+            return self._error(action, "NoMatchingError"), None
+        callback = {"number": number, "queue": self._queue_name(queue),
+                    "initial_delay_s": int(_number(str(parameters.get("InitialCallDelaySeconds", "0"))) or 0),
+                    "retry_delay_s": int(_number(str(parameters.get("RetryDelaySeconds", "0"))) or 0),
+                    "attempts": int(_number(str(parameters.get("MaximumConnectionAttempts", "1"))) or 0)}
+        contact.callbacks.append(callback)
+        steps.append(Step("callback", f"callback to {number} queued in {callback['queue']}, first call in "
+                                      f"{callback['initial_delay_s']} s", callback))
+        return self._next(action), None
+
+    def _tag(self, action, contact, steps, heard) -> Outcome:
+        given = (action.get("Parameters") or {}).get("Tags") or {}
+        tags = {k: self._value(contact, v, steps) for k, v in given.items()}
+        merged = {**contact.tags, **tags}
+        bad = [k for k, v in tags.items() if not _TAG_KEY.fullmatch(k) or k.startswith("aws:") or len(v) > 256]
+        if bad or not tags or len(merged) > 6:
+            why = ", ".join(bad) if bad else "more than 6" if tags else "none"
+            steps.append(Step("note", f"tags rejected ({why})"))
+            return self._error(action, "NoMatchingError"), None
+        contact.tags = merged
+        steps.append(Step("tags", _pairs(tags), {"tags": tags}))
+        return self._next(action), None
+
+    def _create_task(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        request: dict[str, Any] = {
+            "InstanceId": self.instance_arn.rsplit("/", 1)[-1],
+            "ContactFlowId": self._value(contact, parameters.get("ContactFlowId", ""), steps).rsplit("/", 1)[-1],
+            "Name": self._value(contact, parameters.get("Name", ""), steps),
+            "PreviousContactId": contact.contact_id,
+        }
+        if parameters.get("Description"):
+            request["Description"] = self._value(contact, parameters["Description"], steps)
+        if parameters.get("Attributes"):
+            request["Attributes"] = {k: self._value(contact, v, steps) for k, v in parameters["Attributes"].items()}
+        if parameters.get("References"):
+            request["References"] = self._values(contact, parameters["References"], steps)
+        if self.connect is None:
+            steps.append(Step("note", "no Connect client to create the task with"))
+            return self._error(action, "NoMatchingError"), None
+        try:
+            answer = self.connect.start_task_contact(**request)
+        except Exception as e:  # botocore's validation or the service said no: the Error branch, like Connect
+            steps.append(Step("task", f"task {request['Name']!r} refused ({type(e).__name__}: {e})"))
+            return self._error(action, "NoMatchingError"), None
+        task = {**request, "ContactId": answer.get("ContactId", "")}
+        contact.tasks.append(task)
+        steps.append(Step("task", f"task {request['Name']!r} created ({task['ContactId']})", task))
+        return self._next(action), None
+
+    # ---- profiles, cases, views ----
+
+    def _get_profile(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        request = {k: self._value(contact, v, steps) for k, v in (parameters.get("ProfileRequestData") or {}).items()}
+        request = {k: v for k, v in request.items() if v}
+        found = self.directory.profiles(request) if request else []
+        if len(found) != 1:
+            error = "NoneFoundError" if not found else "MultipleFoundError"
+            steps.append(Step("profile", f"{'no' if not found else len(found)} profile(s) for {_keys(request)}"))
+            return self._error(action, error), None
+        wanted = parameters.get("ProfileResponseData") or list(found[0])
+        contact.customer_profile = {k: found[0].get(k, "") for k in {*wanted, "ProfileId", "ProfileARN"}}
+        steps.append(Step("profile", f"profile {found[0].get('ProfileId', '')} found by {_keys(request)}"))
+        return self._next(action), None
+
+    def _create_profile(self, action, contact, steps, heard) -> Outcome:
+        request = {k: self._value(contact, v, steps)
+                   for k, v in ((action.get("Parameters") or {}).get("ProfileRequestData") or {}).items()}
+        profile_id = str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(request, sort_keys=True)))
+        contact.customer_profile = {**request, "ProfileId": profile_id, "ProfileARN": f"profile/{profile_id}"}
+        steps.append(Step("profile", f"a profile would be created with {_keys(request)} (not written)"))
+        return self._next(action), None
+
+    def _get_case(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        request = {k: self._value(contact, v, steps) for k, v in (parameters.get("CaseRequestFields") or {}).items()}
+        request = {k: v for k, v in request.items() if v}
+        if not request and not contact.customer_profile:
+            steps.append(Step("case", "no case fields to search by"))
+            return self._error(action, "NoneFound"), None
+        if not request:
+            request = {"customer_id": contact.customer_profile.get("ProfileId", "")}
+        found = self.directory.cases(request)
+        if str(parameters.get("GetLastUpdatedCase", "")).lower() == "true":
+            found = found[:1]
+        if len(found) != 1:
+            steps.append(Step("case", f"{'no' if not found else len(found)} case(s) for {_keys(request)}"))
+            return self._error(action, "NoneFound" if not found else "MultipleFound"), None
+        wanted = parameters.get("CaseResponseFields") or list(found[0])
+        contact.case = {k: found[0].get(k, "") for k in wanted}
+        steps.append(Step("case", f"case {found[0].get('case_id', '')} ({found[0].get('status', '')})"))
+        return self._next(action), None
+
+    def _create_case(self, action, contact, steps, heard) -> Outcome:
+        fields = {k: self._value(contact, v, steps)
+                  for k, v in ((action.get("Parameters") or {}).get("CaseRequestFields") or {}).items()}
+        case_id = str(uuid.uuid5(uuid.NAMESPACE_URL, contact.contact_id + json.dumps(fields, sort_keys=True)))
+        contact.case = {**fields, "case_id": case_id}
+        steps.append(Step("case", f"a case would be opened: {fields.get('title', '')!r} (not written)"))
+        return self._next(action), None
+
+    def _show_view(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        view = self._value(contact, (parameters.get("ViewResource") or {}).get("Id", ""), steps)
+        data = self._values(contact, parameters.get("ViewData") or {}, steps)
+        name = view.split(":$")[0].rsplit("/", 1)[-1] or "?"
+        ident = action.get("Identifier", "")
+        shown = contact.views_shown.get(ident, 0)
+        contact.views_shown[ident] = shown + 1
+        if shown >= 2:
+            # Like the caller with nothing more to say, the simulated agent does not click
+            # through the same view forever.
+            steps.append(Step("end", f"the agent closes view {name} (seen {shown} times)"))
+            return None, "ended"
+        if shown == 1:
+            steps.append(Step("view", f"view {name} again: the agent lets it time out", {"view": view, "data": data}))
+            return self._error(action, "TimeLimitExceeded"), None
+        conditions = (action.get("Transitions") or {}).get("Conditions") or []
+        # The agent takes the view's first action (its first branch).
+        choice = str(((conditions[0].get("Condition") or {}).get("Operands") or [""])[0]) if conditions else ""
+        contact.views = {"Action": choice, "ViewResultData": {"actionName": choice, "FormData": {}}}
+        steps.append(Step("view", f"view {name}" + (f", chooses {choice}" if choice else ""),
+                          {"view": view, "data": data}))
+        return self._match_or_next(action, choice), None
+
+    def _check_voice_id(self, action, contact, steps, heard) -> Outcome:
+        steps.append(Step("note", "Voice ID has no voiceprints here: NotEnrolled"))
+        return self._match_or_next(action, "NotEnrolled"), None
+
+    def _start_voice_id(self, action, contact, steps, heard) -> Outcome:
+        steps.append(Step("note", "Voice ID stream started (nothing is analysed here)"))
+        return self._next(action), None
+
+    def _wait(self, action, contact, steps, heard) -> Outcome:
+        limit = self._value(contact, (action.get("Parameters") or {}).get("TimeLimitSeconds", ""), steps)
+        steps.append(Step("note", f"waits {limit or '?'} s; the customer does not come back"))
+        return self._match_or_next(action, "WaitCompleted"), None
+
+    # ---- flows and modules ----
+
+    def _transfer_to_flow(self, action, contact, steps, heard) -> Outcome:
         target = self._value(contact, (action.get("Parameters") or {}).get("ContactFlowId", ""), steps)
         flow = self.flows.get(target)
         if flow is None:
-            steps.append(Step("note", f"flow {target} is not loaded in the simulator: Error branch"))
+            shown = self._display_name(contact, action, "ContactFlowId", target)
+            steps.append(Step("note", f"flow {shown} is not loaded in the simulator: Error branch"))
             return self._error(action, "NoMatchingError"), None
-        steps.append(Step("flow", f"transfer to flow {(flow.get('Metadata') or {}).get('name', target)}"))
-        return flow, None  # type: ignore[return-value]
+        name = _flow_name(flow, target)
+        steps.append(Step("flow", f"transfer to flow {name}"))
+        return _Transfer(flow, name), None
 
-    def _voice(self, action, contact, steps, inputs) -> Outcome:
+    def _invoke_module(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        target = self._value(contact, parameters.get("FlowModuleId", ""), steps)
+        shown = self._display_name(contact, action, "FlowModuleId", target)
+        display = shown.split("'")[1] if shown.startswith("'") and shown.count("'") >= 2 else None
+        module = self.modules.get(target, display) or self.flows.get(target, display)
+        if module is None:
+            steps.append(Step("note", f"flow module {shown} is not loaded in the simulator (--module): Error branch"))
+            return self._error(action, "NoMatchingError"), None
+        if len(contact.frames) > 10:
+            raise FlowStop(f"action {action.get('Identifier')!r}: flow modules nested more than 10 deep")
+        inputs = {**_module_defaults(module),
+                  **{k: self._value(contact, v, steps)
+                     for k, v in (parameters.get("InvocationModuleInputs") or parameters.get("Inputs") or {}).items()}}
+        name = _flow_name(module, target)
+        steps.append(Step("module", f"runs module {name}" + (f" with {_pairs(inputs)}" if inputs else ""),
+                          {"inputs": inputs}))
+        return _Enter(module, name, self._next(action), inputs), None
+
+    def _end_module(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        results = {k: self._value(contact, v, steps)
+                   for k, v in (parameters.get("Results") or parameters.get("Outputs") or {}).items()}
+        if not contact.frame.is_module:
+            steps.append(Step("end", "module ended (run on its own)"))
+            return None, "ended"
+        return _Return(results), None
+
+    # ---- settings ----
+
+    def _voice(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         voice = parameters.get("TextToSpeechVoice") or parameters.get("Voice") or "?"
         engine = parameters.get("TextToSpeechEngine")
         steps.append(Step("voice", f"{voice}{' (' + engine + ')' if engine else ''}", dict(parameters)))
         return self._next(action), None
 
-    def _recording(self, action, contact, steps, inputs) -> Outcome:
+    def _recording(self, action, contact, steps, heard) -> Outcome:
         behavior = (action.get("Parameters") or {}).get("RecordingBehavior") or {}
         who = behavior.get("RecordedParticipants") or []
         steps.append(Step("recording", f"records {', '.join(who) if who else 'nobody'}", dict(behavior)))
         return self._next(action), None
 
-    def _logging(self, action, contact, steps, inputs) -> Outcome:
+    def _media_streaming(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        steps.append(Step("recording", f"media streaming {str(parameters.get('MediaStreamingState', '?')).lower()}",
+                          dict(parameters)))
+        return self._next(action), None
+
+    def _logging(self, action, contact, steps, heard) -> Outcome:
         steps.append(Step("logging", str((action.get("Parameters") or {}).get("FlowLoggingBehavior", ""))))
         return self._next(action), None
 
-    def _contact_data(self, action, contact, steps, inputs) -> Outcome:
+    def _contact_data(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         if parameters.get("LanguageCode"):
             contact.language_code = self._value(contact, parameters["LanguageCode"], steps)
         steps.append(Step("note", "contact data: " + json.dumps(parameters, ensure_ascii=False)))
         return self._next(action), None
 
-    def _event_hooks(self, action, contact, steps, inputs) -> Outcome:
+    def _event_hooks(self, action, contact, steps, heard) -> Outcome:
         hooks = (action.get("Parameters") or {}).get("EventHooks") or {}
         if len(hooks) != 1:
             steps.append(Step("note", "UpdateContactEventHooks sets exactly one hook"))
@@ -529,19 +1149,75 @@ class Simulator:
             steps.append(Step("hook", f"{event}: {name}", {"event": event, "flow": target}))
         return self._next(action), None
 
-    def _disconnect(self, action, contact, steps, inputs) -> Outcome:
+    def _disconnect(self, action, contact, steps, heard) -> Outcome:
         steps.append(Step("end", "disconnected"))
         return None, "disconnected"
 
-    def _end_flow(self, action, contact, steps, inputs) -> Outcome:
+    def _end_flow(self, action, contact, steps, heard) -> Outcome:
         steps.append(Step("end", "flow ended"))
         return None, "ended"
 
 
+def _pairs(values: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def _keys(request: dict[str, str]) -> str:
+    return ", ".join(sorted(request)) or "nothing"
+
+
+def _placeholder_only(value: str) -> bool:
+    return bool(_PLACEHOLDER.fullmatch(value.strip()))
+
+
+def _phone_number_ok(entered: str, validation: dict[str, Any]) -> bool:
+    """GetParticipantInput's PhoneNumberValidation: E.164, or Local in CountryCode."""
+    import phonenumbers
+
+    region = validation.get("CountryCode") if validation.get("NumberFormat") == "Local" else None
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(entered, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _callback_problem(number: str) -> tuple[str, str] | None:
+    """Why Connect would refuse this callback number (its error type and a reason), or None."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "InvalidCallbackNumber", "is not a number in E.164 (+country code)"
+    if not phonenumbers.is_valid_number(parsed):
+        return "InvalidCallbackNumber", "is not a valid number"
+    if phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                                            phonenumbers.PhoneNumberType.SHARED_COST):
+        return "CallbackNumberNotDialable", "is a premium-rate number the instance does not dial"
+    return None
+
+
+def _flow_name(flow: dict[str, Any], fallback: str) -> str:
+    return str((flow.get("Metadata") or {}).get("name") or fallback)
+
+
+def _module_defaults(module: dict[str, Any]) -> dict[str, str]:
+    """Default inputs a flow module's settings declare (the module's Settings document:
+    InputParameters as a JSON schema with defaults)."""
+    settings = module.get("Settings") or {}
+    if isinstance(settings, str):
+        try:
+            settings = json.loads(settings)
+        except ValueError:
+            return {}
+    properties = ((settings.get("InputParameters") or {}).get("properties") or {}) if isinstance(settings, dict) else {}
+    return {k: str(v.get("default")) for k, v in properties.items() if isinstance(v, dict) and "default" in v}
+
+
 def _index(flow: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if flow.get("Version") != "2019-10-30" or not isinstance(flow.get("Actions"), list):
-        raise FlowStop("not a Connect flow-language document (Version 2019-10-30 with Actions)")
-    return {a.get("Identifier"): a for a in flow["Actions"]}
+        raise FlowStop("not a Connect flow-language document (Version 2019-10-30 with Actions): not supported")
+    return {a.get("Identifier"): a for a in flow["Actions"] if isinstance(a, dict)}
 
 
 def _response_problem(answer: Any, validation: str) -> str:
@@ -555,3 +1231,22 @@ def _response_problem(answer: Any, validation: str) -> str:
         if nested:
             return f"not a flat string map (values of {', '.join(nested[:5])} are not strings)"
     return ""
+
+
+def load_flow_document(document: Any) -> tuple[dict[str, Any], list[str]]:
+    """A flow-language dict and the names it is known by, from what people save: the flow
+    itself, or DescribeContactFlow / DescribeContactFlowModule output (Content as a string)."""
+    names: list[str] = []
+    if isinstance(document, dict):
+        for wrapper in ("ContactFlow", "ContactFlowModule"):
+            inner = document.get(wrapper)
+            if isinstance(inner, dict) and "Content" in inner:
+                names = [str(inner.get(k)) for k in ("Arn", "Id", "Name") if inner.get(k)]
+                content = inner["Content"]
+                flow = json.loads(content) if isinstance(content, str) else content
+                if inner.get("Settings"):
+                    flow = {**flow, "Settings": inner["Settings"]}
+                return flow, names
+    if not isinstance(document, dict):
+        raise FlowStop("not a Connect flow-language document (a JSON object): not supported")
+    return document, names

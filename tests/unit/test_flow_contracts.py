@@ -79,11 +79,11 @@ def test_a_missing_target_an_unknown_function_and_an_unknown_type_are_caught(con
     _action(flow, "recording")["Transitions"]["NextAction"] = "nowhere"
     _action(flow, "lookup")["Parameters"]["LambdaFunctionARN"] = (
         "arn:aws:lambda:eu-central-1:123456789012:function:contact-center-local-no_such_function")
-    _action(flow, "logging")["Type"] = "InvokeFlowModule"
+    _action(flow, "logging")["Type"] = "CreatePersistentContactAssociation"
     problems = "\n".join(flowcheck.check("inbound_voice", flow, context))
     assert "transition to 'nowhere', which does not exist" in problems
     assert "is not a function in app.py" in problems
-    assert "action type 'InvokeFlowModule' is not one the simulator knows" in problems
+    assert "action type 'CreatePersistentContactAssociation' is not one the simulator knows" in problems
 
 
 @pytest.mark.parametrize("limit", ["2", "9", "0"])

@@ -92,8 +92,9 @@ def test_silence_at_a_prompt_takes_the_timeout_branch():
 
 
 def test_an_unsupported_action_type_stops_naming_the_type_and_the_action():
-    unknown = flow(act("bot", "ConnectParticipantWithLexBot", NextAction="end"), act("end", "DisconnectParticipant"))
-    with pytest.raises(FlowStop, match="action 'bot' has type 'ConnectParticipantWithLexBot'"):
+    unknown = flow(act("assoc", "CreatePersistentContactAssociation", NextAction="end"),
+                   act("end", "DisconnectParticipant"))
+    with pytest.raises(FlowStop, match="action 'assoc' has type 'CreatePersistentContactAssociation': not supported"):
         simulator().run(unknown, Customer())
 
 
@@ -132,11 +133,11 @@ def test_condition_operators(operator, operand, value, holds):
 
 def test_json_paths_read_the_contact():
     said = flow(act("say", "MessageParticipant", {
-        "Text": "$.Channel from $.CustomerEndpoint.Address, tier $.Attributes.tier, $.Lex.IntentName."},
+        "Text": "$.Channel from $.CustomerEndpoint.Address, tier $.Attributes.tier, $.Segments.Current."},
         NextAction="end"), act("end", "DisconnectParticipant"))
     result = simulator().run(said, Customer(attributes={"tier": "gold"}))
     assert result.heard() == ["VOICE from +40712345678, tier gold, ."]
-    assert any("$.Lex.IntentName is not a namespace the simulator knows" in s.text for s in result.steps)
+    assert any("$.Segments.Current is not a namespace the simulator knows" in s.text for s in result.steps)
 
 
 def test_text_input_in_a_chat_is_matched_like_keys():
