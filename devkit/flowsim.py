@@ -66,6 +66,8 @@ class Customer:
     initiation_method: str = "INBOUND"
     # Words said to a bot or typed at an open question (--say), before any --press.
     said: list[str] = field(default_factory=list)
+    # The queue the contact already waits in, for queue flows (ARN or name).
+    queue: str | None = None
 
 
 @dataclass
@@ -200,6 +202,11 @@ class Library:
                 if candidate in self._by_key:
                     return self._by_key[candidate]
         return None
+
+    def flows(self) -> list[dict[str, Any]]:
+        """Each flow and module once."""
+        unique = {id(flow): flow for flow in self._by_key.values()}
+        return list(unique.values())
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
@@ -420,6 +427,7 @@ class Simulator:
         if contact_id:
             contact.contact_id = contact_id
         contact.in_queue = (flow.get("Metadata") or {}).get("type") == "customerQueue"
+        contact.target_queue = customer.queue or (f"{self.instance_arn}/queue/current" if contact.in_queue else None)
         steps: list[Step] = []
         inputs = list(customer.inputs)
         said = list(customer.said)
