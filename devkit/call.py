@@ -216,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\noutcome: {result.outcome}" + (f" in queue {result.queue}" if result.queue else ""))
     for callback in result.callbacks:
         print(f"callback queued: {callback['number']} in {callback['queue']}")
+    for task in result.tasks:
+        print(f"task created: {task['Name']} ({task['ContactId']})")
+    if result.tags:
+        print("contact tags: " + json.dumps(result.tags, ensure_ascii=False, sort_keys=True))
+    if result.routing:
+        print("routing: " + json.dumps(result.routing, ensure_ascii=False, sort_keys=True, default=str))
     if result.unresolved:
         print("unresolved placeholders: " + ", ".join(result.unresolved))
     print("contact attributes: " + json.dumps(result.attributes, ensure_ascii=False, sort_keys=True))

@@ -256,7 +256,7 @@ class Contact:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     views_shown: dict[str, int] = field(default_factory=dict)
-    silences: int = 0  # prompts met with nothing since the caller ran out of things to say
+    silent_at: set[str] = field(default_factory=set)  # prompts met with nothing to press or say
     waited_s: int = 0  # seconds spent hearing queue messages
     in_queue: bool = False
 
@@ -657,12 +657,13 @@ class Simulator:
         return self._match_or_next(action, "MessagesInterrupted"), None
 
     def _silence(self, action: dict[str, Any], contact: Contact, steps: list[Step], limit: str) -> Outcome:
-        """Nothing left to press or say: the timeout branch once, then, asked again, the
-        caller hangs up."""
-        if contact.silences >= 1:
+        """Nothing left to press or say: the timeout branch; asked the same thing again,
+        the caller hangs up (a survey that moves on to its next question goes on)."""
+        ident = action.get("Identifier", "")
+        if ident in contact.silent_at:
             steps.append(Step("end", "customer hangs up (nothing more to press or say)"))
             return None, "customer hung up"
-        contact.silences += 1
+        contact.silent_at.add(ident)
         steps.append(Step("input", f"(nothing within {limit} s)"))
         return self._error(action, "InputTimeLimitExceeded"), None
 
@@ -705,6 +706,7 @@ class Simulator:
                            k: self._value(contact, v, steps)
                            for k, v in (parameters.get("LexSessionAttributes") or {}).items()},
                        "SentimentResponse": {"Label": "NEUTRAL"}}
+        bot_name = bot_name.split("bot-alias/", 1)[-1]
         steps.append(Step("lex", f"{bot_name or 'bot'} understood intent {answer.intent} "
                                  f"(confidence {answer.confidence})", {"intent": answer.intent}))
         return self._match_or_next(action, answer.intent), None
@@ -992,7 +994,7 @@ class Simulator:
         found = self.directory.profiles(request) if request else []
         if len(found) != 1:
             error = "NoneFoundError" if not found else "MultipleFoundError"
-            steps.append(Step("profile", f"{'no' if not found else len(found)} profile(s) for {_keys(request)}"))
+            steps.append(Step("profile", f"{_found(found, 'profile')} by {_keys(request)}"))
             return self._error(action, error), None
         wanted = parameters.get("ProfileResponseData") or list(found[0])
         contact.customer_profile = {k: found[0].get(k, "") for k in {*wanted, "ProfileId", "ProfileARN"}}
@@ -1020,7 +1022,7 @@ class Simulator:
         if str(parameters.get("GetLastUpdatedCase", "")).lower() == "true":
             found = found[:1]
         if len(found) != 1:
-            steps.append(Step("case", f"{'no' if not found else len(found)} case(s) for {_keys(request)}"))
+            steps.append(Step("case", f"{_found(found, 'case')} by {_keys(request)}"))
             return self._error(action, "NoneFound" if not found else "MultipleFound"), None
         wanted = parameters.get("CaseResponseFields") or list(found[0])
         contact.case = {k: found[0].get(k, "") for k in wanted}
@@ -1168,6 +1170,10 @@ class Simulator:
 
 def _pairs(values: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def _found(records: list[Any], what: str) -> str:
+    return f"no {what} found" if not records else f"{len(records)} {what}s found"
 
 
 def _keys(request: dict[str, str]) -> str:
