@@ -401,3 +401,60 @@ def test_the_run_as_json_holds_the_steps_and_the_outcome():
     document = json.loads(json.dumps(result.as_json()))
     assert document["outcome"] == "disconnected"
     assert document["steps"][0] == {"kind": "hear", "text": "Hello", "detail": {}}
+
+
+def test_a_caller_who_keeps_waiting_is_answered_by_an_agent_after_two_minutes():
+    # Given queue messages interrupted every 30 s by a reminder, and a caller who waits
+    hold = flow(act("hold", "MessageParticipantIteratively", {"Messages": [{"Text": "Please hold"}],
+                                                              "InterruptFrequencySeconds": "30"},
+                    Conditions=when(("MessagesInterrupted", "reminder")), Errors=errors(("NoMatchingError", "end"))),
+                say("reminder", "You are still in the queue", then="hold"), END)
+    result = simulator().run(hold, Customer())
+    # Then after 120 s of waiting an agent answers
+    assert result.heard().count("You are still in the queue") == 3
+    assert result.outcome == "connected to an agent"
+
+
+def test_a_wait_completes_without_the_customer_coming_back():
+    wait = flow(act("wait", "Wait", {"TimeLimitSeconds": "900", "Events": ["CustomerReturned"]},
+                    Conditions=when(("CustomerReturned", "back"), ("WaitCompleted", "gone")),
+                    Errors=errors(("NoMatchingError", "end"))),
+                say("back", "Welcome back"), say("gone", "Expired"), END)
+    assert simulator().run(wait, Customer()).heard() == ["Expired"]
+
+
+def test_a_loop_starts_counting_again_once_done():
+    twice = flow(act("loop", "Loop", {"LoopCount": "1"}, Conditions=when(("ContinueLooping", "again"),
+                                                                         ("DoneLooping", "next"))),
+                 say("again", "Again", then="loop"),
+                 act("next", "Compare", {"ComparisonValue": "$.Attributes.round"}, Conditions=when(("2", "end")),
+                     Errors=errors(("NoMatchingCondition", "mark"))),
+                 act("mark", "UpdateContactAttributes", {"Attributes": {"round": "2"}}, NextAction="loop",
+                     Errors=errors(("NoMatchingError", "end"))), END)
+    assert simulator().run(twice, Customer()).heard() == ["Again", "Again"]
+
+
+def test_by_default_nobody_waits_and_an_agent_is_available():
+    check = flow(act("queue", "UpdateContactTargetQueue", {"QueueId": BILLING}, NextAction="check"),
+                 act("check", "CheckMetricData", {"MetricType": "NumberOfAgentsAvailable"},
+                     Conditions=when(("0", "open"), operator="NumberGreaterThan"),
+                     Errors=errors(("NoMatchingCondition", "closed"), ("NoMatchingError", "end"))),
+                 say("open", "An agent is free"), say("closed", "Nobody is free"), END)
+    assert simulator().run(check, Customer()).heard() == ["An agent is free"]
+    nobody = QueueMetrics.from_options([], ["billing=0"])
+    assert simulator(metrics=nobody).run(check, Customer()).heard() == ["Nobody is free"]
+
+
+def test_profile_and_case_creations_are_reported_not_written():
+    directory = FixedDirectory()
+    create = flow(act("p", "CreateCustomerProfile", {"ProfileRequestData": {"FirstName": "Ana"},
+                                                     "ProfileResponseData": []}, NextAction="c",
+                      Errors=errors(("NoMatchingError", "end"))),
+                  act("c", "CreateCase", {"CaseTemplateId": "t-1", "CaseRequestFields": {
+                      "customer_id": "$.Customer.ProfileARN", "title": "Refund for $.Customer.FirstName"}},
+                      NextAction="say", Errors=errors(("NoMatchingError", "end"))),
+                  say("say", "Case for $.Customer.FirstName"), END)
+    result = simulator(directory=directory).run(create, Customer())
+    assert result.heard() == ["Case for Ana"]
+    assert [s.text for s in result.of("case")] == ["a case would be opened: 'Refund for Ana' (not written)"]
+    assert directory.profiles({"FirstName": "Ana"}) == []
