@@ -108,20 +108,21 @@ class LexStandIn:
 
 
 def default_classifier() -> Callable[[str], str | None] | None:
-    """The reason classifier of this application, when it has one."""
+    """The application's contact-reason predictor as a Lex stand-in, when the application
+    has one (chalicelib.reasons): the predicted reason is the intent; "other" is none."""
     try:
-        import chalicelib.reasons as reasons
+        from chalicelib.reasons import predict as reasons
     except ImportError:
         return None
-    classify = getattr(reasons, "classify", None)
-    if classify is None:
+    predict = getattr(reasons, "predict", None)
+    resolve_language = getattr(reasons, "resolve_language", None)
+    if predict is None:
         return None
 
     def intent_of(text: str) -> str | None:
-        found = classify(text)
-        if found is None:
-            return None
-        return found if isinstance(found, str) else str(getattr(found, "reason", None) or getattr(found, "name", ""))
+        language = resolve_language("", "", text) if resolve_language else "en"
+        reason = getattr(predict(text, language), "reason", None)
+        return reason if reason and reason != "other" else None
 
     return intent_of
 
