@@ -218,6 +218,26 @@ def unset_references(flow: dict[str, Any], modules: list[dict[str, Any]] = (),  
     return sorted(set(found))
 
 
+def invoked_modules(flow: dict[str, Any], library: Any) -> list[dict[str, Any]]:
+    """The flow modules `flow` invokes, and those they invoke, found in `library` by id,
+    ARN or the name the flow's designer gave them."""
+    found: dict[int, dict[str, Any]] = {}
+    pending = [flow]
+    while pending:
+        current = pending.pop()
+        meta = (current.get("Metadata") or {}).get("ActionMetadata") or {}
+        for action in _actions_of(current):
+            if action.get("Type") != "InvokeFlowModule":
+                continue
+            named = ((meta.get(action.get("Identifier")) or {}).get("parameters") or {}).get("FlowModuleId") or {}
+            module = library.get((action.get("Parameters") or {}).get("FlowModuleId"),
+                                 named.get("displayName") if isinstance(named, dict) else None)
+            if module is not None and id(module) not in found:
+                found[id(module)] = module
+                pending.append(module)
+    return list(found.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m devkit.flowcheck FLOW.json [--module PATH]`: list the references the
     flow reads that nothing sets. Exit status 1 when there are any."""
@@ -237,9 +257,8 @@ def main(argv: list[str] | None = None) -> int:
 
     flow = load_flow(args.flow, "local")
     library = load_library([args.flow.resolve().parent, *args.module])
-    modules = library.flows()
     functions, resolve = _our_functions()
-    found = unset_references(flow, [m for m in modules if m is not flow], functions,
+    found = unset_references(flow, invoked_modules(flow, library), functions,
                              resolve.resolve if isinstance(resolve, AppFunctions) else None)
     for line in found:
         print(line)

@@ -128,3 +128,16 @@ def test_flowcheck_knows_the_keys_our_lambda_answers():
     flow["Actions"][-1]["Parameters"] = {"Text": "$.External.loyaltyPoints"}
     assert any("$.External.loyaltyPoints is not answered by the Lambda it invokes" in f
                for f in flowcheck.unset_references(flow, [], functions, resolve))
+
+
+def test_flowcheck_reads_the_results_of_the_modules_the_flow_invokes():
+    from devkit import flowcheck
+    from devkit.call import load_flow, load_library
+
+    flow = load_flow(FLOWS / "after_call_rating.json", "local")
+    modules = flowcheck.invoked_modules(flow, load_library([FLOWS]))
+    # The rating module beside the flow returns the rating the flow reads; nothing else is unset
+    assert [(m.get("Metadata") or {}).get("name") for m in modules] == ["Rating module"]
+    assert flowcheck.unset_references(flow, modules) == []
+    assert flowcheck.unset_references(flow) == [
+        "score (Compare): $.Modules.Result.rating is read but no module returns it"]
