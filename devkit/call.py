@@ -30,7 +30,7 @@ def load_flow(path: Path, stage: str) -> dict[str, Any]:
     """A flow from a template (rendered for `stage`) or from flow-language JSON (the flow
     itself or DescribeContactFlow / DescribeContactFlowModule output)."""
     from deploy import flows
-    from deploy.flowsim import FlowStop, load_flow_document
+    from devkit.flowsim import FlowStop, load_flow_document
 
     if path.name.endswith(".json.j2"):
         if path.resolve().parent != flows.FLOWS_DIR.resolve():
@@ -45,7 +45,7 @@ def load_flow(path: Path, stage: str) -> dict[str, Any]:
 def load_library(paths: list[Path]) -> Any:
     """Flows and modules from files and folders (*.json), by ARN, id, name and file name.
     A file that is not a flow is skipped: a folder of exports holds other things too."""
-    from deploy.flowsim import FlowStop, Library, load_flow_document
+    from devkit.flowsim import FlowStop, Library, load_flow_document
 
     library = Library()
     for path in paths:
@@ -70,7 +70,7 @@ def local_simulator(client: Any, app: Any, stage: str = localenv.STAGE, at: date
     created through boto3 (recorded in the local run). `library` adds flows and modules
     (load_library); `options` go to the Simulator (metrics, lex, max_steps)."""
     from deploy import flows
-    from deploy.flowsim import AppFunctions, Hours, Library, Simulator
+    from devkit.flowsim import AppFunctions, Hours, Library, Simulator
     from devkit.flowworld import LocalDirectory
 
     connect = flows.stage_connect(stage)
@@ -158,7 +158,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     localenv.apply()
-    from deploy.flowsim import MAX_STEPS, Customer, FlowStop
+    from devkit.flowsim import MAX_STEPS, Customer, FlowStop
     from devkit.flowworld import LexStandIn, QueueMetrics, default_classifier
 
     flow = load_flow(args.flow, args.stage)

@@ -116,7 +116,8 @@ def test_flowcheck_lists_what_a_flow_reads_that_nothing_sets(tmp_path):
 
 def test_flowcheck_knows_the_keys_our_lambda_answers():
     from app import app
-    from devkit import flowcheck, flows
+    from deploy import flows
+    from devkit import flowcheck
     from devkit.flowsim import AppFunctions
 
     flow = flows.render("inbound_voice", "local")
