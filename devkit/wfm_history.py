@@ -1,0 +1,69 @@
+"""Generated contact history for a queue: weekly seasonality, an intraday shape, a
+trend, public holidays and Poisson noise, all from a seed. Used by the demo, the
+forecast tests and the backtest in `make bench`."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+
+from chalicelib.wfm import forecast
+from chalicelib.wfm.forecast import Observed
+
+# Share of a weekday's contacts on each weekday (Monday busiest, Sunday quiet).
+WEEKLY = (1.25, 1.1, 1.05, 1.0, 0.95, 0.45, 0.2)
+HOLIDAY_FACTOR = 0.3
+
+
+def intraday(hour: float, weekday: int) -> float:
+    """Relative arrival rate at a local time of day: open 08-20, a morning and an
+    afternoon peak on working days, a flatter midday at the weekend."""
+    if hour < 7.5 or hour >= 20.5:
+        return 0.02
+    if weekday >= 5:
+        return math.exp(-((hour - 12.5) / 3.0) ** 2)
+    return math.exp(-((hour - 10.5) / 1.6) ** 2) + 0.75 * math.exp(-((hour - 15.0) / 2.0) ** 2)
+
+
+def expected(day: date, hour: float, *, first: date, daily: float, trend: float, holidays: dict) -> float:
+    """Expected contacts in the interval of `day` starting at local `hour`."""
+    weekday = day.weekday()
+    level = daily * (1 + trend * (day - first).days / 7)
+    factor = HOLIDAY_FACTOR if day in holidays else WEEKLY[weekday]
+    shape_weekday = 6 if day in holidays else weekday
+    norm = sum(intraday(h / 4, shape_weekday) for h in range(96))
+    return level * factor * intraday(hour, shape_weekday) / norm
+
+
+def generate(first: date, days: int, *, time_zone: str = "Europe/Bucharest", country: str | None = "RO",
+             daily: float = 800.0, trend: float = 0.01, aht: float = 240.0, seed: int = 7,
+             noise: bool = True) -> dict:
+    """{interval start (UTC): Observed} for `days` local days from `first`.
+    `trend` is the relative growth per week; `daily` the contacts of an average day."""
+    rng = random.Random(seed)
+    holidays = forecast.public_holidays(country, range(first.year, (first + timedelta(days=days)).year + 1))
+    history = {}
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for start in forecast.day_intervals(day, time_zone):
+            local = start.astimezone(forecast.zone(time_zone))
+            mean = expected(day, local.hour + local.minute / 60, first=first, daily=daily, trend=trend,
+                            holidays=holidays)
+            offered = _poisson(rng, mean) if noise else mean
+            if not offered:
+                continue
+            handled = round(offered * 0.95) if noise else offered
+            history[start] = Observed(offered=offered, handled=handled,
+                                      handle_seconds=handled * aht * (rng.uniform(0.85, 1.15) if noise else 1))
+    return history
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean > 50:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        k += 1
+        product *= rng.random()
+    return k
