@@ -175,6 +175,16 @@ def contact_metrics():
     return report.kpis(app.current_request.query_params)
 
 
+# ---- Workforce management: staffing from queueing theory ----
+
+@app.route("/wfm/erlang", methods=["POST"], authorizer=PROTECTED)
+@answers
+def wfm_erlang():
+    from chalicelib.wfm import api
+
+    return api.staff_interval(json_object(app.current_request))
+
+
 # ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----
 
 @app.route("/s/{token}", methods=["GET"])
