@@ -92,6 +92,11 @@ class Settings:
     metrics_retention_days: int = 1095
     metrics_time_zone: str = "UTC"
 
+    # Workforce management: each queue's planning settings, a JSON object described in
+    # chalicelib/wfm/queues.py, and how many days ahead the daily job plans.
+    wfm_queues: str = "{}"
+    wfm_plan_days: int = 14
+
     # Post-contact surveys (survey items are kept survey_retention_days, above).
     surveys_table: str = ""
     survey_cooldown_days: int = 30
@@ -206,6 +211,8 @@ _INT_RANGES = {
     "repeat_window_hours": (1, 720),
     # A year of KPIs at least: /metrics reports up to 366 days.
     "metrics_retention_days": (400, 3650),
+    # workforce management: Connect's own forecasts go 28 days ahead at 15-minute intervals.
+    "wfm_plan_days": (1, 28),
     # surveys
     "survey_cooldown_days": (0, 365),
     # Links live at least a day, and no longer than a survey's answers would mean anything.
@@ -254,9 +261,22 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         )
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
+    _check_json_object("WFM_QUEUES", settings.wfm_queues)
     _check_surveys(settings)
     _check_journeys(settings)
     return settings
+
+
+def _check_json_object(name: str, raw: str) -> None:
+    """A JSON object setting; its fields are checked by the package that reads it."""
+    import json
+
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise SettingsError(f"{name} is not JSON: {e.msg}") from None
+    if not isinstance(document, dict):
+        raise SettingsError(f"{name} must be a JSON object")
 
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")

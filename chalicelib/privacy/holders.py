@@ -42,7 +42,8 @@ PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"
 
 # Tables (Settings field of their name) that hold no personal data, and why.
 NO_PERSONAL_DATA: dict[str, str] = {
-    "metrics_table": "KPI counters per day and queue, agent, channel or contact reason; no customer in them",
+    "metrics_table": "KPI counters per day and queue, agent, channel or contact reason, and per queue interval "
+                     "(a hash of each contact id counted, to count it once); no customer in them",
 }
 
 

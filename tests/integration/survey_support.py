@@ -104,7 +104,7 @@ def counters_of(day: str) -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = {}
     for item in connection().client.scan(TableName=get_settings().metrics_table)["Items"]:
         plain = item_from_wire(item)
-        if plain.pop("day") != day:
+        if plain.pop("day", None) != day:
             continue
         key = f"{plain.pop('dimension')}#{plain.pop('value')}"
         fields = {k: v for k, v in plain.items() if k not in ("series", "slot", "expires_at") and v}

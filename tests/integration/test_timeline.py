@@ -70,6 +70,8 @@ def counters():
     found = {}
     for item in connection().client.scan(TableName=get_settings().metrics_table)["Items"]:
         plain = item_from_wire(item)
+        if "day" not in plain:
+            continue  # per-interval counters (workforce management) share the table
         key = f"{plain.pop('day')}#{plain.pop('dimension')}#{plain.pop('value')}"
         fields = {k: v for k, v in plain.items() if k not in ("series", "slot", "expires_at") and v}
         if fields:
