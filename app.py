@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Cron, Response
 
 from chalicelib import wiring  # noqa: F401  (who listens to what: events and scheduled steps)
 from chalicelib.connect import flow
@@ -186,6 +186,22 @@ def wfm_erlang():
     from chalicelib.wfm import api
 
     return api.staff_interval(json_object(app.current_request))
+
+
+@app.route("/wfm/plan", methods=["GET"], authorizer=PROTECTED)
+@answers
+def wfm_plan():
+    from chalicelib.wfm import api
+
+    return api.staffing_plan(app.current_request.query_params)
+
+
+@app.schedule(Cron(30, 1, "*", "*", "?", "*"), name="wfm_daily_plan")
+def wfm_daily_plan(event):
+    """Each night: forecast and staff the planned queues for the next WFM_PLAN_DAYS days."""
+    from chalicelib.wfm import plan
+
+    return plan.plan_all()
 
 
 # ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----

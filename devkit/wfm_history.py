@@ -67,3 +67,22 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
         product *= rng.random()
     return k
+
+
+def as_counts(history: dict, *, abandon_share: float = 0.05, service_level: float = 0.85, seed: int = 7) -> dict:
+    """The generated history as interval counters hold it: some callers abandoned after
+    waiting, most answered within the service-level time."""
+    from chalicelib.wfm.intervals import IntervalCounts
+
+    rng = random.Random(seed)
+    counts = {}
+    for start, seen in history.items():
+        offered = round(seen.offered)
+        abandoned = sum(rng.random() < abandon_share for _ in range(offered))
+        handled = offered - abandoned
+        counts[start] = IntervalCounts(
+            start, offered=offered, handled=handled, abandoned=abandoned,
+            handle_seconds=round(seen.handle_seconds / max(seen.handled, 1) * handled),
+            answered_in_service_level=sum(rng.random() < service_level for _ in range(handled)),
+            wait_seconds=round(abandoned * 60 + handled * 8))
+    return counts

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import InvalidInput
@@ -91,3 +93,85 @@ def staff_interval(body: Mapping[str, Any]) -> dict[str, Any]:
     except ValueError as e:
         raise InvalidInput(f"contacts: {e}") from e
     return staffing_document(plan)
+
+
+_PLAN_KEYS = {"queue", "from", "days", "channel"}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def plan_query(query: Mapping[str, str] | None) -> tuple[str, str, date, int]:
+    """(queue, channel, first day, days) of GET /wfm/plan, validated."""
+    from chalicelib.wfm.queues import CHANNELS
+
+    query = query or {}
+    unknown = sorted(set(query) - _PLAN_KEYS)
+    if unknown:
+        raise InvalidInput(f"{unknown[0]} is not a known parameter (queue, from, days, channel)")
+    queue = (query.get("queue") or "").strip()
+    if not queue or len(queue) > 128 or not queue.isprintable():
+        raise InvalidInput("queue is required: the queue's name")
+    channel = (query.get("channel") or "VOICE").upper()
+    if channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}")
+    raw = query.get("from") or ""
+    try:
+        if not _DAY.fullmatch(raw):
+            raise ValueError
+        first = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("from must be a date, YYYY-MM-DD") from None
+    raw_days = query.get("days") or "1"
+    if not raw_days.isdigit() or not 1 <= int(raw_days) <= 28:
+        raise InvalidInput("days must be a whole number from 1 to 28")
+    return queue, channel, first, int(raw_days)
+
+
+def staffing_plan(query: Mapping[str, str] | None) -> dict[str, Any]:
+    """GET /wfm/plan: the stored plan per interval and, for intervals past, what came."""
+    import json
+
+    from chalicelib.db import utcnow
+    from chalicelib.wfm import forecast
+    from chalicelib.wfm.intervals import counters_store
+    from chalicelib.wfm.plan import plans_store
+    from chalicelib.wfm.queues import planning
+
+    queue, channel, first, days = plan_query(query)
+    settings = planning(queue)
+    last = first + timedelta(days=days - 1)
+    now = utcnow()
+    today = now.astimezone(forecast.zone(settings.time_zone)).date()
+    stored = plans_store().read(queue, channel, first, last)
+    actual = (counters_store().read(queue, channel, first, min(last, today), settings.time_zone)
+              if first <= today else {})
+    intervals = []
+    for planned_day in stored:
+        for interval in json.loads(planned_day["intervals"]):
+            start = datetime.fromisoformat(interval["start"])
+            if start + timedelta(minutes=15) <= now:
+                came = actual.get(start.astimezone(UTC))
+                interval["actual"] = _actual_document(came)
+            intervals.append(interval)
+    planned_days = {d["slot"] for d in stored}
+    newest = stored[-1] if stored else None
+    return {
+        "queue": queue, "channel": channel, "timeZone": settings.time_zone, "from": first.isoformat(), "days": days,
+        "serviceLevel": {"target": settings.target_service_level, "seconds": settings.target_seconds},
+        "intervals": intervals,
+        "holidays": {d["slot"]: d["holiday"] for d in stored if d.get("holiday")},
+        "history": newest["history"] if newest else None,
+        "missingDays": [(first + timedelta(days=i)).isoformat() for i in range(days)
+                        if (first + timedelta(days=i)).isoformat() not in planned_days],
+    }
+
+
+def _actual_document(counts: Any) -> dict[str, Any]:
+    if counts is None:
+        return {"offered": 0, "handled": 0, "abandoned": 0, "averageHandleSeconds": None, "serviceLevel": None}
+    return {
+        "offered": counts.offered,
+        "handled": counts.handled,
+        "abandoned": counts.abandoned,
+        "averageHandleSeconds": round(counts.handle_seconds / counts.handled, 1) if counts.handled else None,
+        "serviceLevel": round(counts.answered_in_service_level / counts.offered, 4) if counts.offered else None,
+    }

@@ -202,6 +202,23 @@ class IntervalCounters:
             }})
         return items
 
+    def add_history(self, queue: str, channel: str, history: Mapping[datetime, IntervalCounts],
+                    time_zone: str) -> int:
+        """Add intervals counted elsewhere (a queue's past from Amazon Connect's
+        historical metrics, a generated history) to a shard of their own; returns the
+        number of items written. Not idempotent: import each period once."""
+        written = 0
+        with dynamo_errors("importing interval history"):
+            for start, counts in sorted(history.items()):
+                month = forecast.local_day(start, time_zone).isoformat()[:7]
+                key = f"{series(counters.clean_value(queue), counters.clean_value(channel), month)}|" \
+                      f"{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%MZ')}#import"
+                fields = {name: int(getattr(counts, name)) for name in FIELDS if getattr(counts, name)}
+                for update in self._updates({key: fields} if fields else {}):
+                    self.client.update_item(**update["Update"])
+                    written += 1
+        return written
+
     def read(self, queue: str, channel: str, first: date, last: date, time_zone: str) -> dict[datetime, IntervalCounts]:
         """Every interval with contacts from local day `first` to `last`, by UTC start."""
         begin = forecast.day_intervals(first, time_zone)[0]
