@@ -339,11 +339,35 @@ def section_contact_records(bench: Bench) -> None:
                ", ".join(f"{op} x{n / 100:.1f}" for op, n in sorted(again.items())) + "; nothing written")
 
 
+def section_wfm_backtest(bench: Bench) -> None:
+    """The contact forecast against the seasonal-naive forecast (same interval last
+    week) over a held-out week, by WAPE; goal: at most 0.8 x seasonal-naive."""
+    from datetime import date, timedelta
+
+    from devkit import wfm_history
+    from devkit.demo.act_wfm import DEMO_HISTORY
+
+    print("Contact forecast backtest: WAPE over the held-out last week (15-minute intervals, Europe/Bucharest, RO)")
+    cases = [
+        ("generated, 12 weeks, ordinary week held out", date(2026, 8, 24), 84, {}),
+        ("generated, 12 weeks, holiday week held out", date(2026, 9, 7), 84, {}),
+        ("demo's history (2 weeks), the next week held out", DEMO_HISTORY["first"], 14,
+         {k: v for k, v in DEMO_HISTORY.items() if k != "first"}),
+    ]
+    for label, first, days, params in cases:
+        options = params or {"seed": 11}
+        history = wfm_history.generate(first, days + 7, **options)
+        result = wfm_history.backtest(history, first + timedelta(days=days - 1))
+        bench.line(label, f"{result.wape:.3f} vs {result.seasonal_naive_wape:.3f} = {result.ratio:.2f}x",
+                   verdict(result.ratio, 0.8))
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     section_cold_start,
     section_warm_lookup,
     section_package_size,
     section_contact_records,
+    section_wfm_backtest,
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from chalicelib.wfm import forecast
@@ -86,3 +87,35 @@ def as_counts(history: dict, *, abandon_share: float = 0.05, service_level: floa
             answered_in_service_level=sum(rng.random() < service_level for _ in range(handled)),
             wait_seconds=round(abandoned * 60 + handled * 8))
     return counts
+
+
+@dataclass(frozen=True)
+class Backtest:
+    history_days: int
+    held_out_from: date
+    contacts: float
+    wape: float
+    seasonal_naive_wape: float
+
+    @property
+    def ratio(self) -> float:
+        return self.wape / self.seasonal_naive_wape
+
+
+def backtest(history: dict, last_day: date, *, time_zone: str = "Europe/Bucharest", country: str | None = "RO"
+             ) -> Backtest:
+    """Forecast the week after `last_day` from the history up to it, and score it and
+    the seasonal-naive forecast (the same local interval a week earlier) against what
+    came, by WAPE (sum of absolute errors over the sum of contacts)."""
+    seen = {start: o for start, o in history.items() if forecast.local_day(start, time_zone) <= last_day}
+    start = last_day + timedelta(days=1)
+    result = forecast.forecast(seen, last_day=last_day, start=start, days=7, time_zone=time_zone, country=country)
+    by_label = {(forecast.local_day(s, time_zone), forecast.label(s, time_zone)): o.offered for s, o in history.items()}
+    error = naive_error = total = 0.0
+    for interval in result.intervals:
+        day, name = forecast.local_day(interval.start, time_zone), forecast.label(interval.start, time_zone)
+        came = history[interval.start].offered if interval.start in history else 0.0
+        error += abs(came - interval.contacts)
+        naive_error += abs(came - by_label.get((day - timedelta(days=7), name), 0.0))
+        total += came
+    return Backtest(result.history_days, start, total, error / total, naive_error / total)

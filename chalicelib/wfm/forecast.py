@@ -36,8 +36,9 @@ MAX_HISTORY_DAYS = 12 * 7
 HOLIDAY = "holiday"
 # Weight of the newest day in a day type's interval profile.
 PROFILE_WEIGHT = 0.15
-# Cosine similarity above which two weekdays' interval profiles are taken as one shape.
-SAME_SHAPE = 0.98
+# Cosine similarity above which weekdays' interval profiles may be pooled (whether they
+# are is decided per weekday by the last week of the history, held out).
+SAME_SHAPE = 0.9
 # Smoothing weights tried for the daily totals: (level, trend, weekday, damping).
 _GRID = list(itertools.product((0.05, 0.1, 0.2, 0.35, 0.5), (0.0, 0.05, 0.15), (0.05, 0.15, 0.3, 0.5),
                                (0.9, 0.98, 1.0)))
@@ -249,7 +250,7 @@ def _run(days: list[date], totals: list[float], is_holiday: list[bool], alpha: f
     first = [totals[i] if not is_holiday[i] else totals[i + 7] for i in range(7)]
     second = [totals[i] if not is_holiday[i] else totals[i - 7] for i in range(7, 14)]
     mean1, mean2 = sum(first) / 7, sum(second) / 7
-    trend = (mean2 - mean1) / 7
+    trend = (mean2 - mean1) / 7 if len(days) >= 21 else 0.0
     weekday = [0.0] * 7
     for i in range(7):
         weekday[days[i].weekday()] = first[i] - (mean1 + (i - 3) * trend)

@@ -43,6 +43,7 @@ from chalicelib.wfm import forecast
 from chalicelib.wire import from_wire, to_wire
 
 SHARDS = 8
+READ_TIMEOUT_S = 10.0
 FIELDS = ("offered", "handled", "abandoned", "handle_seconds", "answered_in_service_level", "wait_seconds")
 _ATTEMPTS = 5
 _RETRY_CODES = {"TransactionConflict", "ConditionalCheckFailed"}
@@ -124,6 +125,14 @@ class IntervalCounters:
     @property
     def client(self) -> Any:
         return self._client or connection().client
+
+    @property
+    def reader(self) -> Any:
+        """Reads of weeks of intervals serve planning, not a caller on the line: a
+        longer read timeout than the contact path's."""
+        from chalicelib import aws
+
+        return self._client or aws.client("dynamodb", attempts=3, read_timeout=READ_TIMEOUT_S)
 
     def record(self, contact_id: str, stamp: str, new: Mapping[str, Mapping[str, int]]) -> bool:
         """Make the counters hold `new` for this leg, once per newer copy of its record.
@@ -249,7 +258,7 @@ class IntervalCounters:
         }
         with dynamo_errors("reading interval counters"):
             while True:
-                page = self.client.query(**request)
+                page = self.reader.query(**request)
                 items += [{k: from_wire(v) for k, v in item.items()} for item in page.get("Items", [])]
                 if "LastEvaluatedKey" not in page:
                     return items
