@@ -62,3 +62,9 @@ def test_erlang_refuses_a_load_no_queue_staffs(client):
                                                   "averageHandleSeconds": 3600})
     assert status == 400
     assert error["Message"].startswith("contacts")
+
+
+def test_patience_beyond_an_hour_is_refused(client):
+    status, error = post(client, "/wfm/erlang", {**EXAMPLE, "patienceSeconds": 3601})
+    assert status == 400
+    assert error["Message"] == "patienceSeconds must be in (0, 3600]"

@@ -95,3 +95,19 @@ def test_an_interval_that_cannot_be_counted_is_reported_for_retry(client, dynamo
     assert records(client, answered_call()) == {"batchItemFailures": []}
     (counts,) = intervals().values()
     assert counts.offered == 1
+
+
+def test_a_customers_erasure_leaves_the_interval_counts_and_a_redelivery_counts_nothing(client):
+    from tests.helpers import create_customer
+
+    # Given a counted call of a known customer
+    customer_id = create_customer(client)
+    call = answered_call()
+    call["Attributes"] = {"customerId": customer_id}
+    records(client, call)
+    # When the customer is erased and the record is delivered again afterwards
+    assert client.http.post(f"/customers/{customer_id}/erase").status_code == 200
+    records(client, call)
+    # Then the queue's interval still counts the call, once
+    (counts,) = intervals().values()
+    assert (counts.offered, counts.handled) == (1, 1)

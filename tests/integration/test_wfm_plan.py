@@ -102,3 +102,19 @@ def test_a_bad_plan_request_names_the_parameter(client, query, field):
     status, body = get(client, query)
     assert status == 400
     assert body["Message"].startswith(field + " ")
+
+
+def test_reading_a_plan_is_one_query_whatever_the_days(client, billing):
+    from chalicelib.db import connection
+    from chalicelib.wfm.plan import plans_store
+
+    client.lambda_.invoke("wfm_daily_plan", load_json("schedule/daily.json"))
+    queries = []
+    dynamodb = connection().client
+    dynamodb.meta.events.register("before-call.dynamodb.Query", lambda **kw: queries.append(1), unique_id="count")
+    try:
+        days = plans_store().read("Billing", "VOICE", billing, billing + timedelta(days=27))
+    finally:
+        dynamodb.meta.events.unregister("before-call.dynamodb.Query", unique_id="count")
+    assert [d["slot"] for d in days] == [(billing + timedelta(days=i)).isoformat() for i in range(3)]
+    assert len(queries) == 1

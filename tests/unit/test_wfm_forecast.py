@@ -138,3 +138,13 @@ def test_an_interval_is_the_local_quarter_hour():
     assert forecast.interval_start(moment, ZONE) != forecast.interval_start(again, ZONE)
     assert forecast.label(forecast.interval_start(moment, ZONE), ZONE) == "03:30"
     assert forecast.label(forecast.interval_start(again, ZONE), ZONE) == "03:30"
+
+
+def test_the_forecast_beats_last_week_by_a_fifth_on_an_ordinary_week():
+    # Given twelve weeks of seeded noisy history with a trend and Romania's holidays
+    history = wfm_history.generate(date(2026, 8, 24), 91, seed=11)
+    # When the thirteenth week is forecast and compared with what came
+    result = wfm_history.backtest(history, date(2026, 11, 15))
+    # Then its error is at most 0.8 times that of repeating last week's intervals
+    assert result.history_days == 84
+    assert result.wape <= 0.8 * result.seasonal_naive_wape
