@@ -213,20 +213,32 @@ class IntervalCounters:
 
     def add_history(self, queue: str, channel: str, history: Mapping[datetime, IntervalCounts],
                     time_zone: str) -> int:
-        """Add intervals counted elsewhere (a queue's past from Amazon Connect's
-        historical metrics, a generated history) to a shard of their own; returns the
-        number of items written. Not idempotent: import each period once."""
-        written = 0
+        """Store intervals counted elsewhere (a queue's past from Amazon Connect's
+        historical metrics, a generated history) in a shard of their own, beside what
+        contact records count. Importing an interval again replaces its import.
+        Returns the number of items written."""
+        items = []
+        for start, counts in sorted(history.items()):
+            month = forecast.local_day(start, time_zone).isoformat()[:7]
+            fields = {name: int(getattr(counts, name)) for name in FIELDS if getattr(counts, name)}
+            if not fields:
+                continue
+            slot = f"{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%MZ')}#import"
+            expires = int((start + timedelta(days=self.retention_days + 1)).timestamp())
+            items.append({"series": to_wire(series(counters.clean_value(queue), counters.clean_value(channel), month)),
+                          "slot": to_wire(slot), "expires_at": to_wire(expires),
+                          **{name: to_wire(n) for name, n in fields.items()}})
         with dynamo_errors("importing interval history"):
-            for start, counts in sorted(history.items()):
-                month = forecast.local_day(start, time_zone).isoformat()[:7]
-                key = f"{series(counters.clean_value(queue), counters.clean_value(channel), month)}|" \
-                      f"{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%MZ')}#import"
-                fields = {name: int(getattr(counts, name)) for name in FIELDS if getattr(counts, name)}
-                for update in self._updates({key: fields} if fields else {}):
-                    self.client.update_item(**update["Update"])
-                    written += 1
-        return written
+            for i in range(0, len(items), 25):
+                pending = {self.table: [{"PutRequest": {"Item": item}} for item in items[i:i + 25]]}
+                for attempt in range(_ATTEMPTS + 3):
+                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                    if not pending:
+                        break
+                    time.sleep(min(1.0, 0.05 * 2 ** attempt))
+                else:
+                    raise DependencyFailure("importing interval history failed: DynamoDB kept throttling")
+        return len(items)
 
     def read(self, queue: str, channel: str, first: date, last: date, time_zone: str) -> dict[datetime, IntervalCounts]:
         """Every interval with contacts from local day `first` to `last`, by UTC start."""
@@ -247,22 +259,26 @@ class IntervalCounters:
         return {start: IntervalCounts(start, **fields) for start, fields in sorted(sums.items())}
 
     def _query(self, series_key: str, low: str, high: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {
+        return query_all(self.reader, "reading interval counters", {
             "TableName": self.table,
             # `high` is the next day's first interval: "#" sorts before any shard
             # number, so its shards stay out.
             "KeyConditionExpression": "series = :series AND slot BETWEEN :low AND :high",
             "ExpressionAttributeValues": {":series": to_wire(series_key), ":low": to_wire(low),
                                           ":high": to_wire(high + "#")},
-        }
-        with dynamo_errors("reading interval counters"):
-            while True:
-                page = self.reader.query(**request)
-                items += [{k: from_wire(v) for k, v in item.items()} for item in page.get("Items", [])]
-                if "LastEvaluatedKey" not in page:
-                    return items
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        })
+
+
+def query_all(client: Any, action: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item a Query finds, page after page, as plain values."""
+    items: list[dict[str, Any]] = []
+    with dynamo_errors(action):
+        while True:
+            page = client.query(**request)
+            items += [{k: from_wire(v) for k, v in item.items()} for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
 class _Contended(Exception):

@@ -18,9 +18,9 @@ from typing import Any
 from chalicelib.db import connection, dynamo_errors
 from chalicelib.metrics import counters
 from chalicelib.wfm import erlang, forecast
-from chalicelib.wfm.intervals import IntervalCounters, IntervalCounts
+from chalicelib.wfm.intervals import IntervalCounters, IntervalCounts, query_all
 from chalicelib.wfm.queues import QueuePlanning
-from chalicelib.wire import from_wire, to_wire
+from chalicelib.wire import to_wire
 
 INTERVAL_SECONDS = 900
 # A queue that has handled nothing yet is planned with this handle time.
@@ -136,20 +136,12 @@ class Plans:
 
     def read(self, queue: str, channel: str, first: date, last: date) -> list[dict[str, Any]]:
         """The stored days from `first` to `last`: one query."""
-        request: dict[str, Any] = {
+        return query_all(self.client, "reading a staffing plan", {
             "TableName": self.table,
             "KeyConditionExpression": "series = :series AND slot BETWEEN :first AND :last",
             "ExpressionAttributeValues": {":series": to_wire(self.series(queue, channel)),
                                           ":first": to_wire(first.isoformat()), ":last": to_wire(last.isoformat())},
-        }
-        days: list[dict[str, Any]] = []
-        with dynamo_errors("reading a staffing plan"):
-            while True:
-                page = self.client.query(**request)
-                days += [{k: from_wire(v) for k, v in item.items()} for item in page.get("Items", [])]
-                if "LastEvaluatedKey" not in page:
-                    return days
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        })
 
 
 def plans_store() -> Plans:
