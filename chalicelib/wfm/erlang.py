@@ -210,11 +210,20 @@ def staff(demand: Demand) -> Staffing:
     if traffic <= 0:
         return Staffing(0, 0.0, 1.0, 0.0, 0.0, 0, 0.0, 0.0)
     target, cap = demand.target_service_level, demand.max_occupancy
+    # Erlang B for 0, 1, 2... agents, extended as the search climbs: each step of the
+    # recursion is computed once per interval, not once per agent count tried.
+    blocking = [1.0]
+
+    def performance_of(agents: int) -> Performance:
+        while len(blocking) <= agents:
+            k = len(blocking)
+            blocking.append(traffic * blocking[-1] / (k + traffic * blocking[-1]))
+        return _performance(agents, demand, blocking[agents])
 
     def meets(agents: int) -> bool:
         if agents > MAX_AGENTS:
             raise ValueError(f"the load needs more than {MAX_AGENTS} agents")
-        achieved = performance(agents, demand)
+        achieved = performance_of(agents)
         return achieved.service_level >= target - _EPSILON and achieved.occupancy <= cap + _EPSILON
 
     # `failing` never meets the target: Erlang C needs N > A/cap, and under Erlang A at
@@ -237,15 +246,15 @@ def staff(demand: Demand) -> Staffing:
             failing = middle
 
     # Fractional agents: where each curve crosses its limit between N-1 and N agents.
-    above = performance(agents, demand)
-    below = performance(agents - 1, demand) if agents > 1 else Performance(0, 0.0, math.inf, 1.0, 1.0)
+    above = performance_of(agents)
+    below = performance_of(agents - 1) if agents > 1 else Performance(0, 0.0, math.inf, 1.0, 1.0)
     by_service_level = _crossing(agents, below.service_level, above.service_level, target)
     if demand.patience_seconds is None:
         by_occupancy = traffic / cap
     else:
         by_occupancy = _crossing(agents, -below.occupancy, -above.occupancy, -cap)
     agents_fractional = max(by_service_level, by_occupancy)
-    achieved = performance(agents, demand)
+    achieved = performance_of(agents)
     return Staffing(
         agents=agents,
         agents_fractional=agents_fractional,
