@@ -153,13 +153,10 @@ def on_contact_event(event):
 @app.on_kinesis_record(stream=CONTACT_RECORDS_STREAM, batch_size=100, starting_position="TRIM_HORIZON",
                        name="on_contact_record")
 def on_contact_record(event):
-    """Fold contact records into timelines, KPIs and queue intervals; report the
-    records that failed."""
+    """Fold contact records into timelines and KPIs; report the records that failed."""
     from chalicelib.interactions import handlers
-    from chalicelib.wfm import handlers as wfm
 
-    records = event.to_dict()
-    return wfm.count_intervals(records, handlers.contact_records(records))
+    return handlers.contact_records(event.to_dict())
 
 
 @app.route("/customers/{customer_id}/timeline", methods=["GET"], authorizer=PROTECTED)

@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors
+from chalicelib.db import Contended, connection, dynamo_errors, retry_contended, transact_write
 from chalicelib.errors import DependencyFailure
 from chalicelib.metrics import counters
 from chalicelib.wfm import forecast
@@ -46,7 +45,6 @@ SHARDS = 8
 READ_TIMEOUT_S = 10.0
 FIELDS = ("offered", "handled", "abandoned", "handle_seconds", "answered_in_service_level", "wait_seconds")
 _ATTEMPTS = 5
-_RETRY_CODES = {"TransactionConflict", "ConditionalCheckFailed"}
 
 
 @dataclass(frozen=True)
@@ -137,20 +135,18 @@ class IntervalCounters:
     def record(self, contact_id: str, stamp: str, new: Mapping[str, Mapping[str, int]]) -> bool:
         """Make the counters hold `new` for this leg, once per newer copy of its record.
         True if anything changed."""
-        for attempt in range(_ATTEMPTS):
-            ledger = self._ledger(contact_id)
-            if ledger is not None and ledger["stamp"] >= stamp:
-                return False
-            if ledger is None and not new:
-                return False  # never queued: nothing to count, nothing to remember
-            old = json.loads(ledger["contribution"]) if ledger else {}
-            change = counters.delta(old, new)
-            try:
-                self._commit(contact_id, stamp, new, change, ledger["stamp"] if ledger else None)
-                return True
-            except _Contended:
-                time.sleep(min(0.5, 0.01 * 2 ** attempt) * random.random())  # noqa: S311 (jitter)
-        raise DependencyFailure("counting a contact per interval failed: its items kept changing meanwhile")
+        return retry_contended(lambda: self._record_once(contact_id, stamp, new), attempts=_ATTEMPTS, max_pause=0.5,
+                               failure="counting a contact per interval failed: its items kept changing meanwhile")
+
+    def _record_once(self, contact_id: str, stamp: str, new: Mapping[str, Mapping[str, int]]) -> bool:
+        ledger = self._ledger(contact_id)
+        if ledger is not None and ledger["stamp"] >= stamp:
+            return False
+        if ledger is None and not new:
+            return False  # never queued: nothing to count, nothing to remember
+        old = json.loads(ledger["contribution"]) if ledger else {}
+        self._commit(contact_id, stamp, new, counters.delta(old, new), ledger["stamp"] if ledger else None)
+        return True
 
     def _ledger(self, contact_id: str) -> dict[str, Any] | None:
         with dynamo_errors("reading a contact's interval contribution"):
@@ -175,18 +171,16 @@ class IntervalCounters:
         else:
             ledger["Put"]["ConditionExpression"] = "stamp = :previous"
             ledger["Put"]["ExpressionAttributeValues"] = {":previous": to_wire(previous)}
-        transaction = [ledger, *self._updates(change)]
+        updates = self._updates(change)
         with dynamo_errors("counting a contact per interval"):
+            if updates:
+                transact_write(self.client, [ledger, *updates])
+                return
             try:
-                if len(transaction) == 1:
-                    self.client.put_item(**ledger["Put"])
-                else:
-                    self.client.transact_write_items(TransactItems=transaction)
+                self.client.put_item(**ledger["Put"])
             except ClientError as e:
-                code = e.response.get("Error", {}).get("Code")
-                reasons = {r.get("Code") for r in e.response.get("CancellationReasons") or []}
-                if code == "ConditionalCheckFailedException" or reasons & _RETRY_CODES:
-                    raise _Contended() from e
+                if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    raise Contended() from e
                 raise
 
     def _updates(self, change: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
@@ -281,10 +275,6 @@ def query_all(client: Any, action: str, request: dict[str, Any]) -> list[dict[st
             request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
-class _Contended(Exception):
-    """Another copy of the record, or another contact on a shard, wrote meanwhile."""
-
-
 def counters_store() -> IntervalCounters:
     from chalicelib.settings import get_settings
 
@@ -300,3 +290,11 @@ def record_leg(contact_id: str, stamp: str, leg: Mapping[str, Any]) -> bool:
     queue = planning(counters.clean_value(leg.get("queue")))
     new = contribution(contact_id, leg, time_zone=queue.time_zone, service_level_seconds=queue.target_seconds)
     return counters_store().record(contact_id, stamp, new)
+
+
+def contact_ended(payload: Mapping[str, Any]) -> bool:
+    """Subscriber of "contact ended": a contact record was kept. Copies are ordered
+    as the timeline orders them: newest update first, then content. An error
+    propagates, so the record is reported for retry."""
+    observation = payload["observation"]
+    return record_leg(observation.contact_id, f"{observation.stamp}|{observation.copy['fp']}", observation.facts)
