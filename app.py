@@ -324,3 +324,63 @@ def on_whatsapp_event(event):
     from chalicelib.notify import whatsapp_inbound
 
     whatsapp_inbound.handle(event.to_dict())
+
+
+# ---- Knowledge base: search, articles, suggestions, self-service, gaps ----
+
+@app.route("/kb/search", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_search():
+    from chalicelib.knowledge import api
+
+    request = app.current_request
+    return api.search(request.query_params, str((request.context or {}).get("requestId", "")))
+
+
+@app.route("/kb/articles/{article_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_article(article_id):
+    """The article as JSON, or as a page (`?format=html` or `Accept: text/html`)."""
+    from chalicelib.knowledge import api
+
+    request = app.current_request
+    document = api.article(article_id, request.query_params)
+    if api.wants_html(request.query_params, request.headers.get("accept")):
+        return Response(api.article_page(document), headers=api.PAGE_HEADERS)
+    return document
+
+
+@app.route("/kb/suggest", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_suggest():
+    from chalicelib.knowledge import suggest
+
+    return suggest.suggest(app.current_request.query_params)
+
+
+@app.route("/kb/feedback", methods=["POST"], authorizer=PROTECTED)
+@answers
+def kb_feedback():
+    from chalicelib.knowledge import api
+
+    return api.feedback(json_object(app.current_request))
+
+
+@app.route("/kb/gaps", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_gaps():
+    from chalicelib.knowledge import api
+
+    return api.gaps(app.current_request.query_params)
+
+
+@app.lambda_function(name="offer_article")
+def offer_article(event, context):
+    """Chat and WhatsApp self-service: the best article for the customer's question."""
+    return flow.run(event, context, "chalicelib.knowledge.selfservice:offer_article")
+
+
+@app.lambda_function(name="answer_article")
+def answer_article(event, context):
+    """The customer's yes (self-served) or no (to an agent) to the article offered."""
+    return flow.run(event, context, "chalicelib.knowledge.selfservice:answer_article")

@@ -151,6 +151,11 @@ class Settings:
     journey_scheduler_role_arn: str = ""
     journey_dead_letter_queue_arn: str = ""
 
+    # Knowledge base: how searches and self-service offers are counted, and the gaps
+    # (questions nothing answered, their text masked) kept for the content owners.
+    knowledge_table: str = ""
+    knowledge_retention_days: int = 90
+
     @property
     def reminder_hours(self) -> tuple[int, ...]:
         """APPOINTMENT_REMINDER_HOURS as whole hours, furthest first."""
@@ -168,7 +173,9 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # surveys
              "surveys_table",
              # journeys
-             "orders_table", "cases_table", "appointments_table"}
+             "orders_table", "cases_table", "appointments_table",
+             # knowledge base
+             "knowledge_table"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -226,6 +233,8 @@ _INT_RANGES = {
     # Part of a contact-flow budget: the call must still be answered after it.
     "carrier_timeout_ms": (100, 5000),
     "no_show_grace_minutes": (0, 1440),
+    # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
+    "knowledge_retention_days": (7, 400),
 }
 
 
