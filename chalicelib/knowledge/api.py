@@ -238,7 +238,7 @@ def gaps(query: Mapping[str, str] | None, today: date | None = None) -> dict[str
     while day >= start and len(examples) < MAX_GAP_EXAMPLES:
         for item in usage.gaps_on(day.isoformat(), MAX_GAP_EXAMPLES - len(examples)):
             examples.append({"at": item.at.split("#", 1)[0], "reason": item.reason, "language": item.language,
-                             "question": item.query, "articleId": item.article_id,
+                             "question": item.question, "articleId": item.article_id,
                              "helped": item.helped})
         day -= timedelta(days=1)
     return {"from": start.isoformat(), "to": end.isoformat(), "unanswered": unanswered,

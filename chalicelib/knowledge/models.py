@@ -39,7 +39,7 @@ class KnowledgeEventModel(BaseModel):
     channel = UnicodeAttribute(null=True)
     article_id = UnicodeAttribute(null=True)  # the best article offered, if any
     score = NumberAttribute(null=True)
-    query = UnicodeAttribute(null=True)  # masked
+    question = UnicodeAttribute(null=True)  # masked
     helped = BooleanAttribute(null=True)
     gap_day = UnicodeAttribute(null=True)
     gaps_by_day = GapsByDay()

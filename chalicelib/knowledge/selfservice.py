@@ -51,10 +51,11 @@ def offer_article(request: FlowRequest, deadline: object) -> FlowResponse:
         return FlowResponse.not_found("NO_QUESTION", language=language)
     shown = mask_pii(" ".join(question.split()))[:300]
     channel = _channel(request)
-    hits, found_in = api.find(question, language, reason=reason, channel=channel, audience="customer", limit=1)
+    # Phone numbers and addresses are nobody's search terms, and are not kept.
+    hits, found_in = api.find(shown, language, reason=reason, channel=channel, audience="customer", limit=1)
     best = hits[0] if hits and hits[0].confident else None
     key = usage.event_key("offer", request.initial_contact_id or request.contact_id)
-    usage.record(usage.Asked("offer", key, language, reason, channel, question,
+    usage.record(usage.Asked("offer", key, language, reason, channel, shown,
                              hits[0].article["id"] if hits else None, hits[0].score if hits else None,
                              best is not None))
     if best is None:

@@ -31,21 +31,25 @@ _STOPWORDS_TEXT = {
         "a an and are as at be but by can do does did for from had has have how i if in into is it its me "
         "my no not of on or our so than that the their them then there these they this to was we were "
         "what when where which who why will with you your yours am been get got please would could should "
+        "hello hi hey good morning afternoon evening question thanks thank "
     ),
     "ro": (
         "a ai al ale am ar are as au ca cu ce cum când cand care de din după dupa este e eu fi în in la "
         "le lor mă ma mi mea meu mele mei ne nu o ori pe pentru prin sa să se si și sunt te ți ti un una "
-        "unei unui va vă voi vreau cine ce acest această aceasta acum aici "
+        "unei unui va vă voi vreau cine ce acest această aceasta acum aici bună buna ziua salut seara "
+        "întrebare intrebare mulțumesc multumesc "
     ),
     "it": (
         "a ad al alla alle agli ai anche che chi ci come con da dal dalla dei del della delle di e è ed "
         "gli ha ho i il in io la le lo ma mi mia mio miei mie ne non o per più se si sono su un una uno "
-        "vi voglio posso come cosa quando dove perché perche questo questa "
+        "vi voglio posso come cosa quando dove perché perche questo questa buongiorno buonasera salve ciao "
+        "domanda grazie "
     ),
     "hu": (
         "a az és es egy hogy nem is van vagy de meg mi mit mikor hol hogyan miért miert már mar még meg "
         "nekem én en te ő ez azt ami aki kell lehet volt lesz az ha csak sem mint mert vagyok tudok "
-        "szeretnék szeretnek szeretném szeretnem kérem kerem "
+        "szeretnék szeretnek szeretném szeretnem kérem kerem jó jo napot szia üdvözlöm udvozlom kérdés "
+        "kerdes kérdésem kerdesem köszönöm koszonom "
     ),
 }
 STOPWORDS = {language: frozenset(text.split()) for language, text in _STOPWORDS_TEXT.items()}
@@ -74,21 +78,23 @@ def is_stopword(word: str, language: str) -> bool:
     return word in stop or fold(word) in stop
 
 
-def terms(text: str, language: str) -> list[str]:
-    """The index terms of a text: each word stemmed, then folded. A word written with
-    diacritics also gives the stem of its folded spelling, which is what the stemmer
-    makes of the same word typed without them (Hungarian `számlámon` -> `szamla`,
-    `szamlamon` -> `szaml`), so both spellings meet."""
+def word_terms(text: str, language: str) -> list[tuple[str, ...]]:
+    """The index terms of each word of a text (stopwords left out): the word stemmed,
+    then folded. A word written with diacritics also gives the stem of its folded
+    spelling, which is what the stemmer makes of the same word typed without them
+    (Hungarian `számlámon` -> `szamla`, `szamlamon` -> `szaml`), so both spellings meet."""
     stem = _stemmer(language).stemWord
-    found: list[str] = []
+    found: list[tuple[str, ...]] = []
     for word in words(text):
         if is_stopword(word, language):
             continue
         first = fold(stem(word))
-        found.append(first)
         plain = fold(word)
-        if plain != word:
-            second = stem(plain)
-            if second != first:
-                found.append(second)
+        second = stem(plain) if plain != word else first
+        found.append((first,) if second == first else (first, second))
     return found
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Every index term of a text, in order."""
+    return [term for group in word_terms(text, language) for term in group]

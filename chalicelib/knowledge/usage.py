@@ -94,7 +94,7 @@ def record(asked: Asked, settings: Settings | None = None, now: datetime | None 
     item = KnowledgeEventModel(
         asked.key, kind=asked.kind, at=f"{_iso(now)}#{asked.key}", day=day,
         reason=counters.clean_value(asked.reason), language=asked.language, channel=asked.channel,
-        article_id=asked.article_id, score=asked.score, query=_masked(asked.question),
+        article_id=asked.article_id, score=asked.score, question=_masked(asked.question),
         gap_day=day if gap else None, expires_at=expiry(settings.knowledge_retention_days, now))
     contribution: counters.Contribution = {}
     counters.add(contribution, day, _groups(asked.reason, asked.language, asked.article_id if not gap else None),
@@ -167,3 +167,12 @@ def gaps_on(day: str, limit: int) -> list[Any]:
             if len(found) >= limit:
                 break
     return found
+
+
+def register_rates() -> None:
+    """The knowledge base's rates in GET /metrics: contacts self-served among those
+    offered an article (deflection), and articles that helped among those answered."""
+    from chalicelib.metrics.report import derive
+
+    derive("deflectionPercent", "self_served", "kb_offers", 100)
+    derive("kbHelpedPercent", "kb_helped", "kb_answered", 100)
