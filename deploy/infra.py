@@ -318,6 +318,7 @@ def package(stage: str, out: Path | None = None) -> Path:
                     "--merge-template", str(merge), str(out)],
                    cwd=PROJECT, env=_chalice_env(), check=True, stdout=subprocess.DEVNULL)
     slim(out / "deployment.zip")
+    pack_knowledge(out / "deployment.zip")
     template_path = out / "sam.json"
     template = json.loads(template_path.read_text(encoding="utf-8"))
     template_path.write_text(json.dumps(pin_policy_arns(template), indent=2) + "\n", encoding="utf-8")
@@ -352,6 +353,28 @@ def slim(zip_path: Path) -> tuple[int, int]:
                 target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     slimmed.replace(zip_path)
     return before, zip_path.stat().st_size
+
+
+def pack_knowledge(zip_path: Path) -> int:
+    """Put the knowledge base's compiled index in the zip in place of its Markdown
+    sources, which the functions then never read. A broken article or quick response
+    stops packaging here, naming its file and line. Returns the index size in bytes."""
+    from chalicelib.knowledge import index, quick
+
+    quick.check_all()
+    document = json.dumps(index.build(), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    sources = "chalicelib/knowledge/articles/"
+    rewritten = zip_path.with_suffix(".kb.zip")
+    with zipfile.ZipFile(zip_path) as source, \
+            zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            if not info.filename.startswith(sources) and info.filename != "chalicelib/knowledge/index.json":
+                target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
+        entry = zipfile.ZipInfo("chalicelib/knowledge/index.json", date_time=(2020, 1, 1, 0, 0, 0))
+        entry.external_attr = 0o644 << 16
+        target.writestr(entry, document, compress_type=zipfile.ZIP_DEFLATED)
+    rewritten.replace(zip_path)
+    return len(document)
 
 
 def pin_policy_arns(template: dict[str, Any]) -> dict[str, Any]:

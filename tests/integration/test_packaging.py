@@ -148,6 +148,9 @@ for name, kind in sorted(messages.TYPES.items()):
                           time_zone="Europe/Bucharest", brand=brand, first_name="Ana",
                           unsubscribe_url="https://example.test/unsubscribe/t")
         assert rendered.subject and rendered.text and rendered.html
+from chalicelib.knowledge import index
+assert index.INDEX_FILE.exists() and not index.INDEX_FILE.with_name("articles").exists()
+assert index.load().search("factura platita de doua ori", "ro")[0].article["id"] == "double-charge-refund"
 print("ok", len(messages.TYPES) * len(LANGUAGES))
 """
 
