@@ -254,3 +254,53 @@ def test_a_no_or_an_unclear_question_goes_to_an_agent_with_the_question_attached
     totals = metrics(client, today())["totals"]
     assert (totals["kbOffers"], totals["kbGaps"], totals.get("selfServed", 0)) == (2, 2, 0)
     assert totals["deflectionPercent"] == 0.0
+
+
+# ---- self-service through the real chat flow ----------------------------------------
+
+@pytest.fixture
+def chat(client):
+    from datetime import datetime
+
+    from app import app
+    from devkit import flows
+    from devkit.call import local_simulator
+
+    def start(customer):
+        monday = datetime.fromisoformat("2025-03-03T10:00")
+        return local_simulator(client, app, at=monday).run(flows.render("inbound_chat", "local"), customer)
+
+    return start
+
+
+def test_a_hungarian_chat_customer_answered_by_an_article_leaves_without_an_agent(client, chat):
+    from devkit.flowsim import Customer
+
+    # Given Réka, who chats in Hungarian and asks about a double charge in the widget
+    create_customer(client, firstName="Réka", email="reka.nagy@example.hu", preferredLanguage="hu-HU")
+    customer = Customer(channel="CHAT", address=None, inputs=["1"], attributes={
+        "email": "reka.nagy@example.hu", "question": "Kétszer terheltek meg a kártyámon"})
+    # When the chat flow runs and she answers 1
+    result = chat(customer)
+    # Then she reads the Hungarian article and the question, and the chat ends without a queue
+    heard = result.heard()
+    assert heard[0] == "Jó napot, Réka! Köszönjük, hogy kapcsolatba lépett velünk."
+    assert heard[1].startswith("Talán ez segít: Kétszer terhelték meg? Így kapja vissza a pénzét\nHa a kártyáján")
+    assert heard[2].startswith("Választ adott ez a cikk a kérdésére?")
+    assert heard[3] == "Örülünk, hogy segíthettünk! Szép napot kívánunk."
+    assert result.queue is None and result.outcome != "queued"
+    assert metrics(client, today())["totals"]["selfServed"] == 1
+
+
+def test_a_chat_customer_who_needs_more_is_queued_with_the_question_for_the_agent(client, chat):
+    from devkit.flowsim import Customer
+
+    create_customer(client, firstName="Ana", email="ana.popescu@example.ro")
+    customer = Customer(channel="CHAT", address=None, inputs=["2"], attributes={
+        "email": "ana.popescu@example.ro", "question": "am uitat parola, sunati-ma la 0712 345 678"})
+    result = chat(customer)
+    assert (result.outcome, result.queue) == ("queued", "romanian")
+    assert result.attributes["kbArticleId"] == "password-reset"
+    assert result.attributes["kbQuestion"] == "am uitat parola, sunati-ma la ***78"
+    totals = metrics(client, today())["totals"]
+    assert (totals["kbOffers"], totals["kbUnhelpful"], totals.get("selfServed", 0)) == (1, 1, 0)

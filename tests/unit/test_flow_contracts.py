@@ -47,10 +47,13 @@ def test_the_cloudformation_rendering_is_the_same_flow(name):
 
 
 def test_the_inbound_flows_are_the_ones_that_call_the_lookup():
-    for name in ("inbound_voice", "inbound_chat"):
+    # Calls look the caller up and nothing else; chats then offer self-service
+    expected = {"inbound_voice": ["lookup_customer"],
+                "inbound_chat": ["lookup_customer", "offer_article", "answer_article", "answer_article"]}
+    for name, functions in expected.items():
         invokes = [a for a in flows.render(name, "local")["Actions"] if a["Type"] == "InvokeLambdaFunction"]
         assert [a["Parameters"]["LambdaFunctionARN"].rsplit(":", 1)[-1] for a in invokes] == \
-            ["contact-center-local-lookup_customer"]
+            [f"contact-center-local-{function}" for function in functions]
 
 
 def _voice():
