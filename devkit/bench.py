@@ -360,6 +360,55 @@ def section_wfm_backtest(bench: Bench) -> None:
         result = wfm_history.backtest(history, first + timedelta(days=days - 1))
         bench.line(label, f"{result.wape:.3f} vs {result.seasonal_naive_wape:.3f} = {result.ratio:.2f}x",
                    verdict(result.ratio, 0.8))
+def section_knowledge_search(bench: Bench) -> None:
+    """Knowledge-base search inside the Lambda: latency against one DynamoDB read,
+    the compiled index's size and load time, and retrieval quality on the labelled
+    questions kept in tests/knowledge/queries.json."""
+    import gzip
+    import json
+
+    import boto3
+
+    from chalicelib.knowledge import index as kb
+    from chalicelib.settings import get_settings
+    from tests.knowledge.quality import labelled, quality
+
+    print("Knowledge-base search (BM25 over Snowball stems, in process)")
+    document = json.dumps(kb.build(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    data = document.encode()
+    loads = timed(lambda: kb.Index(json.loads(data)), 20)
+    index = kb.Index(json.loads(data))
+    articles = len(index.all_articles())
+    bench.line("compiled index", f"{len(data) / 1024:.1f} KiB", f"{len(gzip.compress(data)) / 1024:.1f} KiB "
+               f"compressed in the zip; {articles} articles")
+    bench.line("index load (once per container)", f"median {median_ms(loads):.2f} ms")
+    questions = [(q["q"], language) for language, queries in labelled().items() for q in queries]
+    for text, language in questions:  # stemmers and caches warm
+        index.search(text, language)
+    rounds = max(1, WARM_RUNS // len(questions))
+    samples: list[float] = []
+    for _ in range(rounds):
+        for text, language in questions:
+            started = time.perf_counter()
+            index.search(text, language, limit=5)
+            samples.append(time.perf_counter() - started)
+    settings = get_settings()
+    raw = boto3.client("dynamodb", region_name=settings.region)
+
+    def get_item() -> None:
+        raw.get_item(TableName=settings.customers_table, Key={"customer_id": {"S": "bench-absent"}})
+
+    timed(get_item, 20)
+    baseline = timed(get_item, WARM_RUNS)
+    ratio = median_ms(samples) / median_ms(baseline)
+    bench.line("raw boto3 GetItem (baseline)", f"median {median_ms(baseline):.2f} ms")
+    bench.line(f"search, {len(questions)} labelled questions x {rounds}",
+               f"median {median_ms(samples):.2f} ms = {ratio:.2f}x",
+               f"p99 {p99_ms(samples):.2f} ms; {verdict(ratio, 1.0)}")
+    for language, found in quality(index).items():
+        met = "met" if found["recall@3"] >= 0.9 else "MISSED"
+        bench.line(f"{language}: recall@3, MRR ({found['queries']} questions)",
+                   f"{found['recall@3']:.3f}, {found['mrr']:.3f}", f"target recall@3 >= 0.9: {met}")
 
 
 SECTIONS: list[Callable[[Bench], None]] = [
@@ -368,6 +417,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     section_package_size,
     section_contact_records,
     section_wfm_backtest,
+    section_knowledge_search,
 ]
 
 
