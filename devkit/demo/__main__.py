@@ -18,6 +18,7 @@ ACTS = [
     "devkit.demo.act_retail_return",
     "devkit.demo.act_clinic",
     "devkit.demo.act_wfm",
+    "devkit.demo.act_knowledge",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]
