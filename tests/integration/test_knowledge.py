@@ -165,6 +165,7 @@ def test_this_helped_is_counted_once_and_a_no_makes_a_gap(client):
     assert body(first)["counted"] is True and body(again)["counted"] is False
     totals = metrics(client, today())["totals"]
     assert (totals["kbUnhelpful"], totals.get("kbHelped", 0), totals["kbGaps"]) == (1, 0, 1)
+    assert totals["kbHelpedPercent"] == 0.0
     report = body(get(client, "/kb/gaps", **{"from": today()}))
     assert report["unhelpfulArticles"][0]["id"] == "double-charge-refund"
     assert report["unhelpfulArticles"][0]["owner"] == "billing-team"
@@ -304,3 +305,14 @@ def test_a_chat_customer_who_needs_more_is_queued_with_the_question_for_the_agen
     assert result.attributes["kbQuestion"] == "am uitat parola, sunati-ma la ***78"
     totals = metrics(client, today())["totals"]
     assert (totals["kbOffers"], totals["kbUnhelpful"], totals.get("selfServed", 0)) == (1, 1, 0)
+
+
+def test_a_chat_customer_who_does_not_answer_is_queued(client, chat):
+    from devkit.flowsim import Customer
+
+    create_customer(client, firstName="Giulia", email="giulia.rossi@example.it", preferredLanguage="it-IT")
+    result = chat(Customer(channel="CHAT", address=None, inputs=[], attributes={
+        "email": "giulia.rossi@example.it", "question": "ho dimenticato la password"}))
+    assert (result.outcome, result.queue) == ("queued", "italian")
+    assert result.attributes["kbArticleId"] == "password-reset"
+    assert metrics(client, today())["totals"]["kbUnhelpful"] == 1
