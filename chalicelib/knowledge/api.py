@@ -30,7 +30,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KEY = re.compile(r"(search|suggestion|offer)#[0-9a-f]{32}")
 
 
-def _only(query: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
+def only_params(query: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
     query = dict(query or {})
     unknown = sorted(set(query) - set(allowed))
     if unknown:
@@ -73,7 +73,7 @@ def _channel(raw: str | None) -> str | None:
     return raw
 
 
-def _contact_id(raw: str | None, required: bool = False) -> str | None:
+def contact_id_param(raw: str | None, required: bool = False) -> str | None:
     if raw is None and not required:
         return None
     if raw is None or not _CONTACT_ID.fullmatch(raw):
@@ -104,19 +104,25 @@ def search(query: Mapping[str, str] | None, request_id: str = "") -> dict[str, A
     """GET /kb/search?q=&lang=&reason=&channel=&limit=&contactId="""
     from chalicelib.knowledge import usage
 
-    query = _only(query, ("q", "lang", "reason", "channel", "limit", "contactId"))
+    query = only_params(query, ("q", "lang", "reason", "channel", "limit", "contactId"))
     text = question(query.get("q"))
     lang = language(query.get("lang"))
     reason = require_reason(query["reason"]) if "reason" in query else None
     channel = _channel(query.get("channel"))
     limit = _limit(query.get("limit"))
-    contact_id = _contact_id(query.get("contactId"))
+    contact_id = contact_id_param(query.get("contactId"))
     hits, found_in = find(text, lang, reason=reason, channel=channel, limit=limit)
     # The same question about the same contact is one search, however often it is sent.
     key = usage.event_key("search", contact_id or request_id, lang, reason or "", " ".join(text.lower().split()))
     best = hits[0] if hits else None
+    customer_id = None
+    if contact_id:  # the question is about this contact's customer: erased with them
+        from chalicelib.knowledge.suggest import contact
+
+        customer = contact(contact_id)[1]
+        customer_id = customer.customer_id if customer is not None else None
     usage.record(usage.Asked("search", key, lang, reason, channel, text, best.article["id"] if best else None,
-                             best.score if best else None, bool(best and best.confident)))
+                             best.score if best else None, bool(best and best.confident), customer_id))
     answer: dict[str, Any] = {"results": [result(h) for h in hits], "language": found_in,
                               "fallback": found_in != lang, "searchId": key}
     if found_in != lang:
@@ -134,7 +140,7 @@ def article(article_id: str, query: Mapping[str, str] | None) -> dict[str, Any]:
     """GET /kb/articles/{id}?lang=: the article, its text as Markdown and as safe HTML."""
     from chalicelib.knowledge.markdown import to_html
 
-    query = _only(query, ("lang", "format"))
+    query = only_params(query, ("lang", "format"))
     lang = language(query.get("lang"))
     entry = kb.load().article(_article_id(article_id), lang)
     if entry is None:
@@ -208,7 +214,7 @@ def gaps(query: Mapping[str, str] | None, today: date | None = None) -> dict[str
     from chalicelib.knowledge import usage
     from chalicelib.metrics import report
 
-    query = _only(query, ("from", "to"))
+    query = only_params(query, ("from", "to"))
     start = _day("from", query.get("from"))
     end = _day("to", query.get("to", query.get("from")))
     if end < start:

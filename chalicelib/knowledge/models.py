@@ -6,8 +6,9 @@ are written in one transaction conditional on the item not existing. The
 `gaps_by_day` index is sparse: only questions nothing answered (no confident article,
 or the article did not help) have a `gap_day`, so the gaps report reads those alone.
 
-The question is kept only with phone numbers and e-mail addresses masked, with no
-customer id, and for KNOWLEDGE_RETENTION_DAYS.
+The question is kept only with phone numbers and e-mail addresses masked, and for
+KNOWLEDGE_RETENTION_DAYS. When the customer is known (a contact's question), the item
+names them, so the `by_customer` index (sparse) lets export and erasure reach it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ class GapsByDay(GlobalSecondaryIndex):
     at = UnicodeAttribute(range_key=True)
 
 
+class ByCustomer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
 class KnowledgeEventModel(BaseModel):
     Meta = table_meta("knowledge_table")
 
@@ -43,4 +53,6 @@ class KnowledgeEventModel(BaseModel):
     helped = BooleanAttribute(null=True)
     gap_day = UnicodeAttribute(null=True)
     gaps_by_day = GapsByDay()
+    customer_id = UnicodeAttribute(null=True)
+    by_customer = ByCustomer()
     expires_at = TTLAttribute(null=True)

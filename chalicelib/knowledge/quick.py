@@ -56,6 +56,16 @@ class Customer:
     locale: str | None = None  # Babel locale for dates: ro_RO, hu_HU ...
 
 
+def _zone(name: str) -> Any:
+    from datetime import UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def for_reason(reason: str) -> list[QuickResponse]:
     return [r for r in RESPONSES if reason in r.reasons]
 
@@ -69,7 +79,7 @@ def render(response: QuickResponse, language: str, customer: Customer) -> str:
     env = messages.environment(False)
     context = {
         "first_name": customer.first_name, "order": customer.order, "appointment": customer.appointment,
-        "_zone": messages._zone_info(customer.time_zone),
+        "_zone": _zone(customer.time_zone),
         "_format_locale": customer.locale or language,
     }
     module = env.get_template(f"quick/{language}.j2").make_module(context)

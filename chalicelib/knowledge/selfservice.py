@@ -3,7 +3,7 @@ best customer article for the customer's question when the match is confident, a
 ask whether it answered it.
 
 `offer_article` (contact flow): parameters `question` (the customer's words),
-`language` (the flow's language), optionally `reason`. Answers `status=OK` with
+`language` (the flow's language), optionally `reason` and `customerId`. Answers `status=OK` with
 `offerId`, `articleId`, `articleTitle` and `articleText` (the article's first
 paragraph and a link, short enough for a chat bubble) when confident; otherwise
 `status=NOT_FOUND`, `errorCode=NO_CONFIDENT_ARTICLE`. Either way `question` comes
@@ -57,7 +57,7 @@ def offer_article(request: FlowRequest, deadline: object) -> FlowResponse:
     key = usage.event_key("offer", request.initial_contact_id or request.contact_id)
     usage.record(usage.Asked("offer", key, language, reason, channel, shown,
                              hits[0].article["id"] if hits else None, hits[0].score if hits else None,
-                             best is not None))
+                             best is not None, request.value("customerId") or None))
     if best is None:
         return FlowResponse.not_found("NO_CONFIDENT_ARTICLE", offerId=key, question=shown, language=language)
     entry = best.article

@@ -20,7 +20,7 @@ from chalicelib.knowledge.reasons import reason_ids, require_reason
 MAX_ARTICLES = 5
 
 
-def _contact(contact_id: str) -> tuple[Any, Any]:
+def contact(contact_id: str) -> tuple[Any, Any]:
     """The contact's interaction and its customer, each None when unknown."""
     from chalicelib.interactions.models import InteractionModel
     from chalicelib.profiles.models import ContactLinkModel, CustomerModel
@@ -50,10 +50,10 @@ def suggest(query: Mapping[str, str] | None) -> dict[str, Any]:
     from chalicelib.knowledge import quick, usage
     from chalicelib.notify.render import locale_for
 
-    query = api._only(query, ("contactId", "reason"))
-    contact_id = api._contact_id(query.get("contactId"), required=True)
+    query = api.only_params(query, ("contactId", "reason"))
+    contact_id = api.contact_id_param(query.get("contactId"), required=True)
     asked_reason = require_reason(query["reason"]) if "reason" in query else None
-    interaction, customer = _contact(contact_id)
+    interaction, customer = contact(contact_id)
     reason, source = asked_reason, "asked"
     if reason is None and interaction is not None and interaction.contact_reason in reason_ids():
         reason, source = interaction.contact_reason, "contact"
@@ -78,6 +78,7 @@ def suggest(query: Mapping[str, str] | None) -> dict[str, Any]:
     answer["quickResponses"] = quick.offered(reason, language, customer_words)
     key = usage.event_key("suggestion", contact_id, reason)
     usage.record(usage.Asked("suggestion", key, language, reason, None, f"reason:{reason}",
-                             entries[0]["id"] if entries else None, None, bool(entries)))
+                             entries[0]["id"] if entries else None, None, bool(entries),
+                             customer.customer_id if customer else None))
     answer["searchId"] = key
     return answer

@@ -45,6 +45,7 @@ class Asked:
     article_id: str | None  # the best article, if any
     score: float | None
     confident: bool
+    customer_id: str | None = None  # when the question is a known customer's
 
 
 def _masked(question: str) -> str:
@@ -73,16 +74,25 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _cancelled_by_condition(error: Exception) -> bool:
-    reasons = [r.get("Code") for r in getattr(error, "response", {}).get("CancellationReasons") or []]
-    return bool(reasons) and reasons[0] == "ConditionalCheckFailed"
+def _commit(transaction: list[dict[str, Any]], action: str) -> bool:
+    """Write the item and its counters together: True when written, False when the
+    item's condition failed (counted before), so counters never move twice."""
+    from botocore.exceptions import ClientError
+
+    with dynamo_errors(action):
+        try:
+            connection().client.transact_write_items(TransactItems=transaction)
+        except ClientError as e:
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons") or []]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False
+            raise
+    return True
 
 
 def record(asked: Asked, settings: Settings | None = None, now: datetime | None = None) -> bool:
     """Count a question once: True when counted now, False when its key was counted
     before (a redelivered event, a retried call)."""
-    from botocore.exceptions import ClientError
-
     from chalicelib.db import expiry
     from chalicelib.knowledge.models import KnowledgeEventModel
     from chalicelib.metrics import counters
@@ -95,29 +105,21 @@ def record(asked: Asked, settings: Settings | None = None, now: datetime | None 
         asked.key, kind=asked.kind, at=f"{_iso(now)}#{asked.key}", day=day,
         reason=counters.clean_value(asked.reason), language=asked.language, channel=asked.channel,
         article_id=asked.article_id, score=asked.score, question=_masked(asked.question),
-        gap_day=day if gap else None, expires_at=expiry(settings.knowledge_retention_days, now))
+        gap_day=day if gap else None, customer_id=asked.customer_id or None,
+        expires_at=expiry(settings.knowledge_retention_days, now))
     contribution: counters.Contribution = {}
     counters.add(contribution, day, _groups(asked.reason, asked.language, asked.article_id if not gap else None),
                  {KINDS[asked.kind]: 1, "kb_gaps": int(gap)})
     transaction = [{"Put": {"TableName": settings.knowledge_table, "Item": item.serialize(),
                             "ConditionExpression": "attribute_not_exists(event_key)"}}]
     transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days)
-    with dynamo_errors("counting a knowledge base question"):
-        try:
-            connection().client.transact_write_items(TransactItems=transaction)
-        except ClientError as e:
-            if _cancelled_by_condition(e):
-                return False
-            raise
-    return True
+    return _commit(transaction, "counting a knowledge base question")
 
 
 def answer(key: str, helped: bool, settings: Settings | None = None, *, self_served: bool = False) -> bool:
     """Whether the article offered for question `key` helped: counted once, the first
     answer wins. A "no" makes the question a gap. `self_served` counts the contact
     as ended without an agent. True when counted now."""
-    from botocore.exceptions import ClientError
-
     from chalicelib.knowledge.models import KnowledgeEventModel
     from chalicelib.metrics import counters
     from chalicelib.wire import to_wire
@@ -144,14 +146,7 @@ def answer(key: str, helped: bool, settings: Settings | None = None, *, self_ser
                                "ConditionExpression": "attribute_exists(event_key) AND attribute_not_exists(helped)",
                                "ExpressionAttributeValues": values}}]
     transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days)
-    with dynamo_errors("counting whether an article helped"):
-        try:
-            connection().client.transact_write_items(TransactItems=transaction)
-        except ClientError as e:
-            if _cancelled_by_condition(e):
-                return False
-            raise
-    return True
+    return _commit(transaction, "counting whether an article helped")
 
 
 def gaps_on(day: str, limit: int) -> list[Any]:

@@ -36,6 +36,7 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.cases.privacy:CASES",
     "chalicelib.retail.privacy:ORDERS",
     "chalicelib.clinic.privacy:APPOINTMENTS",
+    "chalicelib.knowledge.privacy:QUESTIONS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"

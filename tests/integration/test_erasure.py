@@ -27,7 +27,7 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
 # Her timeline: two contacts, and the e-mail that went out (the suppressed one never did).
 # (Returns, orders and appointments are erased in test_journey_privacy.py.)
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
-          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "profile": 2}
+          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "profile": 2}
 
 
 def post(client, path, body=None):
@@ -82,6 +82,9 @@ def ilinca(client):
         duplicate["id"]
     contact_ended(client, "contact-ilinca-1")
     contact_ended(client, "contact-ilinca-2")
+    # The agent on her call searches the knowledge base with her name in the question
+    assert client.http.get("/kb/search?q=Ilinca+Vranceanu+a+uitat+parola&lang=ro&contactId=contact-ilinca-1"
+                           ).status_code == 200
     status, _ = post(client, f"/customers/{profile['id']}/merge", {"duplicateId": duplicate["id"]})
     assert status == 200
     bogdan = create(client, firstName="Bogdan", lastName="Marin", phone="+40 722 334 455", email="bogdan@exemplu.ro")
