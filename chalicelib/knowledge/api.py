@@ -112,8 +112,12 @@ def search(query: Mapping[str, str] | None, request_id: str = "") -> dict[str, A
     limit = _limit(query.get("limit"))
     contact_id = contact_id_param(query.get("contactId"))
     hits, found_in = find(text, lang, reason=reason, channel=channel, limit=limit)
-    # The same question about the same contact is one search, however often it is sent.
-    key = usage.event_key("search", contact_id or request_id, lang, reason or "", " ".join(text.lower().split()))
+    # The same question about the same contact is one search, however often it is sent;
+    # without a contact, each request is one (API Gateway's request id, else a fresh one).
+    import uuid
+
+    key = usage.event_key("search", contact_id or request_id or uuid.uuid4().hex, lang, reason or "",
+                          " ".join(text.lower().split()))
     best = hits[0] if hits else None
     customer_id = None
     if contact_id:  # the question is about this contact's customer: erased with them
