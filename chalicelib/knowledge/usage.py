@@ -76,18 +76,27 @@ def _iso(moment: datetime) -> str:
 
 def _commit(transaction: list[dict[str, Any]], action: str) -> bool:
     """Write the item and its counters together: True when written, False when the
-    item's condition failed (counted before), so counters never move twice."""
+    item's condition failed (counted before), so counters never move twice. Counter
+    items are shared by every question of the day: a transaction that meets another
+    on one of them is tried again."""
     from botocore.exceptions import ClientError
 
-    with dynamo_errors(action):
-        try:
-            connection().client.transact_write_items(TransactItems=transaction)
-        except ClientError as e:
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons") or []]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return False
-            raise
-    return True
+    from chalicelib.db import Contended, cancellation_reasons, retry_contended
+
+    def attempt() -> bool:
+        with dynamo_errors(action):
+            try:
+                connection().client.transact_write_items(TransactItems=transaction)
+            except ClientError as e:
+                reasons = cancellation_reasons(e)
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if "TransactionConflict" in reasons:
+                    raise Contended() from e
+                raise
+        return True
+
+    return retry_contended(attempt, attempts=4, max_pause=0.2, failure=f"{action} failed: contended")
 
 
 def record(asked: Asked, settings: Settings | None = None, now: datetime | None = None) -> bool:

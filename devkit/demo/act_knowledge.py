@@ -16,7 +16,7 @@ def run(stage: Stage) -> None:
     from chalicelib.db import utcnow
     from chalicelib.metrics import counters
     from chalicelib.settings import get_settings
-    from devkit import flows
+    from deploy import flows
     from devkit.call import local_simulator
 
     t = stage.transcript

@@ -264,7 +264,7 @@ def chat(client):
     from datetime import datetime
 
     from app import app
-    from devkit import flows
+    from deploy import flows
     from devkit.call import local_simulator
 
     def start(customer):
