@@ -38,6 +38,9 @@ def embedded_aws() -> Iterator[str]:
     """Start the embedded AWS and yield its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
+    from devkit import moto_transactions
+
+    moto_transactions.install()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

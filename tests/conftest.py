@@ -15,6 +15,11 @@ import moto  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+from devkit import moto_transactions  # noqa: E402
+
+# Transactions roll back item by item, so tests run at realistic table sizes (see the module).
+moto_transactions.install()
+
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
