@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser demo serve test lint format bench clean package policy deploy flows vendor vendor
+.PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor
 
 setup: $(STAMP)
 
@@ -49,6 +49,11 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m devkit.bench
+
+# Concurrent ingestion of a generated day under DynamoDB's transaction conflicts and
+# throttling, K = 1, 4, 8, 16 workers (a few minutes; `make test` runs a short one).
+load: setup
+	$(BIN)/python -m devkit.load
 
 # Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted.
 STAGE ?= dev

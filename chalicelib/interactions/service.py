@@ -32,6 +32,8 @@ from chalicelib.wire import item_from_wire, to_wire
 MAX_ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100
 MAX_MERGE_HOPS = 3
+# A put refused because a condition failed or another writer's transaction holds the item.
+_PUT_RETRY_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
 
 
 class Timeline:
@@ -238,7 +240,7 @@ class Timeline:
                 try:
                     self.client.put_item(**transaction[0]["Put"])
                 except ClientError as e:
-                    if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    if e.response.get("Error", {}).get("Code") in _PUT_RETRY_CODES:
                         raise Contended() from e
                     raise
             return
