@@ -65,7 +65,9 @@ package: setup
 policy: setup
 	$(BIN)/python -m deploy.infra policy --stage $(STAGE)
 
-deploy: policy
+# Packaging first leaves chalice's cached package slimmed, so `chalice deploy` ships
+# the same package as the stack.
+deploy: package
 	$(BIN)/chalice deploy --stage $(STAGE)
 
 # The stage's flows as JSON files to import in the Connect console.

@@ -319,6 +319,11 @@ def package(stage: str, out: Path | None = None) -> Path:
                    cwd=PROJECT, env=_chalice_env(), check=True, stdout=subprocess.DEVNULL)
     slim(out / "deployment.zip")
     pack_knowledge(out / "deployment.zip")
+    # `chalice deploy` reuses the dependency zip `chalice package` just cached: slimmed
+    # the same way, it ships what the stack ships.
+    cached = deployment_cache()
+    if cached is not None:
+        slim(cached)
     template_path = out / "sam.json"
     template = json.loads(template_path.read_text(encoding="utf-8"))
     template_path.write_text(json.dumps(pin_policy_arns(template), indent=2) + "\n", encoding="utf-8")
@@ -327,15 +332,33 @@ def package(stage: str, out: Path | None = None) -> Path:
 
 # Data the functions never read: babel's locales other than the languages messages
 # are written in (their regional variants and `root` stay: babel falls back through
-# them), and libphonenumber's geocoding and carrier names (only parsing and
-# validation are used). About half the package, and cold starts download all of it.
+# them), libphonenumber's geocoding and carrier names (only parsing and validation
+# are used), and botocore's models of the 430-odd AWS services the functions never
+# call (16 MB of the 20). Most of the package, and cold starts download all of it.
 _UNUSED_DATA = ("phonenumbers/geodata/", "phonenumbers/carrierdata/")
+# The AWS services the functions create clients for (PynamoDB's is DynamoDB);
+# test_packaging checks this against every client the code creates. botocore's
+# top-level data (endpoints, partitions, retry rules, defaults) is always kept.
+BOTOCORE_SERVICES = ("connect", "dynamodb", "scheduler", "sesv2", "socialmessaging", "ssm")
+_BOTOCORE_DATA = "botocore/data/"
 
 
 def _unused(name: str, locale_file: re.Pattern[str]) -> bool:
     if name.startswith("babel/locale-data/"):
         return not locale_file.match(name.rsplit("/", 1)[1])
+    if name.startswith(_BOTOCORE_DATA):
+        service, _, rest = name[len(_BOTOCORE_DATA):].partition("/")
+        # Examples are documentation; a kept service keeps its model, paginators,
+        # waiters and endpoint rules.
+        return bool(rest) and (service not in BOTOCORE_SERVICES or rest.endswith("/examples-1.json"))
     return name.startswith(_UNUSED_DATA)
+
+
+def deployment_cache() -> Path | None:
+    """The package chalice cached last (named by a hash of the requirements and the
+    app's files), which `chalice deploy` reuses while neither changes."""
+    cached = list((PROJECT / ".chalice" / "deployments").glob("*.zip"))
+    return max(cached, key=lambda path: path.stat().st_mtime) if cached else None
 
 
 def slim(zip_path: Path) -> tuple[int, int]:

@@ -174,6 +174,94 @@ def test_the_slimmed_package_still_renders_every_message_in_every_language(packa
     assert result.stdout.startswith("ok ")
 
 
+def _clients_the_code_creates() -> set[str]:
+    """Every AWS service chalicelib and app.py create a client for, read from the source:
+    aws.client("x"), boto3.client("x"), session.client("x"), and PynamoDB (DynamoDB)."""
+    import ast
+
+    services = set()
+    sources = [Path("app.py"), *Path("chalicelib").rglob("*.py")]
+    for source in sources:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+                    and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+                    in ("client", "create_client") and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                services.add(node.args[0].value)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pynamodb"):
+                services.add("dynamodb")
+    return services
+
+
+def test_the_package_keeps_the_aws_models_of_every_client_the_code_creates_and_no_other(package):
+    # Given the services the code creates clients for
+    created = _clients_the_code_creates()
+    assert {"dynamodb", "sesv2", "connect"} <= created
+    # Then the package keeps exactly their botocore models, plus botocore's own data
+    names = zipfile.ZipFile(package / "deployment.zip").namelist()
+    kept = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
+    assert kept == set(infra.BOTOCORE_SERVICES) == created
+    assert {"botocore/data/endpoints.json", "botocore/data/_retry.json"} <= set(names)
+    assert "botocore/data/dynamodb/2012-08-10/service-2.json.gz" in names
+    # and is small: Lambda downloads all of it on every cold start
+    assert (package / "deployment.zip").stat().st_size < 6_000_000
+
+
+def test_chalice_deploy_reuses_the_same_slim_package(package):
+    # Given what `make package` left in chalice's cache, which `chalice deploy` reuses
+    cached = infra.deployment_cache()
+    assert cached is not None
+    # Then it holds the same files as the stack's package (the app is replaced on deploy)
+    shipped = set(zipfile.ZipFile(package / "deployment.zip").namelist())
+    assert set(zipfile.ZipFile(cached).namelist()) == shipped
+
+
+_LOOKUP = """
+import sys
+assert not any("site-packages" in p for p in sys.path), sys.path
+from chalicelib import tables
+from chalicelib.profiles import schema
+from chalicelib.profiles.identity import Identity
+from chalicelib.profiles.service import Profiles
+from chalicelib.settings import get_settings
+import app
+
+tables.create_all(wait=True)
+Profiles(get_settings()).create(schema.ProfileInput(values={"first_name": "Ana"},
+                                                    identities={"phone": Identity("phone", "+40712345678")}))
+event = {"Name": "ContactFlowEvent", "Details": {"Parameters": {}, "ContactData": {
+    "Channel": "VOICE", "ContactId": "c-1", "InitiationMethod": "INBOUND", "Attributes": {},
+    "CustomerEndpoint": {"Address": "+40712345678", "Type": "TELEPHONE_NUMBER"}}}}
+answer = app.lookup_customer(event, None)
+print(answer["status"], answer["firstName"])
+"""
+
+
+def test_the_unpacked_zip_alone_answers_a_lookup_against_the_embedded_aws(package, tmp_path):
+    from moto.server import ThreadedMotoServer
+
+    from devkit import localenv
+
+    # Given the zip as Lambda unpacks it, nothing else on the path, and an AWS to talk to
+    with zipfile.ZipFile(package / "deployment.zip") as deployed:
+        deployed.extractall(tmp_path)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        env = {**localenv.LOCAL_ENV, "PYTHONPATH": str(tmp_path), "PATH": os.environ.get("PATH", ""),
+               "AWS_ENDPOINT_URL": f"http://{host}:{port}", "POWERTOOLS_LOG_LEVEL": "ERROR"}
+        # When a caller's lookup runs on it
+        result = subprocess.run([sys.executable, "-S", "-c", _LOOKUP], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        server.stop()
+    # Then the caller is recognised
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-2:] == ["OK", "Ana"]
+
+
 def test_journey_schedules_may_only_run_journey_step_and_keep_what_keeps_failing(template):
     role = template["Resources"]["JourneySchedulerRole"]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
