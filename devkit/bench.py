@@ -417,6 +417,8 @@ def section_contact_cost(bench: Bench) -> None:
     bench.line("write units (transactions 2 per KB)", f"{write_units:.1f}",
                f"of which indexes {usage.index_write_units / per:.1f}; target < {GOAL_WRITE_UNITS}: "
                f"{'met' if write_units < GOAL_WRITE_UNITS else 'MISSED'}")
+    bench.line("  by table", ", ".join(f"{table.split('-')[-1]} {units / per:.1f}"
+                                        for table, units in usage.write_units_by_table.most_common()))
     bench.line("read units", f"{read_units:.1f}")
     bench.line("on-demand cost per 1,000 contacts", f"${usage.dollars() / per * 1000:.3f}",
                f"at ${capacity.PRICE_PER_MILLION_WRITE_UNITS} per million write units, "

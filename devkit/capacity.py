@@ -36,6 +36,7 @@ class Usage:
     index_write_units: float = 0.0
     read_units: float = 0.0
     written_bytes: Counter = field(default_factory=Counter)  # table -> largest item written
+    write_units_by_table: Counter = field(default_factory=Counter)  # table (indexes included) -> units
 
     @property
     def all_write_units(self) -> float:
@@ -132,7 +133,7 @@ class CapacityMeter:
             table = self._tables.table(name)
             new = self._tables.item(name, key)
             size = max(old.size() if old else 0, new.size() if new else 0)
-            write_units += _kb(size, 1024) * (2 if transactional else 1)
+            units = _kb(size, 1024) * (2 if transactional else 1)
             for index in table.global_indexes:
                 keys = [k["AttributeName"] for k in index.schema]
                 was = old is not None and all(k in old.attrs for k in keys)
@@ -140,9 +141,13 @@ class CapacityMeter:
                 moved = was and now and any(old.attrs[k] != new.attrs[k] for k in keys)
                 if was and (moved or not now):
                     index_units += _kb(index.project(old).size(), 1024)
+                    units += _kb(index.project(old).size(), 1024)
                 if now:
                     index_units += _kb(index.project(new).size(), 1024)
+                    units += _kb(index.project(new).size(), 1024)
+            write_units += _kb(size, 1024) * (2 if transactional else 1)
             with self._lock:
+                self.usage.write_units_by_table[name] += units
                 self.usage.written_bytes[name] = max(self.usage.written_bytes[name], new.size() if new else 0)
         read_units = self._read_units(model.name, params, parsed)
         with self._lock:

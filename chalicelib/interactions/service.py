@@ -118,8 +118,11 @@ class Timeline:
                     moment = parse_time(previous.get("started_at"))
                     dropped = {moment.isoformat()} if moment else set()
                 fields = ledgers.profile_fields(activity, customer, dropped, utcnow())
-                transaction.append(self._customer_update(customer, activity, fields))
-                transaction += self._flag_updates(changed)
+                # Most contact events change nothing the ledger keeps (a queue or agent
+                # step): writing the customer then would only bump its version.
+                if activity != (customer.activity or {}) or changed or fcr_change or _differs(customer, fields):
+                    transaction.append(self._customer_update(customer, activity, fields))
+                    transaction += self._flag_updates(changed)
         transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days)
         self._commit(transaction, "recording a contact")
         self.last_item = item
@@ -345,6 +348,18 @@ class Timeline:
         items = [InteractionModel.from_raw_data(raw) for raw in found.get("Items", [])]
         following = found.get("LastEvaluatedKey")
         return [i for i in items if is_live(i)], _encode_cursor(following) if following else None
+
+
+def _differs(customer: CustomerModel, fields: Mapping[str, Any]) -> bool:
+    """Whether writing `fields` (None removes) would change the customer's item."""
+    for name, value in fields.items():
+        current = getattr(customer, name, None)
+        if name == "recent_contacts":
+            if list(current or []) != list(value or []):
+                return True
+        elif (current if current not in ("", []) else None) != value:
+            return True
+    return False
 
 
 def _json(value: Any) -> str:
