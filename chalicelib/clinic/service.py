@@ -272,7 +272,8 @@ class Appointments:
         transaction = [{"Put": {"TableName": self.settings.appointments_table, "Item": serialized,
                                 "ConditionExpression": "attribute_not_exists(appointment_id) OR expires_at < :now",
                                 "ExpressionAttributeValues": {":now": to_wire(int(now.timestamp()))}}}]
-        transaction += counters.updates(self.settings.metrics_table, applied, self.settings.metrics_retention_days)
+        transaction += counters.updates(self.settings.metrics_table, applied, self.settings.metrics_retention_days,
+                                        spread_key=booking.appointment_id)
         with dynamo_errors("booking an appointment"):
             try:
                 connection().client.transact_write_items(TransactItems=transaction)
@@ -355,7 +356,7 @@ class Appointments:
                 ":version": to_wire(version)},
         }}]
         transaction += counters.updates(self.settings.metrics_table, counters.delta(before, after),
-                                        self.settings.metrics_retention_days)
+                                        self.settings.metrics_retention_days, spread_key=item.appointment_id)
         with dynamo_errors("changing an appointment"):
             try:
                 connection().client.transact_write_items(TransactItems=transaction)

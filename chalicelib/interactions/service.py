@@ -123,7 +123,8 @@ class Timeline:
                 if activity != (customer.activity or {}) or changed or fcr_change or _differs(customer, fields):
                     transaction.append(self._customer_update(customer, activity, fields))
                     transaction += self._flag_updates(changed)
-        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days)
+        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
+                                        spread_key=interaction_id)
         self._commit(transaction, "recording a contact")
         self.last_item = item
         return True
@@ -187,7 +188,8 @@ class Timeline:
                 "ExpressionAttributeValues": {":next": to_wire(version + 1), ":current": to_wire(version)},
             }},
             *self._flag_updates(changed),
-            *counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days),
+            *counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
+                              spread_key=survivor_id),
         ]
         self._commit(transaction, "moving contact history")
 

@@ -116,6 +116,7 @@ def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
             for item in page.get("Items", []):
                 if "expires_at" in item and from_wire(item["expires_at"]) < now:
                     continue  # past retention; DynamoDB deletes it lazily
+                # Shards of one value (see counters.SHARDED) add up here.
                 value = from_wire(item["value"]) if "value" in item else item["slot"]["S"][11:]
                 group = totals.setdefault(value, {})
                 for name, raw in item.items():

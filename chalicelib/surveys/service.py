@@ -386,7 +386,8 @@ class Surveys:
                      {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": to_wire(version)}})
         transaction: list[dict[str, Any]] = [
             {"Put": {"TableName": self.settings.surveys_table, "Item": updated.serialize(), **condition}}]
-        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days)
+        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
+                                        spread_key=survey.survey_id)
         profile = self._profile_update(survey.customer_id, scores, now)
         if profile is not None:
             transaction.append(profile)

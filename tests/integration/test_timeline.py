@@ -62,21 +62,23 @@ def moved(document, start: datetime):
 
 
 def counters():
-    """Every KPI counter as {"<day>#<dimension>#<value>": {field: n}}, zeros left out."""
+    """Every KPI counter as {"<day>#<dimension>#<value>": {field: n}}, the shards of a
+    counter added up, zeros left out."""
     from chalicelib.db import connection
     from chalicelib.settings import get_settings
     from chalicelib.wire import item_from_wire
 
-    found = {}
-    for item in connection().client.scan(TableName=get_settings().metrics_table)["Items"]:
-        plain = item_from_wire(item)
-        if "day" not in plain:
-            continue  # per-interval counters (workforce management) share the table
-        key = f"{plain.pop('day')}#{plain.pop('dimension')}#{plain.pop('value')}"
-        fields = {k: v for k, v in plain.items() if k not in ("series", "slot", "expires_at") and v}
-        if fields:
-            found[key] = fields
-    return found
+    found: dict[str, dict[str, int]] = {}
+    for page in connection().client.get_paginator("scan").paginate(TableName=get_settings().metrics_table):
+        for item in page["Items"]:
+            plain = item_from_wire(item)
+            if "day" not in plain:
+                continue  # per-interval counters (workforce management) share the table
+            fields = found.setdefault(f"{plain.pop('day')}#{plain.pop('dimension')}#{plain.pop('value')}", {})
+            for name, n in plain.items():
+                if name not in ("series", "slot", "expires_at"):
+                    fields[name] = fields.get(name, 0) + n
+    return {key: kept for key, fields in found.items() if (kept := {k: n for k, n in fields.items() if n})}
 
 
 # ---- contact events -------------------------------------------------------------
