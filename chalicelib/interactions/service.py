@@ -120,7 +120,7 @@ class Timeline:
                 fields = ledgers.profile_fields(activity, customer, dropped, utcnow())
                 # Most contact events change nothing the ledger keeps (a queue or agent
                 # step): writing the customer then would only bump its version.
-                if activity != (customer.activity or {}) or changed or fcr_change or _differs(customer, fields):
+                if activity != (customer.fcr_ledger or {}) or changed or fcr_change or _differs(customer, fields):
                     transaction.append(self._customer_update(customer, activity, fields))
                     transaction += self._flag_updates(changed)
         transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
