@@ -121,7 +121,8 @@ def record(asked: Asked, settings: Settings | None = None, now: datetime | None 
                  {KINDS[asked.kind]: 1, "kb_gaps": int(gap)})
     transaction = [{"Put": {"TableName": settings.knowledge_table, "Item": item.serialize(),
                             "ConditionExpression": "attribute_not_exists(event_key)"}}]
-    transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days)
+    transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days,
+                                    spread_key=asked.key)
     return _commit(transaction, "counting a knowledge base question")
 
 
@@ -154,7 +155,8 @@ def answer(key: str, helped: bool, settings: Settings | None = None, *, self_ser
                                "UpdateExpression": update,
                                "ConditionExpression": "attribute_exists(event_key) AND attribute_not_exists(helped)",
                                "ExpressionAttributeValues": values}}]
-    transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days)
+    transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days,
+                                    spread_key=key)
     return _commit(transaction, "counting whether an article helped")
 
 
