@@ -3,17 +3,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# checkov pins a boto3 older than the functions' own, so it lives in a virtualenv of its own.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV := BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --compact --skip-download
 
 .PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-checkov.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=$(PYTHON))")'
 	@# An existing virtualenv (or a link to one) is updated in place, not recreated.
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $(STAMP)
 
 # Debian's Chromium for the browser tests (Playwright drives it and downloads no browser
@@ -55,11 +60,13 @@ bench: setup
 load: setup
 	$(BIN)/python -m devkit.load
 
-# Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted.
+# Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted and
+# scanned by checkov (a check that does not apply is suppressed in the template, with its reason).
 STAGE ?= dev
 package: setup
 	$(BIN)/python -m deploy.infra package --stage $(STAGE)
 	$(BIN)/cfn-lint out/package/$(STAGE)/sam.json
+	$(CHECKOV) --quiet -f out/package/$(STAGE)/sam.json
 
 # The functions' IAM policy for `chalice deploy` (written by `make package` too).
 policy: setup

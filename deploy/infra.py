@@ -41,7 +41,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from deploy import flows
+from deploy import flows, hardening
 from deploy.stages import PROJECT, stage_environment
 
 # chalice package talks to no AWS service; it is given a region and fake credentials.
@@ -271,6 +271,46 @@ def connect_resources(stage: str) -> dict[str, Any]:
             "Resources": resources, "Outputs": outputs}
 
 
+# ---- stages ----
+
+# Settings that name something outside the stack (or a table, kept when the stack goes).
+_RESOURCE_SETTING = re.compile(r"\w+_(TABLE|STREAM|TOPIC|TOPIC_ARN|PARAMETER|SCHEDULE_GROUP|CONFIGURATION_SET|ARN)")
+
+
+def stage_names(environment: dict[str, str]) -> dict[str, str]:
+    """The resource names a stage's settings give."""
+    return {k: v for k, v in environment.items() if _RESOURCE_SETTING.fullmatch(k) and v}
+
+
+def stage_problems(stage: str, environments: dict[str, dict[str, str]]) -> list[str]:
+    """What is wrong with the names `stage` gives, among `environments` (every stage's
+    settings): another stage's resource, or no contact-record stream of its own."""
+    problems = []
+    own = stage_names(environments[stage])
+    if "CONTACT_RECORDS_STREAM" not in own:
+        problems.append("CONTACT_RECORDS_STREAM is not set for the stage")
+    for other, environment in environments.items():
+        if other == stage:
+            continue
+        theirs = stage_names(environment)
+        for key, value in sorted(own.items()):
+            words = set(re.split(r"[^A-Za-z0-9]+", value))
+            if value in theirs.values():
+                problems.append(f"{key}={value} is stage {other!r}'s too")
+            elif other in words and stage not in words:
+                problems.append(f"{key}={value} names stage {other!r}")
+    return problems
+
+
+def check_stage_names(stage: str) -> None:
+    """Refuse a stage whose settings name another stage's resources: a dev stack must
+    never read production's customers or contact records."""
+    stages = json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))["stages"]
+    problems = stage_problems(stage, {name: stage_environment(name) for name in stages})
+    if problems:
+        raise SystemExit(f"stage {stage!r} in .chalice/config.json:\n  " + "\n  ".join(problems))
+
+
 # ---- the merge template ----
 
 def fragments() -> list[Path]:
@@ -305,6 +345,7 @@ def package(stage: str, out: Path | None = None) -> Path:
     """Build out/package/<stage>: sam.json (merged) and deployment.zip. Returns the directory."""
     from devkit import localenv
 
+    check_stage_names(stage)
     localenv.apply()
     from app import app
 
@@ -325,7 +366,8 @@ def package(stage: str, out: Path | None = None) -> Path:
     if cached is not None:
         slim(cached)
     template_path = out / "sam.json"
-    template = json.loads(template_path.read_text(encoding="utf-8"))
+    template = hardening.harden(json.loads(template_path.read_text(encoding="utf-8")), stage,
+                                flow_invoked_functions(stage))
     template_path.write_text(json.dumps(pin_policy_arns(template), indent=2) + "\n", encoding="utf-8")
     return out
 
