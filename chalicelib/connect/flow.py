@@ -279,4 +279,8 @@ def run(event: object, context: Any, target: str) -> dict[str, str]:
         logger.info("flow answered", extra={
             "function": target, "status": result["status"], "error_code": result.get("errorCode", ""),
             "channel": request.channel, "elapsed_ms": deadline.budget_ms - deadline.remaining_ms()})
+    with contextlib.suppress(Exception):
+        from chalicelib.observability import count
+
+        count("FlowAnswers", function=target.rpartition(":")[2], status=result["status"])
     return result

@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from chalicelib.interactions import parse
-from chalicelib.observability import bind_contact, get_logger
+from chalicelib.observability import bind_contact, count, get_logger
 
 
 def _timeline() -> Any:
@@ -87,6 +87,7 @@ def contact_records(event: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
         if rank > newest.get(observation.contact_id, ("", "", "")):
             newest[observation.contact_id] = rank
     timeline = _timeline()
+    ingested = 0
     for sequence, observation in decoded:
         if newest[observation.contact_id][2] != sequence:
             continue
@@ -101,5 +102,7 @@ def contact_records(event: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
             continue
         logger.info("contact record recorded", extra={"interaction_id": observation.interaction_id,
                                                       "changed": changed})
+        ingested += 1
     bind_contact(None)
+    count("ContactsIngested", ingested, source="contact_record")
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

@@ -44,7 +44,7 @@ from chalicelib.notify.outbox import (
 )
 from chalicelib.notify.senders import Outgoing, Recipient, Rejected, Sender, Unconfirmed
 from chalicelib.notify.suppressions import Suppressions
-from chalicelib.observability import get_logger
+from chalicelib.observability import count, get_logger
 from chalicelib.privacy.consent import allows
 from chalicelib.settings import Settings, get_settings
 
@@ -248,6 +248,7 @@ class Notifier:
     @staticmethod
     def _log(key: str, status: str, code: str | None) -> None:
         get_logger().info("message outcome", extra={"message_key": key, "status": status, "error_code": code})
+        count("MessagesSent", channel=key.partition("#")[0], outcome=status)
 
 
 def notifier(settings: Settings | None = None) -> Notifier:
