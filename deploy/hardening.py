@@ -335,6 +335,13 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
             properties["KmsMasterKeyId"] = DATA_KEY
         elif resource["Type"] == "AWS::DynamoDB::Table":
             properties["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": DATA_KEY}
+        elif resource["Type"] == "AWS::IAM::Role":
+            # A role that dead-letters (EventBridge Scheduler's) writes to encrypted queues.
+            for policy in properties.get("Policies", []):
+                statements = policy["PolicyDocument"]["Statement"]
+                if any(s.get("Action") in ("sqs:SendMessage", ["sqs:SendMessage"]) for s in statements):
+                    statements.append(_statement("DeadLettersEncrypted", ["kms:Decrypt", "kms:GenerateDataKey"],
+                                                 [DATA_KEY]))
 
     # The names each function reads, from the stack.
     handed = stack_names(template)

@@ -271,9 +271,12 @@ def test_journey_schedules_may_only_run_journey_step_and_keep_what_keeps_failing
     role = template["Resources"]["JourneySchedulerRole"]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
     [policy] = role["Policies"]
-    granted = {s["Action"]: s["Resource"] for s in policy["PolicyDocument"]["Statement"]}
-    assert granted == {"lambda:InvokeFunction": {"Fn::GetAtt": ["JourneyStep", "Arn"]},
-                       "sqs:SendMessage": {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]}}
+    granted = {json.dumps(s["Action"]): s["Resource"] for s in policy["PolicyDocument"]["Statement"]}
+    assert granted == {'"lambda:InvokeFunction"': {"Fn::GetAtt": ["JourneyStep", "Arn"]},
+                       '"sqs:SendMessage"': {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]},
+                       # the queue is encrypted with the data key
+                       '["kms:Decrypt", "kms:GenerateDataKey"]': [
+                           {"Fn::If": ["CreateDataKey", {"Fn::GetAtt": ["DataKey", "Arn"]}, {"Ref": "DataKeyArn"}]}]}
     for name in ("APIHandler", "StartReturn"):
         variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
         assert variables["JOURNEY_STEP_FUNCTION_ARN"] == {"Fn::GetAtt": ["JourneyStep", "Arn"]}
