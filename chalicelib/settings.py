@@ -112,6 +112,8 @@ class Settings:
     survey_schedule_group: str = "default"
     survey_scheduler_role_arn: str = ""
     survey_worker_arn: str = ""
+    # Where Scheduler keeps an invocation it could not deliver to the worker.
+    survey_dead_letter_queue_arn: str = ""
     # Detractor follow-up: the Connect instance and the flow that queues the task
     # (templates/flows/survey_follow_up); empty means alert e-mails only.
     connect_instance_arn: str = ""
@@ -331,8 +333,8 @@ def _check_surveys(settings: Settings) -> None:
     if quiet and (not _QUIET_HOURS.match(quiet) or quiet[:5] == quiet[6:]):
         raise SettingsError(f"SURVEY_QUIET_HOURS must be two different times as HH:MM-HH:MM "
                             f"(21:00-09:00), or empty, got {quiet!r}")
-    for name in ("survey_scheduler_role_arn", "survey_worker_arn", "connect_instance_arn",
-                 "survey_follow_up_flow_arn"):
+    for name in ("survey_scheduler_role_arn", "survey_worker_arn", "survey_dead_letter_queue_arn",
+                 "connect_instance_arn", "survey_follow_up_flow_arn"):
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")

@@ -19,14 +19,17 @@ def template(tmp_path_factory):
     return json.loads((out / "sam.json").read_text(encoding="utf-8"))
 
 
-def test_the_scheduler_role_can_only_be_assumed_by_scheduler_and_only_invokes_the_worker(template):
+def test_the_scheduler_role_can_only_be_assumed_by_scheduler_and_only_invokes_the_worker_or_dead_letters(template):
     role = template["Resources"]["SurveySchedulerRole"]["Properties"]
     [trust] = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     [policy] = role["Policies"]
-    [statement] = policy["PolicyDocument"]["Statement"]
+    statement, dead_letters, encrypted = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == "lambda:InvokeFunction"
+    assert (dead_letters["Action"], dead_letters["Resource"]) == (
+        "sqs:SendMessage", {"Fn::GetAtt": ["SurveyWorkerDeadLetterQueue", "Arn"]})
+    assert encrypted["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     worker = template["Resources"]["SurveyWorker"]["Properties"]["FunctionName"]
     assert worker == {"Fn::Sub": "${AWS::StackName}-survey_worker"}
     assert all(r["Fn::Sub"].split(":function:")[1] in (worker["Fn::Sub"], worker["Fn::Sub"] + ":*")
@@ -44,6 +47,7 @@ def test_the_worker_keeps_what_it_could_not_do(template):
 def test_functions_are_told_the_scheduler_the_worker_and_the_follow_up_flow(template):
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["SURVEY_SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": ["SurveySchedulerRole", "Arn"]}
+    assert variables["SURVEY_DEAD_LETTER_QUEUE_ARN"] == {"Fn::GetAtt": ["SurveyWorkerDeadLetterQueue", "Arn"]}
     assert variables["SURVEY_WORKER_ARN"]["Fn::Sub"].endswith(":function:${AWS::StackName}-survey_worker")
     assert variables["CONNECT_INSTANCE_ARN"] == {"Ref": "ConnectInstanceArn"}
     for function in ("APIHandler", "SurveyWorker", "OnContactRecord"):

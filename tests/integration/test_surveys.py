@@ -198,6 +198,8 @@ def test_at_night_the_invitation_waits_for_the_morning_in_the_customers_time_zon
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Arn"] == get_settings().survey_worker_arn
     assert schedule["Target"]["RoleArn"] == get_settings().survey_scheduler_role_arn
+    # (an invocation Scheduler cannot deliver is kept, not dropped)
+    assert schedule["Target"]["DeadLetterConfig"] == {"Arn": get_settings().survey_dead_letter_queue_arn}
     assert json.loads(schedule["Target"]["Input"]) == {"action": "invite", "surveyId": contact_id}
     # When Scheduler calls the worker in the morning (twice: at least once delivery)
     clock(datetime.fromisoformat(f"{tomorrow}T{local_end}").replace(tzinfo=ZoneInfo(zone)).astimezone(UTC))
