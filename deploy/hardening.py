@@ -487,7 +487,8 @@ def _api(template: dict[str, Any]) -> None:
     for path, methods in sorted(paths.items()):
         for method, operation in sorted(methods.items()):
             if "security" not in operation and method != "options":
-                settings.append({"ResourcePath": path.replace("/", "~1"), "HttpMethod": method.upper(),
+                # API Gateway's encoding: /s/{token} is /~1s~1{token}.
+                settings.append({"ResourcePath": "/" + path.replace("/", "~1"), "HttpMethod": method.upper(),
                                  "ThrottlingRateLimit": PUBLIC_RATE_PER_S, "ThrottlingBurstLimit": PUBLIC_BURST})
     properties["MethodSettings"] = settings
     for check, reason in SUPPRESSIONS["AWS::Serverless::Api"].items():

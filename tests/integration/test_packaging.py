@@ -472,7 +472,7 @@ def test_personal_data_at_rest_is_under_the_data_key_and_public_routes_are_throt
     throttled = {(s["ResourcePath"], s["HttpMethod"]): s["ThrottlingRateLimit"] for s in api["MethodSettings"]}
     for path, method in [("/s/{token}", "GET"), ("/s/{token}", "POST"), ("/unsubscribe/{token}", "GET"),
                          ("/unsubscribe/{token}", "POST")]:
-        assert throttled[(path.replace("/", "~1"), method)] == hardening.PUBLIC_RATE_PER_S
+        assert throttled[("/" + path.replace("/", "~1"), method)] == hardening.PUBLIC_RATE_PER_S
     assert throttled[("/*", "*")] == hardening.API_RATE_PER_S
     # Access logs name the route, never the token or customer id in the path
     assert "$context.resourcePath" in api["AccessLogSetting"]["Format"]
