@@ -82,9 +82,9 @@ def _module_file(name: str) -> Path | None:
     return package if package.exists() else None
 
 
-def _imported(tree: ast.AST, package: str) -> set[str]:
+def _imported(tree: ast.AST, package: str, by_name: bool = True) -> set[str]:
     """Modules named by the imports anywhere in `tree` (function-local ones included)
-    and by "module:function" strings (handlers loaded by name)."""
+    and, with `by_name`, by "module:function" strings (handlers loaded by name)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -96,7 +96,7 @@ def _imported(tree: ast.AST, package: str) -> set[str]:
                 base = ".".join(parts + ([node.module] if node.module else []))
             names.add(base)
             names |= {f"{base}.{alias.name}" for alias in node.names}
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+        elif by_name and isinstance(node, ast.Constant) and isinstance(node.value, str) \
                 and re.fullmatch(r"chalicelib(\.\w+)+:\w+", node.value):
             names.add(node.value.split(":")[0])
     found = set()
@@ -115,7 +115,49 @@ def _imports_of(module: str) -> frozenset[str]:
     if path is None:
         return frozenset()
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    return frozenset(_imported(ast.parse(path.read_text(encoding="utf-8")), package))
+    # The wiring's handlers load only when their event comes or their step runs
+    # (`_wiring`), not with the wiring itself.
+    return frozenset(_imported(ast.parse(path.read_text(encoding="utf-8")), package, by_name=module != WIRING))
+
+
+WIRING = "chalicelib.wiring"
+
+
+@functools.cache
+def _wiring() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each handler chalicelib/wiring.py names, with the call that loads it: an event's
+    subscribers load where that event is announced, registered steps where steps run."""
+    path = _module_file(WIRING)
+    if path is None:
+        return ()
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            continue
+        module = node.args[1].value.split(":")[0]
+        if node.func.attr == "subscribe" and isinstance(node.args[0], ast.Attribute):
+            found.append((re.compile(rf"\bannounce\(\s*events\.{node.args[0].attr}\b"), module))
+        elif node.func.attr == "register":
+            found.append((re.compile(r"\bsteps\.run\("), module))
+    return tuple(found)
+
+
+def _source(module: str) -> str:
+    path = _module_file(module)
+    return path.read_text(encoding="utf-8") if path else ""
+
+
+def reachable(modules: set[str], handler_source: str = "") -> set[str]:
+    """The modules a handler can load: its imports' closure, plus the handlers of the
+    events it can announce and of the steps it can run, and theirs."""
+    found = closure(modules)
+    while True:
+        text = handler_source + "".join(_source(m) for m in sorted(found))
+        more = {module for trigger, module in _wiring() if trigger.search(text)} - found
+        if not more:
+            return found
+        found = closure(found | more)
 
 
 def closure(modules: set[str]) -> set[str]:
@@ -142,6 +184,7 @@ def function_modules(app_file: Path = PROJECT / "app.py") -> dict[str, set[str]]
     common = _imported(ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
                                   type_ignores=[]), "")
     functions: dict[str, set[str]] = {}
+    sources: dict[str, str] = {}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
             continue
@@ -157,7 +200,8 @@ def function_modules(app_file: Path = PROJECT / "app.py") -> dict[str, set[str]]
             else:
                 continue
             functions.setdefault(logical, set(common)).update(_imported(node, ""))
-    return {logical: closure(modules) for logical, modules in functions.items()}
+            sources[logical] = sources.get(logical, "") + ast.unparse(node)
+    return {logical: reachable(modules, sources[logical]) for logical, modules in functions.items()}
 
 
 @functools.cache
