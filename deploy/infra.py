@@ -365,6 +365,7 @@ def package(stage: str, out: Path | None = None) -> Path:
     cached = deployment_cache()
     if cached is not None:
         slim(cached)
+        pack_knowledge(cached)
     template_path = out / "sam.json"
     template = hardening.harden(json.loads(template_path.read_text(encoding="utf-8")), stage,
                                 flow_invoked_functions(stage))
@@ -377,7 +378,15 @@ def package(stage: str, out: Path | None = None) -> Path:
 # them), libphonenumber's geocoding and carrier names (only parsing and validation
 # are used), and botocore's models of the 430-odd AWS services the functions never
 # call (16 MB of the 20). Most of the package, and cold starts download all of it.
-_UNUSED_DATA = ("phonenumbers/geodata/", "phonenumbers/carrierdata/")
+_UNUSED_DATA = (
+    "phonenumbers/geodata/", "phonenumbers/carrierdata/",
+    # Holiday names translated into other languages: the forecast asks for dates only,
+    # and without these files the library keeps each country's own names.
+    "holidays/locale/",
+    # Powertools' REST resolver and its OpenAPI/Swagger assets: routes are Chalice's;
+    # only the Logger and Metrics are used.
+    "aws_lambda_powertools/event_handler/",
+)
 # The AWS services the functions create clients for (PynamoDB's is DynamoDB);
 # test_packaging checks this against every client the code creates. botocore's
 # top-level data (endpoints, partitions, retry rules, defaults) is always kept.
