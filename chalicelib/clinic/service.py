@@ -240,13 +240,13 @@ class Appointments:
         except InvalidInput as e:
             raise InvalidInput(f"patient: {e.message}") from None
         identities = [i for i in request.identities.values() if i is not None]
-        known = profiles.resolve(identities)
+        known = profiles.identify(identities, create=False)
         if known is not None:
             return known.customer_id
         try:
             return profiles.create(request).customer_id
         except Conflict:  # created meanwhile for one of these addresses
-            known = profiles.resolve(identities)
+            known = profiles.identify(identities, create=False)
             if known is None:
                 raise
             return known.customer_id

@@ -44,7 +44,7 @@ def _customer(body: dict[str, Any]) -> Any:
     if name == "customerId":
         return profiles.get(schema.customer_id(body[name]))
     kind = {"email": "email", "chatId": "chat", "phone": "phone"}[name]
-    found = profiles.resolve([identity(kind, body[name], settings.default_phone_region)])
+    found = profiles.identify([identity(kind, body[name], settings.default_phone_region)], create=False)
     if found is None:
         raise NotFound(f"no customer with that {name}")
     return found

@@ -25,13 +25,15 @@ from chalicelib.interactions import ledger as ledgers
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.interactions.parse import CTR, Observation, parse_time
 from chalicelib.metrics import counters
+from chalicelib.profiles import schema
+from chalicelib.profiles.identity import contact_addresses
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
+from chalicelib.profiles.service import Profiles
 from chalicelib.settings import Settings
 from chalicelib.wire import item_from_wire, to_wire
 
 MAX_ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100
-MAX_MERGE_HOPS = 3
 # A put refused because a condition failed or another writer's transaction holds the item.
 _PUT_RETRY_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
 
@@ -277,26 +279,13 @@ class Timeline:
 
     def _customer(self, customer_id: str) -> CustomerModel | None:
         """The live customer for an id, following merges; consistent, for the ledger."""
-        for _ in range(MAX_MERGE_HOPS + 1):
-            with dynamo_errors("reading a customer"):
-                try:
-                    customer = CustomerModel.get(customer_id, consistent_read=True)
-                except CustomerModel.DoesNotExist:
-                    return None
-            if not is_live(customer):
-                return None
-            if not customer.merged_into:
-                return customer
-            customer_id = customer.merged_into
-        return None
+        return Profiles(self.settings).find(customer_id, consistent=True)
 
     def _resolve(self, observation: Observation) -> CustomerModel | None:
         """Whose contact this is: the `customerId` attribute the flow set from the
         lookup's answer, else the link the lookup left, else (contact records only)
         the customer's address, else a new profile for that address
         (AUTO_CREATE_PROFILES)."""
-        from chalicelib.profiles import schema
-
         # The flow copies the lookup's answer into the contact's attributes; only
         # contact records carry attributes.
         explicit = observation.attributes.get("customerId", "")
@@ -317,24 +306,12 @@ class Timeline:
                     return customer
         if observation.source != CTR:
             return None
-        from chalicelib.connect.flow import FlowRequest
-        from chalicelib.profiles.lookup import candidate_identities
-        from chalicelib.profiles.service import Profiles
-
-        request = FlowRequest(
-            contact_id=observation.contact_id, channel=observation.facts.get("channel", ""),
-            customer_address=observation.customer_address, customer_address_type=observation.customer_address_type,
-            subtype=observation.subtype, attributes=observation.attributes)
-        candidates, _ = candidate_identities(request, self.settings.default_phone_region)
-        if not candidates:
-            return None
-        profiles = Profiles(self.settings)
-        owner = profiles.owner_of(candidates)
-        customer = self._customer(owner) if owner else None
-        if customer is None and self.settings.auto_create_profiles:
-            created = profiles.create_for_contact(candidates)
-            customer = self._customer(created.customer_id) or created
-        return customer
+        candidates, _ = contact_addresses(
+            observation.attributes, channel=observation.facts.get("channel", ""), subtype=observation.subtype,
+            address=observation.customer_address, address_type=observation.customer_address_type,
+            default_region=self.settings.default_phone_region)
+        return Profiles(self.settings).identify(candidates, create=self.settings.auto_create_profiles,
+                                                consistent=True)
 
     def page(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[InteractionModel], str | None]:
         """One page of a customer's interactions, newest first, and the next cursor."""

@@ -147,10 +147,7 @@ def _sender(inbound: Inbound, settings: Settings) -> Any:
         return None
     profiles = Profiles(settings)
     phone = identity("phone", wa.value, settings.default_phone_region)
-    customer = profiles.resolve([wa, phone])
-    if customer is None and settings.auto_create_profiles:
-        customer = profiles.create_for_contact([wa])
-    return customer
+    return profiles.identify([wa, phone], create=settings.auto_create_profiles)
 
 
 def _keep_window_open(customer_id: str, at: datetime) -> None:

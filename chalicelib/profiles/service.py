@@ -1,5 +1,10 @@
 """Customer profiles: recognise, create, change and merge.
 
+`Profiles.identify` is the one answer to "who is this customer" for every channel
+(the contact-flow lookup, the timeline, the journeys, WhatsApp inbound, chat
+start); `Profiles.find` the one read of a customer by id. Both follow merges to the
+surviving profile and treat an expired or erased profile as nobody.
+
 Uniqueness of channel addresses is enforced by DynamoDB, not by a read-then-write:
 a profile and its identities are written in one transaction whose conditions fail
 if any address already belongs to someone else. Resolving an address costs one
@@ -9,7 +14,7 @@ read of the identity table and one of the customer table, never a Scan.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,7 +64,7 @@ class Profiles:
             raise NotFound(f"no customer {customer_id}")
         return customer
 
-    def owner_of(self, identities: list[Identity]) -> str | None:
+    def _owner_of(self, identities: list[Identity]) -> str | None:
         """Id of the customer owning the first of `identities` that is known; one
         read whatever their number."""
         if not identities:
@@ -76,9 +81,31 @@ class Profiles:
         owners = {item.identity: item.customer_id for item in items if is_live(item)}
         return next((owners[k] for k in keys if k in owners), None)
 
-    def resolve(self, identities: list[Identity]) -> CustomerModel | None:
-        owner = self.owner_of(identities)
-        return self.find(owner) if owner else None
+    def identify(self, addresses: Sequence[Identity], *, create: bool | Callable[[], bool] = False,
+                 consistent: bool = False, meanwhile: Callable[[str], object] | None = None,
+                 ) -> CustomerModel | None:
+        """Who owns these addresses (best first): the live customer owning the first
+        known one, following merges; None for nobody.
+
+        - An address still held by a profile that expired or is being erased names
+          nobody, and is not free for a new profile yet: nothing is created.
+        - `create`: start a profile for addresses nobody owns (with the first one);
+          a callable is asked only then (the lookup checks its time left). A
+          concurrent contact that created one first wins, and that one is returned.
+        - `consistent`: for a reader that must see a write made just before.
+        - `meanwhile(owner_id)` runs once the owner is known, before the profile is
+          read (the lookup writes its contact link alongside)."""
+        if not addresses:
+            return None
+        owner = self._owner_of(list(addresses))
+        if owner:
+            if meanwhile is not None:
+                meanwhile(owner)
+            return self.find(owner, consistent=consistent)
+        if not (create() if callable(create) else create):
+            return None
+        created = self.create_for_contact(list(addresses))
+        return (self.find(created.customer_id, consistent=True) or created) if consistent else created
 
     # ---- creating ------------------------------------------------------------
 
@@ -123,7 +150,8 @@ class Profiles:
         try:
             return self.create(schema.ProfileInput(identities={i.kind: i for i in identities[:1]}))
         except Conflict:
-            existing = self.resolve(identities)
+            owner = self._owner_of(identities)
+            existing = self.find(owner) if owner else None
             if existing is None:
                 raise
             return existing

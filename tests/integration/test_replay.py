@@ -297,7 +297,8 @@ def replay_a_day(client, settings_env, contacts: int = INTERACTIONS):
     # Unknown numbers got a profile each; map the truth onto them.
     owner = {customer: customer for customer in known}
     for number in unknown:
-        owner[number] = profiles.owner_of([Identity("phone", number)]) or number
+        found = profiles.identify([Identity("phone", number)])
+        owner[number] = found.customer_id if found else number
     expected = expected_counters(interactions, owner)
     assert counters() == expected
 

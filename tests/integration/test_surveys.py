@@ -122,18 +122,21 @@ def test_a_customer_surveyed_within_the_cooldown_is_not_invited_again(client, cl
 
 def test_two_contacts_ending_together_invite_the_customer_once(client, clock, monkeypatch):
     # Given both contacts' records are processed at the same moment: each one reads
-    # the profile before either claimed the cooldown
-    from chalicelib.profiles.service import Profiles
+    # the profile before either claimed the cooldown (an eventually consistent read
+    # still answers with the profile as it was first read)
+    from chalicelib.profiles.models import CustomerModel
 
     ana = create_customer(client)
-    before = Profiles.find
+    before = CustomerModel.get.__func__
     seen = {}
 
-    def find_as_first_read(self, customer_id, **options):
-        seen.setdefault(customer_id, before(self, customer_id, **options))
+    def get_as_first_read(cls, customer_id, *args, consistent_read=False, **options):
+        if consistent_read:
+            return before(cls, customer_id, *args, consistent_read=True, **options)
+        seen.setdefault(customer_id, before(cls, customer_id, *args, **options))
         return seen[customer_id]
 
-    monkeypatch.setattr(Profiles, "find", find_as_first_read)
+    monkeypatch.setattr(CustomerModel, "get", classmethod(get_as_first_read))
     first, second = invite(client, ana), invite(client, ana)
     # Then the transaction on the customer lets only one through
     assert len(invitations()) == 1
