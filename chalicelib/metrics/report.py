@@ -58,7 +58,7 @@ derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).
-RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.service:register_rates",
+RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.kpis:register_rates",
                   "chalicelib.knowledge.usage:register_rates")
 _providers_loaded = False
 
