@@ -175,6 +175,34 @@ def contact_metrics():
     return report.kpis(app.current_request.query_params)
 
 
+# ---- Supervisors: the live floor ----
+
+@app.route("/floor", methods=["GET"], authorizer=PROTECTED)
+@answers
+def floor_now():
+    """Per queue: contacts waiting, the oldest wait and its status against thresholds."""
+    from chalicelib.floor import view
+
+    return view.floor()
+
+
+@app.route("/dashboard/floor", methods=["GET"], authorizer=PROTECTED)
+@answers
+def floor_page():
+    """The floor as a page that refreshes itself every 15 s."""
+    from chalicelib.web import floor
+
+    html = floor.page(app.current_request.headers.get("accept-language"))
+    return Response(html, status_code=200, headers=floor.HEADERS)
+
+
+@app.route("/dashboard/floor.js", methods=["GET"], authorizer=PROTECTED)
+def floor_script():
+    from chalicelib.web import floor
+
+    return Response(floor.script(), status_code=200, headers=floor.SCRIPT_HEADERS)
+
+
 # ---- Workforce management: staffing from queueing theory ----
 
 @app.route("/wfm/erlang", methods=["POST"], authorizer=PROTECTED)

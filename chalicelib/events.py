@@ -21,6 +21,8 @@ from typing import Any
 
 CONTACT_ENDED = "contact ended"
 """A contact record says a contact ended. Payload: {"observation", "interaction"}."""
+CONTACT_EVENT = "contact event"
+"""A contact event (queued, connected, disconnected...) was read. Payload: {"observation"}."""
 CUSTOMERS_MERGED = "customers merged"
 """A duplicate profile was folded into a survivor. Payload: {"duplicateId", "survivorId"}."""
 WHATSAPP_MESSAGE = "whatsapp message"

@@ -156,6 +156,10 @@ class Settings:
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
     knowledge_table: str = ""
+    # The live floor: who waits in which queue now, and each queue's warn/alert
+    # thresholds on the oldest wait (a JSON object described in chalicelib/floor/thresholds.py).
+    floor_table: str = ""
+    floor_thresholds: str = "{}"
     knowledge_retention_days: int = 90
 
     @property
@@ -177,7 +181,7 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # journeys
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
-             "knowledge_table"}
+             "knowledge_table", "floor_table"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -273,6 +277,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
+    _check_json_object("FLOOR_THRESHOLDS", settings.floor_thresholds)
     _check_surveys(settings)
     _check_journeys(settings)
     return settings

@@ -45,6 +45,10 @@ def contact_event(event: dict[str, Any]) -> bool:
         raise
     bind_contact(observation.contact_id)
     changed = _timeline().record(observation)
+    # The live floor keeps who waits in which queue; it is idempotent on its own.
+    from chalicelib import events
+
+    events.announce(events.CONTACT_EVENT, {"observation": observation})
     logger.info("contact event recorded", extra={
         "source": observation.source, "interaction_id": observation.interaction_id, "changed": changed})
     return changed

@@ -1,0 +1,170 @@
+"""The live floor from contact events: who waits in which queue, the oldest wait and
+its status, whatever order and however often Amazon Connect delivers the events."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.helpers import load_json
+
+BILLING = "5f1c4c2e-9d4b-4a8e-b8d6-2b1e0c9a7f11"
+SALES = "7d2e1f3a-4b5c-4d6e-8f9a-0b1c2d3e4f50"
+QUEUE_ARN = "arn:aws:connect:eu-central-1:123456789012:instance/c8c0e68d-2200-4265-82c0-5f3a1b2c3d4e/queue/"
+THRESHOLDS = json.dumps({"*": {"warnSeconds": 60, "alertSeconds": 120},
+                         BILLING: {"name": "Billing", "warnSeconds": 30, "alertSeconds": 90},
+                         SALES: {"name": "Sales"}})
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def contact_event(kind: str, contact_id: str, queued_at: datetime, *, queue: str = BILLING,
+                  channel: str = "VOICE", at: datetime | None = None) -> dict:
+    """A contact event of the sample shapes, for `contact_id`, queued at `queued_at`."""
+    name = {"QUEUED": "queued", "CONNECTED_TO_AGENT": "connected_to_agent", "DISCONNECTED": "disconnected",
+            "COMPLETED": "completed"}[kind]
+    document = load_json(f"contact-events/{name}.json")
+    at = at or queued_at
+    document["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    detail = document["detail"]
+    detail.update(contactId=contact_id, initialContactId=contact_id, channel=channel,
+                  initiationTimestamp=iso(queued_at - timedelta(seconds=20)))
+    detail["queueInfo"] = {"queueArn": QUEUE_ARN + queue, "queueType": "STANDARD", "enqueueTimestamp": iso(queued_at)}
+    if kind != "QUEUED" and detail.get("agentInfo"):
+        detail["agentInfo"]["connectedToAgentTimestamp"] = iso(at)
+    if kind in ("DISCONNECTED", "COMPLETED"):
+        detail["disconnectTimestamp"] = iso(at)
+    return document
+
+
+def deliver(client, *documents: dict) -> None:
+    for document in documents:
+        client.lambda_.invoke("on_contact_event", document)
+
+
+@pytest.fixture
+def floor(client, settings_env):
+    settings_env(FLOOR_THRESHOLDS=THRESHOLDS)
+
+    def read(now: datetime) -> dict:
+        from chalicelib.floor import view
+
+        return {queue["name"]: queue for queue in view.floor(now)["queues"]}
+
+    return read
+
+
+NOW = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)
+
+
+def test_queued_contacts_wait_until_an_agent_answers_or_they_hang_up(client, floor):
+    # Given three callers queued for Billing and one chat for Sales
+    deliver(client, contact_event("QUEUED", "c-1", NOW - timedelta(seconds=75)),
+            contact_event("QUEUED", "c-2", NOW - timedelta(seconds=40)),
+            contact_event("QUEUED", "c-3", NOW - timedelta(seconds=10), channel="CHAT"),
+            contact_event("QUEUED", "s-1", NOW - timedelta(seconds=5), queue=SALES, channel="CHAT"))
+    # Then the supervisor sees them waiting, the oldest for 75 s: Billing over its warn threshold
+    billing = floor(NOW)["Billing"]
+    assert billing["waiting"] == 3 and billing["waitingByChannel"] == {"CHAT": 1, "VOICE": 2}
+    assert billing["oldestWaitSeconds"] == 75 and billing["status"] == "warn"
+    assert floor(NOW)["Sales"] == {**floor(NOW)["Sales"], "waiting": 1, "oldestWaitSeconds": 5, "status": "ok"}
+    # When the oldest is answered and the next hangs up in the queue
+    deliver(client, contact_event("CONNECTED_TO_AGENT", "c-1", NOW - timedelta(seconds=75), at=NOW),
+            contact_event("DISCONNECTED", "c-2", NOW - timedelta(seconds=40), at=NOW))
+    # Then only the chat waits, and Billing is fine again
+    billing = floor(NOW)["Billing"]
+    assert (billing["waiting"], billing["oldestWaitSeconds"], billing["status"]) == (1, 10, "ok")
+
+
+def test_the_oldest_wait_passing_the_alert_threshold_turns_the_queue_to_alert(client, floor):
+    deliver(client, contact_event("QUEUED", "c-1", NOW - timedelta(seconds=95)))
+    assert floor(NOW)["Billing"]["status"] == "alert"
+    assert floor(NOW)["Sales"]["status"] == "ok" and floor(NOW)["Sales"]["oldestWaitSeconds"] is None
+
+
+def test_events_arriving_late_or_twice_leave_the_same_floor(client, floor):
+    queued = contact_event("QUEUED", "c-1", NOW - timedelta(seconds=50))
+    answered = contact_event("CONNECTED_TO_AGENT", "c-1", NOW - timedelta(seconds=50), at=NOW - timedelta(seconds=20))
+    ended = contact_event("DISCONNECTED", "c-1", NOW - timedelta(seconds=50), at=NOW - timedelta(seconds=1))
+    # Given the answer and the end come before the QUEUED event, and everything twice
+    deliver(client, ended, answered, queued, answered, queued, ended)
+    # Then the contact is not waiting
+    assert floor(NOW)["Billing"]["waiting"] == 0
+    # And a QUEUED redelivered alone changes nothing either
+    from chalicelib.floor import state
+    from chalicelib.interactions import parse
+
+    assert state.contact_event({"observation": parse.contact_event(queued)}) is False
+    assert floor(NOW)["Billing"]["waiting"] == 0
+
+
+def test_a_contact_answered_in_the_second_it_was_queued_is_not_left_waiting(client, floor):
+    # The envelope's time has whole seconds only; the event's own times break the tie.
+    moment = NOW - timedelta(seconds=30)
+    deliver(client, contact_event("CONNECTED_TO_AGENT", "c-1", moment, at=moment),
+            contact_event("QUEUED", "c-1", moment))
+    assert floor(NOW)["Billing"]["waiting"] == 0
+
+
+def test_a_contact_whose_events_stopped_leaves_the_floor_when_its_item_expires(client, floor):
+    # Given a QUEUED whose end was never delivered; DynamoDB deletes expired items
+    # late (and moto never), so the read skips them itself
+    deliver(client, contact_event("QUEUED", "c-1", NOW - timedelta(hours=30)))
+    from chalicelib.floor.models import FloorContactModel
+
+    assert FloorContactModel.count(BILLING) == 1
+    assert floor(NOW)["Billing"]["waiting"] == 0
+
+
+def test_floor_items_hold_ids_and_times_only(client, floor):
+    deliver(client, contact_event("QUEUED", "c-1", NOW - timedelta(seconds=5)))
+    from chalicelib.floor.models import FloorContactModel
+
+    [item] = FloorContactModel.query(BILLING)
+    assert set(item.attribute_values) == {"queue", "contact_id", "rank", "state", "channel", "enqueued_at",
+                                          "waiting_queue", "expires_at"}
+
+
+def test_reading_the_floor_queries_and_never_scans(client, floor):
+    deliver(client, *[contact_event("QUEUED", f"c-{n}", NOW - timedelta(seconds=n)) for n in range(25)])
+    from chalicelib.db import connection
+
+    calls: list[str] = []
+    dynamodb = connection().client
+    dynamodb.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    try:
+        assert floor(NOW)["Billing"]["waiting"] == 25
+    finally:
+        dynamodb.meta.events.unregister("before-call.dynamodb")
+    # One Query per configured queue
+    assert calls == ["Query", "Query"]
+
+
+def test_get_floor_answers_json_for_the_configured_queues(client, settings_env):
+    settings_env(FLOOR_THRESHOLDS=THRESHOLDS)
+    from chalicelib.db import utcnow
+
+    deliver(client, contact_event("QUEUED", "c-1", utcnow() - timedelta(seconds=100)))
+    response = client.http.get("/floor")
+    assert response.status_code == 200
+    [billing, sales] = response.json_body["queues"]
+    assert (billing["name"], billing["waiting"], billing["status"]) == ("Billing", 1, "alert")
+    assert 100 <= billing["oldestWaitSeconds"] <= 110
+    assert (sales["name"], sales["waiting"], sales["warnSeconds"], sales["alertSeconds"]) == ("Sales", 0, 60, 120)
+
+
+@pytest.mark.parametrize("thresholds, problem", [
+    ({BILLING: {"warnSeconds": 90, "alertSeconds": 30}}, "alertSeconds must not be below warnSeconds"),
+    ({BILLING: {"warnSeconds": "30"}}, "warnSeconds must be whole seconds"),
+    ({BILLING: {"colour": "red"}}, "must be an object of"),
+])
+def test_a_mistake_in_the_thresholds_is_named(thresholds, problem):
+    from chalicelib.floor import thresholds as floor_thresholds
+    from chalicelib.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=problem):
+        floor_thresholds.parse(json.dumps(thresholds))
