@@ -177,6 +177,18 @@ def contact_metrics():
 
 # ---- Supervisors: the live floor ----
 
+AGENT_EVENTS_STREAM = os.environ.get("AGENT_EVENTS_STREAM", "contact-center-agent-events")
+
+
+@app.on_kinesis_record(stream=AGENT_EVENTS_STREAM, batch_size=100, starting_position="LATEST",
+                       name="on_agent_event")
+def on_agent_event(event):
+    """Keep each agent's state for the live floor; report the records that failed."""
+    from chalicelib.floor import agents
+
+    return agents.agent_events(event.to_dict())
+
+
 @app.route("/floor", methods=["GET"], authorizer=PROTECTED)
 @answers
 def floor_now():

@@ -159,6 +159,7 @@ class Settings:
     # The live floor: who waits in which queue now, and each queue's warn/alert
     # thresholds on the oldest wait (a JSON object described in chalicelib/floor/thresholds.py).
     floor_table: str = ""
+    floor_agents_table: str = ""
     floor_thresholds: str = "{}"
     knowledge_retention_days: int = 90
 
@@ -181,7 +182,7 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # journeys
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
-             "knowledge_table", "floor_table"}
+             "knowledge_table", "floor_table", "floor_agents_table"}
 
 
 def _parse_bool(name: str, raw: str) -> bool:

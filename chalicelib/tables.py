@@ -9,7 +9,7 @@ from typing import Any
 def all_models() -> list[Any]:
     from chalicelib.cases.models import CaseModel
     from chalicelib.clinic.models import AppointmentModel
-    from chalicelib.floor.models import FloorContactModel
+    from chalicelib.floor.models import FloorAgentModel, FloorContactModel
     from chalicelib.interactions.models import InteractionModel
     from chalicelib.knowledge.models import KnowledgeEventModel
     from chalicelib.metrics.models import MetricCounterModel
@@ -20,7 +20,8 @@ def all_models() -> list[Any]:
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
             InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel,
-            KnowledgeEventModel, FloorContactModel]
+            KnowledgeEventModel, FloorContactModel,
+            FloorAgentModel]
 
 
 def create_all(wait: bool = False) -> None:

@@ -38,3 +38,21 @@ class FloorContactModel(BaseModel):
     waiting_queue = UnicodeAttribute(null=True)  # set only while waiting (sparse index)
     waiting = Waiting()
     expires_at = TTLAttribute()
+
+
+class FloorAgentModel(BaseModel):
+    """One item per agent per queue of their routing profile: what they are doing and
+    since when. Only the agent's id is kept (no name, no user name). Connect sends a
+    heartbeat every 120 s, so an item expires FLOOR_AGENT_SECONDS after its event:
+    an agent whose events stop (or who left the queue's routing profile) drops off
+    the floor on their own."""
+
+    Meta = table_meta("floor_agents_table")
+
+    queue = UnicodeAttribute(hash_key=True)
+    agent_id = UnicodeAttribute(range_key=True)
+    rank = UnicodeAttribute()  # the event's time: the newest wins
+    state = UnicodeAttribute()  # available, on_contact, after_contact_work, offline, custom
+    status_name = UnicodeAttribute(null=True)  # the agent status's name (custom states: "Break")
+    since = UnicodeAttribute()
+    expires_at = TTLAttribute()

@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.db import utcnow
-from chalicelib.floor import state, thresholds
+from chalicelib.floor import agents, state, thresholds
 
 
 def floor(now: datetime | None = None) -> dict[str, Any]:
-    """The floor now: one Query per configured queue, whatever the number of contacts."""
+    """The floor now: two Queries per configured queue (contacts, agents), whatever the number of contacts."""
     now = now or utcnow()
     queues = []
     for queue in thresholds.configured():
         waiting = state.waiting(queue.queue, now)
+        staff = agents.on_queue(queue.queue, now)
         oldest = None if waiting.oldest_since is None else max(0, int((now - waiting.oldest_since).total_seconds()))
         queues.append({
             "queue": queue.queue,
@@ -22,6 +23,8 @@ def floor(now: datetime | None = None) -> dict[str, Any]:
             "waiting": waiting.count,
             "waitingByChannel": dict(sorted(waiting.by_channel.items())),
             "oldestWaitSeconds": oldest,
+            "agents": {"available": staff[agents.AVAILABLE], "onContact": staff[agents.ON_CONTACT],
+                       "afterContactWork": staff[agents.AFTER_CONTACT_WORK], "custom": staff[agents.CUSTOM]},
             "warnSeconds": queue.warn_seconds,
             "alertSeconds": queue.alert_seconds,
             "status": queue.status(oldest),

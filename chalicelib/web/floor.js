@@ -15,7 +15,7 @@
   function cell(row, name, text) {
     var td = document.createElement(name === "name" ? "th" : "td");
     if (name === "name") { td.scope = "row"; } else { td.className = name; }
-    if (name === "waiting" || name === "oldest") { td.className += " number"; }
+    if (name === "waiting" || name === "oldest" || name === "agents") { td.className += " number"; }
     td.textContent = text;
     row.appendChild(td);
   }
@@ -34,6 +34,7 @@
       cell(row, "waiting", String(q.waiting));
       cell(row, "channels", channels);
       cell(row, "oldest", duration(q.oldestWaitSeconds));
+      cell(row, "agents", q.agents.available + " · " + q.agents.onContact + " · " + q.agents.afterContactWork);
       cell(row, "status", words[q.status]);
       cell(row, "thresholds", words.warn_at + " " + duration(q.warnSeconds) + ", " +
         words.alert_at + " " + duration(q.alertSeconds));

@@ -140,8 +140,8 @@ def test_reading_the_floor_queries_and_never_scans(client, floor):
         assert floor(NOW)["Billing"]["waiting"] == 25
     finally:
         dynamodb.meta.events.unregister("before-call.dynamodb")
-    # One Query per configured queue
-    assert calls == ["Query", "Query"]
+    # Two Queries per configured queue (waiting contacts, agents), whatever the number of contacts
+    assert calls == ["Query"] * 4
 
 
 def test_get_floor_answers_json_for_the_configured_queues(client, settings_env):
@@ -168,3 +168,76 @@ def test_a_mistake_in_the_thresholds_is_named(thresholds, problem):
 
     with pytest.raises(SettingsError, match=problem):
         floor_thresholds.parse(json.dumps(thresholds))
+
+
+# ---- Agents, from the agent event stream ----
+
+AGENT = "8a3e1d2c-4b5f-4c6d-9e7f-0a1b2c3d4e5f"
+
+
+def agent_event(kind: str, at: datetime, *, status: str = "Available", status_type: str = "ROUTABLE",
+                contact_state: str | None = None, agent: str = AGENT) -> dict:
+    document = load_json("agent-events/state_change_available.json")
+    document["EventType"] = kind
+    document["EventTimestamp"] = iso(at)
+    document["AgentARN"] = document["AgentARN"].rsplit("/", 1)[0] + "/" + agent
+    snapshot = document["CurrentAgentSnapshot"]
+    snapshot["AgentStatus"].update(Name=status, Type=status_type, StartTimestamp=iso(at - timedelta(seconds=30)))
+    if contact_state:
+        snapshot["Contacts"] = [{"Channel": "VOICE", "ContactId": "c-9", "InitialContactId": "c-9",
+                                 "InitiationMethod": "INBOUND", "State": contact_state,
+                                 "StateStartTimestamp": iso(at), "Queue": {"ARN": QUEUE_ARN + BILLING}}]
+    return document
+
+
+def deliver_agents(client, *documents) -> dict:
+    from tests.helpers import kinesis_event
+
+    return client.lambda_.invoke("on_agent_event", kinesis_event(list(documents))).payload
+
+
+def test_agents_are_counted_by_state_in_each_queue_of_their_routing_profile(client, floor):
+    answer = deliver_agents(
+        client,
+        agent_event("LOGIN", NOW - timedelta(seconds=50), agent="a-1"),
+        agent_event("STATE_CHANGE", NOW - timedelta(seconds=40), contact_state="CONNECTED", agent="a-2"),
+        agent_event("STATE_CHANGE", NOW - timedelta(seconds=30), contact_state="ENDED", agent="a-3"),
+        agent_event("HEART_BEAT", NOW - timedelta(seconds=20), status="Break", status_type="CUSTOM", agent="a-4"),
+        agent_event("LOGOUT", NOW - timedelta(seconds=10), status="Offline", status_type="OFFLINE", agent="a-5"))
+    assert answer == {"batchItemFailures": []}
+    assert floor(NOW)["Billing"]["agents"] == {"available": 1, "onContact": 1, "afterContactWork": 1, "custom": 1}
+    assert floor(NOW)["Sales"]["agents"] == {"available": 1, "onContact": 1, "afterContactWork": 1, "custom": 1}
+
+
+def test_an_older_agent_event_arriving_late_changes_nothing(client, floor):
+    # Given the agent took a call, and the earlier "available" event comes after, twice
+    on_call = agent_event("STATE_CHANGE", NOW - timedelta(seconds=10), contact_state="CONNECTED")
+    available = agent_event("STATE_CHANGE", NOW - timedelta(seconds=40))
+    deliver_agents(client, on_call, available, available)
+    # Then the agent is on a contact
+    assert floor(NOW)["Billing"]["agents"]["onContact"] == 1
+    assert floor(NOW)["Billing"]["agents"]["available"] == 0
+
+
+def test_an_agent_whose_events_stop_drops_off_the_floor(client, floor):
+    deliver_agents(client, agent_event("HEART_BEAT", NOW - timedelta(minutes=15)))
+    assert floor(NOW)["Billing"]["agents"]["available"] == 0
+
+
+def test_a_bad_agent_record_is_reported_alone_and_the_others_are_kept(client, floor):
+    from tests.helpers import kinesis_event
+
+    good = agent_event("STATE_CHANGE", NOW - timedelta(seconds=5))
+    event = kinesis_event([good, {"EventType": "STATE_CHANGE"}])
+    answer = client.lambda_.invoke("on_agent_event", event).payload
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["kinesis"]["sequenceNumber"]}]}
+    assert floor(NOW)["Billing"]["agents"]["available"] == 1
+
+
+def test_agent_items_hold_the_agent_id_and_no_name(client, floor):
+    deliver_agents(client, agent_event("STATE_CHANGE", NOW - timedelta(seconds=5)))
+    from chalicelib.floor.models import FloorAgentModel
+
+    [item] = FloorAgentModel.query(BILLING)
+    assert item.agent_id == AGENT
+    assert "ioana" not in json.dumps(item.attribute_values, default=str).lower()
