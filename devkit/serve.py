@@ -116,6 +116,7 @@ def main() -> int:
 
 # Pages and reads worth opening first; capabilities with pages add theirs here.
 PAGES = [
+    "/dashboard/floor",
     "/metrics?from={today}&by=queue",
     "/customers?phone=%2B40712345678",
 ]

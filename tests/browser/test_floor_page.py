@@ -65,7 +65,8 @@ def test_an_empty_floor_renders_and_refreshes_without_errors(client, settings_en
     assert row(page, "Billing").get_by_role("cell").nth(0).inner_text() == "0"
 
 
-def test_a_floor_with_no_queues_set_up_says_how_to_set_them_up(client, site, browser):
+def test_a_floor_with_no_queues_set_up_says_how_to_set_them_up(client, settings_env, site, browser):
+    settings_env(FLOOR_THRESHOLDS="{}")
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     errors: list[str] = []

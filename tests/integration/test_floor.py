@@ -241,3 +241,27 @@ def test_agent_items_hold_the_agent_id_and_no_name(client, floor):
     [item] = FloorAgentModel.query(BILLING)
     assert item.agent_id == AGENT
     assert "ioana" not in json.dumps(item.attribute_values, default=str).lower()
+
+
+@pytest.mark.parametrize("accept_language, title, over", [
+    ("en-GB,en;q=0.8", "Live floor", "Over threshold"), ("ro-RO", "Situația în timp real", "Peste prag"),
+    ("it-IT", "Situazione in tempo reale", "Oltre la soglia"), ("hu-HU", "Élő helyzetkép", "Küszöb felett"),
+])
+def test_the_floor_page_speaks_the_supervisors_language(client, settings_env, accept_language, title, over):
+    settings_env(FLOOR_THRESHOLDS=THRESHOLDS)
+    from chalicelib.db import utcnow
+
+    deliver(client, contact_event("QUEUED", "c-1", utcnow() - timedelta(seconds=100)))
+    response = client.http.get("/dashboard/floor", headers={"accept-language": accept_language})
+    assert response.status_code == 200
+    html = response.body.decode()
+    assert f"<title>{title}</title>" in html and over in html
+    assert "<script src=" in html and "<script>" not in html
+
+
+def test_every_language_has_every_word_of_the_floor_page():
+    from chalicelib.web.floor import catalogue
+
+    words = catalogue()
+    assert set(words) == {"en", "ro", "it", "hu"}
+    assert all(set(words[language]) == set(words["en"]) for language in words)
