@@ -415,7 +415,7 @@ def test_any_stack_name_works_the_functions_read_the_names_the_stack_creates(tem
     assert survey["SURVEY_WORKER_ARN"] == stack.arn("SurveyWorker")
     assert stack.environment("APIHandler")["SES_CONFIGURATION_SET"] == "acme-care-eu-email"
     # And every resource a role names is the stack's, or one the stage names outside it
-    outside = {"EMAIL_SENDER", "TOKEN_SECRET_PARAMETER", "CONTACT_RECORDS_STREAM"}
+    outside = {"EMAIL_SENDER", "TOKEN_SECRET_PARAMETER", "CONTACT_RECORDS_STREAM", "AGENT_EVENTS_STREAM"}
     settings = infra.stage_environment(STAGE)
     external = [settings[k].rpartition("@")[2] for k in outside] + [settings[k] for k in outside]
     arns = {a for a in created if a.startswith("arn:")}
