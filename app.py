@@ -271,6 +271,54 @@ def journey_step(event, context):
     return steps.run(event)
 
 
+@app.route("/cases", methods=["POST"], authorizer=PROTECTED)
+@answers
+def open_case():
+    from chalicelib.cases import api
+
+    return Response(api.open_case(json_object(app.current_request)), status_code=201)
+
+
+@app.route("/cases", methods=["GET"], authorizer=PROTECTED)
+@answers
+def case_worklist():
+    from chalicelib.cases import api
+
+    return api.worklist(app.current_request.query_params)
+
+
+@app.route("/cases/{case_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def get_case(case_id):
+    from chalicelib.cases import api
+
+    return api.get_case(case_id)
+
+
+@app.route("/cases/{case_id}/notes", methods=["POST"], authorizer=PROTECTED)
+@answers
+def add_case_note(case_id):
+    from chalicelib.cases import api
+
+    return api.add_note(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/status", methods=["POST"], authorizer=PROTECTED)
+@answers
+def set_case_status(case_id):
+    from chalicelib.cases import api
+
+    return api.set_status(case_id, json_object(app.current_request))
+
+
+@app.route("/customers/{customer_id}/cases", methods=["GET"], authorizer=PROTECTED)
+@answers
+def customer_cases(customer_id):
+    from chalicelib.cases import api
+
+    return api.customer_cases(customer_id)
+
+
 @app.route("/returns/{return_id}", methods=["GET"], authorizer=PROTECTED)
 @answers
 def get_return(return_id):

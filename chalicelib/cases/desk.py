@@ -1,0 +1,345 @@
+"""The contact center's cases (kind "desk"): opened by an agent or a flow for any
+contact reason, worked in tiers, timed by service levels.
+
+Every change is checked whole before anything is written, then written as one
+transaction: the case's update conditional on the version the agent read, and an
+event item that is put only if absent. Two agents acting on the same version: one
+wins, the other gets a conflict and reads again; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.cases import policies, sla
+from chalicelib.cases.business_time import Pause
+from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
+from chalicelib.settings import Settings
+
+KIND = "desk"
+STATUSES = ("open", "pending_customer", "resolved", "closed")
+RESOLUTION_CODES = ("solved", "workaround", "no_fault_found", "duplicate", "customer_withdrew", "not_reproducible")
+VISIBILITIES = ("internal", "customer")
+FIRST_TIER = "L1"
+MAX_SUBJECT, MAX_NOTE = 200, 4000
+_CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
+_AGENT = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
+# The catalogue's reason ids (chalicelib/reasons when it is there).
+_REASONS = ("billing", "delivery", "return", "appointment", "technical", "account", "complaint",
+            "cancellation", "sales", "other")
+
+
+def require_reason(value: object) -> str:
+    """The reason id, or InvalidInput naming the known ones."""
+    if not isinstance(value, str) or value not in _REASONS:
+        raise InvalidInput(f"reason must be one of {', '.join(_REASONS)}", code="UNKNOWN_REASON")
+    return value
+
+
+def _text(body: Mapping[str, Any], field: str, limit: int, *, required: bool = True) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be non-empty text")
+    if len(value) > limit:
+        raise InvalidInput(f"{field} must be at most {limit} characters")
+    return value.strip()
+
+
+def _matching(body: Mapping[str, Any], field: str, pattern: re.Pattern[str], *, required: bool = True) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidInput(f"{field} is missing or malformed")
+    return value
+
+
+def _only(body: Any, allowed: set[str]) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(unknown)}")
+    return body
+
+
+def _version(body: Mapping[str, Any]) -> int | None:
+    value = body.get("version")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput("version must be the case's version as read (a whole number from 1)")
+    return value
+
+
+@dataclass(frozen=True)
+class NewDeskCase:
+    customer_id: str
+    reason_id: str
+    priority: str
+    subject: str
+    note: str
+    contact_id: str | None
+    agent: str
+
+
+def read_new_case(body: Any) -> NewDeskCase:
+    """POST /cases body, checked whole; InvalidInput names the first wrong field."""
+    body = _only(body, {"customerId", "reason", "priority", "subject", "note", "contactId", "agent"})
+    customer_id = _matching(body, "customerId", _CUSTOMER_ID)
+    reason_id = require_reason(body.get("reason"))
+    priority = body.get("priority", "normal")
+    if priority not in policies.PRIORITIES:
+        raise InvalidInput(f"priority must be one of {', '.join(policies.PRIORITIES)}")
+    return NewDeskCase(customer_id=customer_id, reason_id=reason_id, priority=priority,
+                       subject=_text(body, "subject", MAX_SUBJECT), note=_text(body, "note", MAX_NOTE),
+                       contact_id=_matching(body, "contactId", _CONTACT_ID, required=False),
+                       agent=_matching(body, "agent", _AGENT, required=False) or "system")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def clock_to_json(clock: sla.Clock) -> dict[str, Any]:
+    return {"target": clock.target, "started": _iso(clock.started),
+            "allowedMinutes": clock.allowed / timedelta(minutes=1),
+            "pauses": [[_iso(p.start), _iso(p.end)] for p in clock.pauses], "stopped": _iso(clock.stopped)}
+
+
+def clock_from_json(stored: Mapping[str, Any]) -> sla.Clock:
+    return sla.Clock(target=stored["target"], started=_instant(stored["started"]),
+                     allowed=timedelta(minutes=stored["allowedMinutes"]),
+                     pauses=tuple(Pause(_instant(s), _instant(e)) for s, e in stored.get("pauses", [])),
+                     stopped=_instant(stored.get("stopped")))
+
+
+class Desk:
+    def __init__(self, settings: Settings, policy_book: policies.Policies | None = None) -> None:
+        self.settings = settings
+        self.policies = policy_book or policies.load()
+
+    # ---- reading ----
+
+    def get(self, case_id: str) -> Any:
+        from chalicelib.cases.models import CaseModel
+
+        with dynamo_errors("reading a case"):
+            try:
+                case = CaseModel.get(case_id, consistent_read=True)
+            except CaseModel.DoesNotExist:
+                case = None
+        if case is None or not is_live(case) or case.kind != KIND:
+            raise NotFound(f"no case {case_id}", code="CASE_NOT_FOUND")
+        return case
+
+    def events(self, case: Any) -> list[Any]:
+        from chalicelib.cases.models import CaseEventModel
+
+        keys = [f"{case.case_id}#{n}" for n in range(1, int(case.version) + 1)]
+        with dynamo_errors("reading a case's events"):
+            found = list(CaseEventModel.batch_get(keys))
+        return sorted(found, key=lambda e: int(e.event_key.rsplit("#", 1)[1]))
+
+    def customer_cases(self, customer_id: str) -> list[Any]:
+        from chalicelib.cases.models import CaseModel
+
+        with dynamo_errors("reading a customer's cases"):
+            keys = [hit.case_id for hit in CaseModel.by_customer.query(customer_id, scan_index_forward=False, limit=50)]
+            cases = list(CaseModel.batch_get(keys)) if keys else []
+        return sorted((c for c in cases if is_live(c) and c.kind == KIND), key=lambda c: c.opened_at, reverse=True)
+
+    def worklist(self, queue: str, *, tier: str | None = None, status: str | None = None,
+                 breaching: bool = False, now: datetime | None = None) -> list[Any]:
+        """A queue's open cases from its index (never a Scan), oldest first."""
+        from chalicelib.cases.models import CaseModel
+
+        now = now or utcnow()
+        condition = None
+        if tier:
+            condition = CaseModel.tier == tier
+        if status:
+            condition = (CaseModel.status == status) if condition is None else condition & (CaseModel.status == status)
+        with dynamo_errors("reading a worklist"):
+            found = [c for c in CaseModel.by_queue.query(queue, filter_condition=condition, limit=200) if is_live(c)]
+        if breaching:
+            found = [c for c in found if self.sla_state(c, now) in (sla.WARNING, sla.BREACHED)]
+        return found
+
+    def hours(self, case: Any):
+        return self.policies.for_reason(case.reason_id).hours[case.tier]
+
+    def clocks(self, case: Any) -> dict[str, sla.Clock]:
+        return {name: clock_from_json(stored) for name, stored in (case.clocks or {}).items()}
+
+    def sla_state(self, case: Any, now: datetime) -> str:
+        hours = self.hours(case)
+        return sla.worst([clock.state(hours, now) for clock in self.clocks(case).values()])
+
+    # ---- writing ----
+
+    def open(self, new: NewDeskCase, now: datetime | None = None) -> Any:
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        from chalicelib.cases.models import CaseEventModel, CaseModel
+        from chalicelib.profiles.models import CustomerModel
+
+        now = now or utcnow()
+        policy = self.policies.for_reason(new.reason_id)
+        targets = policy.targets_for(new.priority)
+        clocks = {"firstResponse": sla.Clock("firstResponse", now, targets.first_response),
+                  "resolution": sla.Clock("resolution", now, targets.resolution)}
+        case_id = "C-" + uuid.uuid4().hex[:12].upper()
+        queue = policy.queue(FIRST_TIER)
+        expires = expiry(self.settings.case_retention_days, now)
+        case = CaseModel(
+            case_id, kind=KIND, customer_id=new.customer_id, open_customer_id=new.customer_id, status="open",
+            opened_by=new.contact_id, opened_at=now, updated_at=now, version=1, expires_at=expires,
+            reason_id=new.reason_id, priority=new.priority, subject=new.subject, queue=queue,
+            worklist_queue=queue, tier=FIRST_TIER, clocks={k: clock_to_json(c) for k, c in clocks.items()})
+        event = CaseEventModel(f"{case_id}#1", case=case_id, at=now, actor=new.agent, action="opened", facts={
+            "reason": new.reason_id, "priority": new.priority, "tier": FIRST_TIER, "queue": queue,
+            "contactId": new.contact_id, "note": new.note, "visibility": "internal"}, expires_at=expires)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(case, condition=CaseModel.case_id.does_not_exist())
+                tx.save(event, condition=CaseEventModel.event_key.does_not_exist())
+                tx.condition_check(CustomerModel, new.customer_id,
+                                   condition=CustomerModel.customer_id.exists()
+                                   & CustomerModel.merged_into.does_not_exist()
+                                   & CustomerModel.erasure_started_at.does_not_exist())
+        except TransactWriteError as e:
+            # PynamoDB sends condition checks first, then puts: the customer is item 0.
+            if cancellation_reasons(e)[:1] == ["ConditionalCheckFailed"]:
+                raise InvalidInput("customerId names no customer (or one merged or being erased)",
+                                   code="UNKNOWN_CUSTOMER") from e
+            raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
+        return case
+
+    def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
+        """A note: internal (colleagues only) or to the customer, which is a response
+        and stops the response clock; an internal note never does."""
+        body = _only(body, {"text", "visibility", "agent", "version"})
+        text = _text(body, "text", MAX_NOTE)
+        visibility = body.get("visibility")
+        if visibility not in VISIBILITIES:
+            raise InvalidInput(f"visibility must be one of {', '.join(VISIBILITIES)}")
+        agent = _matching(body, "agent", _AGENT)
+        expected = _version(body)
+        case = self.get(case_id)
+        now = now or utcnow()
+        clocks = self.clocks(case)
+        if visibility == "customer":
+            for name in ("firstResponse", "nextResponse"):
+                if name in clocks:
+                    clocks[name] = clocks[name].stop(now)
+        return self._change(case, expected, now, agent, "note", {"text": text, "visibility": visibility},
+                            clocks=clocks)
+
+    def set_status(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
+        body = _only(body, {"status", "resolutionCode", "agent", "version", "note"})
+        status = body.get("status")
+        if status not in STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        code = body.get("resolutionCode")
+        if status in ("resolved", "closed"):
+            if code not in RESOLUTION_CODES:
+                raise InvalidInput(f"resolutionCode must be one of {', '.join(RESOLUTION_CODES)}")
+        elif code is not None:
+            raise InvalidInput("resolutionCode is only for resolved or closed")
+        agent = _matching(body, "agent", _AGENT)
+        note = _text(body, "note", MAX_NOTE, required=False)
+        expected = _version(body)
+        case = self.get(case_id)
+        if case.status == "closed":
+            raise Conflict(f"case {case_id} is closed", code="CASE_CLOSED")
+        now = now or utcnow()
+        clocks = self.clocks(case)
+        if status == "pending_customer":
+            clocks = {name: clock.pause(now) for name, clock in clocks.items()}
+        elif case.status == "pending_customer":
+            clocks = {name: clock.resume(now) for name, clock in clocks.items()}
+        if status in ("resolved", "closed"):
+            clocks = {name: clock.stop(now) for name, clock in clocks.items()}
+        facts = {"from": case.status, "to": status, "resolutionCode": code, "note": note}
+        return self._change(case, expected, now, agent, "status", facts, clocks=clocks, status=status,
+                            resolution_code=code, close=status == "closed")
+
+    def customer_replied(self, case_id: str, now: datetime | None = None) -> Any:
+        """The customer answered: a waiting case reopens and its clocks run again, and
+        the next reply to the customer is timed."""
+        case = self.get(case_id)
+        now = now or utcnow()
+        clocks = {name: clock.resume(now) for name, clock in self.clocks(case).items()}
+        policy = self.policies.for_reason(case.reason_id)
+        clocks["nextResponse"] = sla.Clock("nextResponse", now, policy.targets_for(case.priority).next_response)
+        status = "open" if case.status == "pending_customer" else None
+        return self._change(case, None, now, "customer", "customer_replied", {}, clocks=clocks, status=status)
+
+    def _change(self, case: Any, expected: int | None, now: datetime, actor: str, action: str,
+                facts: dict[str, Any], *, clocks: dict[str, sla.Clock], status: str | None = None,
+                resolution_code: str | None = None, close: bool = False) -> Any:
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        from chalicelib.cases.models import CaseEventModel, CaseModel
+
+        read = int(case.version)
+        if expected is not None and expected != read:
+            raise Conflict(f"case {case.case_id} is at version {read}, not {expected}; read it again",
+                           code="CASE_CHANGED")
+        actions = [CaseModel.version.set(read + 1), CaseModel.updated_at.set(now),
+                   CaseModel.clocks.set({k: clock_to_json(c) for k, c in clocks.items()})]
+        if status:
+            actions.append(CaseModel.status.set(status))
+        if resolution_code:
+            actions.append(CaseModel.resolution_code.set(resolution_code))
+        if close:
+            actions += [CaseModel.open_customer_id.remove(), CaseModel.worklist_queue.remove(),
+                        CaseModel.closed_at.set(now)]
+        event = CaseEventModel(f"{case.case_id}#{read + 1}", case=case.case_id, at=now, actor=actor, action=action,
+                               facts={k: v for k, v in facts.items() if v is not None}, expires_at=case.expires_at)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(case, actions=actions, condition=CaseModel.version == read)
+                tx.save(event, condition=CaseEventModel.event_key.does_not_exist())
+        except TransactWriteError as e:
+            if "ConditionalCheckFailed" in cancellation_reasons(e):
+                raise Conflict(f"case {case.case_id} changed meanwhile; read it again", code="CASE_CHANGED") from e
+            raise DependencyFailure(f"changing a case failed: {e.cause_response_code or 'unavailable'}") from e
+        return self.get(case.case_id)
+
+
+def document(desk: Desk, case: Any, now: datetime | None = None, *, with_events: bool = True) -> dict[str, Any]:
+    """A case as an agent's tool shows it: its facts, each clock's deadline and state,
+    and (when asked) its events, oldest first."""
+    now = now or utcnow()
+    hours = desk.hours(case)
+    clocks = {}
+    for name, clock in desk.clocks(case).items():
+        deadline = clock.deadline(hours)
+        clocks[name] = {"state": clock.state(hours, now), "dueAt": _iso(deadline.breach_at) if deadline else None,
+                        "warningAt": _iso(deadline.warning_at) if deadline else None}
+    found = {"caseId": case.case_id, "customerId": case.customer_id, "reason": case.reason_id,
+             "priority": case.priority, "subject": case.subject, "status": case.status, "tier": case.tier,
+             "queue": case.queue, "assignee": case.assignee, "resolutionCode": case.resolution_code,
+             "openedAt": _iso(case.opened_at), "updatedAt": _iso(case.updated_at), "version": int(case.version),
+             "sla": clocks}
+    if with_events:
+        found["events"] = [{"at": _iso(e.at), "actor": e.actor, "action": e.action, **dict(e.facts or {})}
+                           for e in desk.events(case)]
+    return found

@@ -1,0 +1,210 @@
+"""Cases as agents and supervisors work them through the API: opened for a contact
+reason, timed in business hours, noted, waited on, resolved, and never overwritten
+by a colleague acting on an older read."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.cases import desk as desk_module
+from chalicelib.cases.models import CaseModel
+from chalicelib.settings import get_settings
+from tests.helpers import create_customer
+
+JSON = {"Content-Type": "application/json"}
+BUCHAREST = ZoneInfo("Europe/Bucharest")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Sets the time the desk sees."""
+    def set_to(*parts: int) -> None:
+        moment = datetime(*parts, tzinfo=BUCHAREST)
+        monkeypatch.setattr(desk_module, "utcnow", lambda: moment)
+    return set_to
+
+
+def post(client, path, body):
+    response = client.http.post(path, headers=JSON, body=json.dumps(body))
+    return response.status_code, json.loads(response.body)
+
+
+def get(client, path):
+    response = client.http.get(path)
+    return response.status_code, json.loads(response.body)
+
+
+def complaint(customer_id, **changes):
+    body = {"customerId": customer_id, "reason": "billing", "priority": "high",
+            "subject": "Charged twice for November", "note": "Customer sees two charges of 49 RON",
+            "contactId": "5b1f9e0a-0c3e-4d8a-9c1b-2f3e4d5a6b7c", "agent": "maria.ionescu"}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def test_a_friday_evening_billing_complaint_is_due_after_the_romanian_holidays(client, clock):
+    # Given Ana calls about a double charge on Friday 27 November 2026 at 17:00
+    ana = create_customer(client)
+    clock(2026, 11, 27, 17, 0)
+    # When the agent opens a high-priority billing case
+    status, case = post(client, "/cases", complaint(ana))
+    # Then it waits in the billing L1 queue, first reply due Wednesday 2 December 12:00 Bucharest
+    assert status == 201, case
+    assert (case["tier"], case["queue"], case["status"]) == ("L1", "billing_l1", "open")
+    assert case["sla"]["firstResponse"] == {"state": "running", "dueAt": "2026-12-02T10:00:00Z",
+                                            "warningAt": "2026-12-02T09:12:00Z"}
+    # And its first event records who opened it, from which contact, with the note
+    opened = case["events"][0]
+    assert (opened["action"], opened["actor"], opened["note"]) == ("opened", "maria.ionescu",
+                                                                   "Customer sees two charges of 49 RON")
+    assert get(client, f"/cases/{case['caseId']}")[1] == case
+
+
+def test_only_a_reply_to_the_customer_counts_as_the_first_response(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    path = f"/cases/{case['caseId']}/notes"
+    # When the agent writes an internal note
+    clock(2026, 12, 2, 10, 0)
+    status, noted = post(client, path, {"text": "Checked the ledger: duplicate capture", "visibility": "internal",
+                                        "agent": "maria.ionescu"})
+    # Then the first-response clock still runs
+    assert status == 200
+    assert noted["sla"]["firstResponse"]["state"] == "running"
+    # When she writes to the customer
+    clock(2026, 12, 2, 11, 0)
+    replied = post(client, path, {"text": "We are refunding the second charge.", "visibility": "customer",
+                                  "agent": "maria.ionescu"})[1]
+    # Then the target is met and no deadline remains; resolution still runs
+    assert replied["sla"]["firstResponse"] == {"state": "met", "dueAt": None, "warningAt": None}
+    assert replied["sla"]["resolution"]["state"] == "running"
+    assert [e["visibility"] for e in replied["events"][1:]] == ["internal", "customer"]
+
+
+def test_waiting_on_the_customer_stops_the_clock_until_they_answer(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana, priority="urgent"))[1]
+    clock(2026, 12, 2, 9, 30)
+    waiting = post(client, f"/cases/{case['caseId']}/status",
+                   {"status": "pending_customer", "agent": "maria.ionescu"})[1]
+    assert waiting["status"] == "pending_customer"
+    assert waiting["sla"]["firstResponse"] == {"state": "paused", "dueAt": None, "warningAt": None}
+    # When the customer answers on Thursday at 14:00, the half hour left runs from then
+    clock(2026, 12, 3, 14, 0)
+    reopened = desk_module.Desk(get_settings()).customer_replied(case["caseId"])
+    document = desk_module.document(desk_module.Desk(get_settings()), reopened)
+    assert document["status"] == "open"
+    assert document["sla"]["firstResponse"]["dueAt"] == "2026-12-03T12:30:00Z"
+
+
+def test_two_agents_acting_on_the_same_read_never_overwrite_each_other(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    path = f"/cases/{case['caseId']}/status"
+    # Given two agents read version 1; the first resolves the case
+    first = post(client, path, {"status": "resolved", "resolutionCode": "solved", "agent": "maria.ionescu",
+                                "version": 1})
+    # When the second sets it to waiting on the customer from the same read
+    second = post(client, path, {"status": "pending_customer", "agent": "dan.pop", "version": 1})
+    # Then the second is told to read again, and the case is as the first left it
+    assert first[0] == 200
+    assert second[0] == 409
+    assert "read it again" in second[1]["Message"]
+    now = get(client, f"/cases/{case['caseId']}")[1]
+    assert (now["status"], now["resolutionCode"], now["version"]) == ("resolved", "solved", 2)
+    assert [e["action"] for e in now["events"]] == ["opened", "status"]
+
+
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"customerId": None}, "customerId"),
+    ({"customerId": "ana smith"}, "customerId"),
+    ({"reason": "gossip"}, "reason must be one of billing"),
+    ({"priority": "asap"}, "priority must be one of low, normal, high, urgent"),
+    ({"subject": "   "}, "subject"),
+    ({"subject": "x" * 201}, "subject must be at most 200"),
+    ({"note": None}, "note"),
+    ({"contactId": "not a contact!"}, "contactId"),
+    ({"colour": "red"}, "unknown fields: colour"),
+])
+def test_a_bad_new_case_is_refused_naming_the_field_and_nothing_is_written(client, changes, named):
+    ana = create_customer(client)
+    status, answer = post(client, "/cases", complaint(ana, **changes))
+    assert status == 400
+    assert named in answer["Message"]
+    assert list(CaseModel.by_queue.query("billing_l1")) == []
+
+
+def test_a_case_for_a_customer_we_do_not_know_is_refused(client):
+    status, answer = post(client, "/cases", complaint("C0FFEE"))
+    assert status == 400
+    assert "customerId" in answer["Message"]
+    assert list(CaseModel.by_queue.query("billing_l1")) == []
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"status": "done", "agent": "a"}, "status must be one of open, pending_customer, resolved, closed"),
+    ({"status": "resolved", "agent": "a"}, "resolutionCode must be one of"),
+    ({"status": "open", "resolutionCode": "solved", "agent": "a"}, "resolutionCode is only"),
+    ({"status": "open"}, "agent"),
+    ({"status": "open", "agent": "a", "version": "1"}, "version"),
+])
+def test_a_bad_status_change_is_refused_naming_the_field(client, clock, body, named):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    status, answer = post(client, f"/cases/{case['caseId']}/status", body)
+    assert status == 400
+    assert named in answer["Message"]
+    assert get(client, f"/cases/{case['caseId']}")[1]["version"] == 1
+
+
+def test_a_bad_note_is_refused_naming_the_field(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    status, answer = post(client, f"/cases/{case['caseId']}/notes",
+                          {"text": "hi", "visibility": "public", "agent": "a"})
+    assert (status, "visibility must be one of internal, customer" in answer["Message"]) == (400, True)
+    assert get(client, f"/cases/{case['caseId']}")[1]["version"] == 1
+
+
+def test_a_supervisor_lists_a_queue_and_what_is_breaching(client, clock):
+    # Given two billing cases opened Wednesday morning, one urgent (1 business hour), one low
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    urgent = post(client, "/cases", complaint(ana, priority="urgent"))[1]
+    low = post(client, "/cases", complaint(ana, priority="low", subject="Invoice address"))[1]
+    # When the supervisor looks at 10:30
+    clock(2026, 12, 2, 10, 30)
+    everything = get(client, "/cases?queue=billing_l1")[1]
+    breaching = get(client, "/cases?queue=billing_l1&breaching=true")[1]
+    # Then both are in the queue, and only the urgent one is breaching
+    assert {c["caseId"] for c in everything["cases"]} == {urgent["caseId"], low["caseId"]}
+    assert [c["caseId"] for c in breaching["cases"]] == [urgent["caseId"]]
+    assert get(client, "/cases?queue=billing_l1&tier=L2")[1]["cases"] == []
+    # And the customer's cases list both, newest first
+    assert len(get(client, f"/customers/{ana}/cases")[1]["cases"]) == 2
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("", "queue is required"),
+    ("?queue=billing_l1&tier=L9", "tier must be one of L1, L2, L3"),
+    ("?queue=billing_l1&status=gone", "status must be one of"),
+    ("?queue=billing_l1&breaching=maybe", "breaching must be true or false"),
+    ("?queue=billing_l1&sort=age", "unknown parameters: sort"),
+])
+def test_a_bad_worklist_query_is_refused_naming_the_parameter(client, query, named):
+    status, answer = get(client, f"/cases{query}")
+    assert status == 400
+    assert named in answer["Message"]
+
+
+def test_an_unknown_case_is_not_found(client):
+    assert get(client, "/cases/C-NOPE")[0] == 404
