@@ -208,3 +208,27 @@ def test_a_bad_worklist_query_is_refused_naming_the_parameter(client, query, nam
 
 def test_an_unknown_case_is_not_found(client):
     assert get(client, "/cases/C-NOPE")[0] == 404
+
+
+def test_a_customers_cases_and_their_notes_are_exported_and_erased(client, clock):
+    from tests.stored import stored_text
+
+    # Given Ana's complaint, with her own words in a note to her
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana, note="IBAN RO49AAAA1B31007593840000 charged twice"))[1]
+    post(client, f"/cases/{case['caseId']}/notes", {"text": "Dear Ana, the refund is on its way.",
+                                                    "visibility": "customer", "agent": "maria.ionescu"})
+    # When she asks for her data, the case comes with every event and note
+    exported = get(client, f"/customers/{ana}/export")[1]
+    [exported_case] = exported["data"]["cases"]
+    assert [(e["action"], e["note"] if e["action"] == "opened" else e["text"]) for e in exported_case["events"]] == [
+        ("opened", "IBAN RO49AAAA1B31007593840000 charged twice"), ("note", "Dear Ana, the refund is on its way.")]
+    # When she is erased, no trace of the case or its notes is stored anywhere
+    erased = client.http.post(f"/customers/{ana}/erase")
+    assert erased.status_code == 200
+    assert json.loads(erased.body)["erased"]["cases"] == 1
+    stored = stored_text()
+    assert "RO49AAAA1B31007593840000" not in stored
+    assert "the refund is on its way" not in stored
+    assert case["caseId"] not in stored
