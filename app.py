@@ -292,7 +292,23 @@ def case_worklist():
 def get_case(case_id):
     from chalicelib.cases import api
 
-    return api.get_case(case_id)
+    return api.get_case(case_id, app.current_request.query_params)
+
+
+@app.route("/cases/{case_id}/steps", methods=["POST"], authorizer=PROTECTED)
+@answers
+def record_case_step(case_id):
+    from chalicelib.cases import api
+
+    return api.record_step(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/escalate", methods=["POST"], authorizer=PROTECTED)
+@answers
+def escalate_case(case_id):
+    from chalicelib.cases import api
+
+    return api.escalate(case_id, json_object(app.current_request))
 
 
 @app.route("/cases/{case_id}/notes", methods=["POST"], authorizer=PROTECTED)

@@ -23,11 +23,16 @@ def open_case(body: Any) -> dict[str, Any]:
     return document(desk, desk.open(new))
 
 
-def get_case(case_id: str) -> dict[str, Any]:
+def get_case(case_id: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    """GET /cases/{id}?lang=ro: the case, its events and its tier's playbook in that language."""
     from chalicelib.cases.desk import document
+    from chalicelib.cases.playbooks import LANGUAGES
 
+    language = (params or {}).get("lang", "en")
+    if language not in LANGUAGES:
+        raise InvalidInput(f"lang must be one of {', '.join(LANGUAGES)}")
     desk = _desk()
-    return document(desk, desk.get(case_id))
+    return document(desk, desk.get(case_id), language=language)
 
 
 def customer_cases(customer_id: str) -> dict[str, Any]:
@@ -73,3 +78,17 @@ def set_status(case_id: str, body: Any) -> dict[str, Any]:
 
     desk = _desk()
     return document(desk, desk.set_status(case_id, body))
+
+
+def record_step(case_id: str, body: Any) -> dict[str, Any]:
+    from chalicelib.cases.desk import document
+
+    desk = _desk()
+    return document(desk, desk.record_step(case_id, body))
+
+
+def escalate(case_id: str, body: Any) -> dict[str, Any]:
+    from chalicelib.cases.desk import document
+
+    desk = _desk()
+    return document(desk, desk.escalate(case_id, body))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.cases import policies, sla
+from chalicelib.cases import playbooks, policies, sla
 from chalicelib.cases.business_time import Pause
 from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
@@ -26,6 +26,8 @@ KIND = "desk"
 STATUSES = ("open", "pending_customer", "resolved", "closed")
 RESOLUTION_CODES = ("solved", "workaround", "no_fault_found", "duplicate", "customer_withdrew", "not_reproducible")
 VISIBILITIES = ("internal", "customer")
+ESCALATION_REASONS = ("needs_expertise", "needs_authority", "customer_request", "sla_breach")
+MAX_RESULT = 500
 FIRST_TIER = "L1"
 MAX_SUBJECT, MAX_NOTE = 200, 4000
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -265,8 +267,7 @@ class Desk:
         note = _text(body, "note", MAX_NOTE, required=False)
         expected = _version(body)
         case = self.get(case_id)
-        if case.status == "closed":
-            raise Conflict(f"case {case_id} is closed", code="CASE_CLOSED")
+        self._refuse_if_closed(case)
         now = now or utcnow()
         clocks = self.clocks(case)
         if status == "pending_customer":
@@ -278,6 +279,82 @@ class Desk:
         facts = {"from": case.status, "to": status, "resolutionCode": code, "note": note}
         return self._change(case, expected, now, agent, "status", facts, clocks=clocks, status=status,
                             resolution_code=code, close=status == "closed")
+
+    def record_step(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
+        """A playbook step of the case's tier done: who, when, what came of it, a note."""
+        body = _only(body, {"step", "result", "note", "agent", "version"})
+        step_id = body.get("step")
+        result = _text(body, "result", MAX_RESULT)
+        note = _text(body, "note", MAX_NOTE, required=False)
+        agent = _matching(body, "agent", _AGENT)
+        expected = _version(body)
+        case = self.get(case_id)
+        playbook = playbooks.for_reason(case.reason_id)
+        if not isinstance(step_id, str) or playbook.step(case.tier, step_id) is None:
+            known = ", ".join(s.step_id for s in playbook.steps(case.tier))
+            raise InvalidInput(f"step must be one of this tier's ({case.tier}) steps: {known}")
+        self._refuse_if_closed(case)
+        return self._change(case, expected, now or utcnow(), agent, "step",
+                            {"tier": case.tier, "step": step_id, "result": result, "note": note},
+                            clocks=self.clocks(case))
+
+    def escalate(self, case_id: str, body: Any, now: datetime | None = None, connect: Any = None) -> Any:
+        """Move the case to the next tier, with a Connect task in that tier's queue.
+        Refused, naming them, while a mandatory step of the current tier is neither
+        done nor skipped with a reason."""
+        body = _only(body, {"reasonCode", "skip", "note", "agent", "version"})
+        code = body.get("reasonCode")
+        if code not in ESCALATION_REASONS:
+            raise InvalidInput(f"reasonCode must be one of {', '.join(ESCALATION_REASONS)}")
+        skip = body.get("skip", {})
+        if not isinstance(skip, Mapping) or not all(isinstance(v, str) and v.strip() and len(v) <= MAX_RESULT
+                                                    for v in skip.values()):
+            raise InvalidInput("skip must map a step id to the reason it was not done")
+        note = _text(body, "note", MAX_NOTE, required=False)
+        agent = _matching(body, "agent", _AGENT)
+        expected = _version(body)
+        case = self.get(case_id)
+        return self._escalate(case, agent, code, dict(skip), note, expected, now or utcnow(), connect)
+
+    def _escalate(self, case: Any, agent: str, code: str, skip: dict[str, str], note: str | None,
+                  expected: int | None, now: datetime, connect: Any) -> Any:
+        from chalicelib.connect.client import ConnectClient
+
+        self._refuse_if_closed(case)
+        policy = self.policies.for_reason(case.reason_id)
+        target = policy.next_tier(case.tier)
+        if target is None:
+            raise Conflict(f"case {case.case_id} is at {case.tier}, the last tier", code="LAST_TIER")
+        playbook = playbooks.for_reason(case.reason_id)
+        mandatory = playbook.mandatory(case.tier)
+        unknown = sorted(set(skip) - set(mandatory))
+        if unknown:
+            raise InvalidInput(f"skip names steps that are not mandatory at {case.tier}: {', '.join(unknown)}")
+        done = {e.facts.get("step") for e in self.events(case)
+                if e.action == "step" and e.facts.get("tier") == case.tier}
+        missing = [step for step in mandatory if step not in done and step not in skip]
+        if missing:
+            raise InvalidInput(f"escalating from {case.tier} needs these steps done or skipped with a reason: "
+                               f"{', '.join(missing)}", code="MANDATORY_STEPS_MISSING")
+        queue = policy.queue(target)
+        # One task per escalation: tiers only go up, so (case, tier) names it, and a
+        # retried or concurrent escalation gets Connect's same task back.
+        task_id = (connect or ConnectClient(self.settings)).start_task(
+            name=f"Case {case.case_id}: {case.reason_id}, escalated to {target}",
+            description=note or f"Escalated from {case.tier} ({code}). Read the case's steps before calling.",
+            attributes={"caseId": case.case_id, "customerId": case.customer_id, "reason": case.reason_id,
+                        "tier": target, "queue": queue, "priority": case.priority},
+            references={"caseId": case.case_id, "customerId": case.customer_id, "fromTier": case.tier},
+            client_token=f"case-{case.case_id}-{target}")
+        facts = {"fromTier": case.tier, "toTier": target, "queue": queue, "reasonCode": code,
+                 "skipped": skip or None, "note": note, "taskId": task_id}
+        return self._change(case, expected, now, agent, "escalated", facts, clocks=self.clocks(case),
+                            tier=target, queue=queue)
+
+    @staticmethod
+    def _refuse_if_closed(case: Any) -> None:
+        if case.status == "closed":
+            raise Conflict(f"case {case.case_id} is closed", code="CASE_CLOSED")
 
     def customer_replied(self, case_id: str, now: datetime | None = None) -> Any:
         """The customer answered: a waiting case reopens and its clocks run again, and
@@ -292,7 +369,8 @@ class Desk:
 
     def _change(self, case: Any, expected: int | None, now: datetime, actor: str, action: str,
                 facts: dict[str, Any], *, clocks: dict[str, sla.Clock], status: str | None = None,
-                resolution_code: str | None = None, close: bool = False) -> Any:
+                resolution_code: str | None = None, close: bool = False, tier: str | None = None,
+                queue: str | None = None) -> Any:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -308,6 +386,9 @@ class Desk:
             actions.append(CaseModel.status.set(status))
         if resolution_code:
             actions.append(CaseModel.resolution_code.set(resolution_code))
+        if tier and queue:
+            actions += [CaseModel.tier.set(tier), CaseModel.queue.set(queue), CaseModel.worklist_queue.set(queue),
+                        CaseModel.assignee.remove()]
         if close:
             actions += [CaseModel.open_customer_id.remove(), CaseModel.worklist_queue.remove(),
                         CaseModel.closed_at.set(now)]
@@ -324,7 +405,8 @@ class Desk:
         return self.get(case.case_id)
 
 
-def document(desk: Desk, case: Any, now: datetime | None = None, *, with_events: bool = True) -> dict[str, Any]:
+def document(desk: Desk, case: Any, now: datetime | None = None, *, with_events: bool = True,
+             language: str = "en") -> dict[str, Any]:
     """A case as an agent's tool shows it: its facts, each clock's deadline and state,
     and (when asked) its events, oldest first."""
     now = now or utcnow()
@@ -340,6 +422,13 @@ def document(desk: Desk, case: Any, now: datetime | None = None, *, with_events:
              "openedAt": _iso(case.opened_at), "updatedAt": _iso(case.updated_at), "version": int(case.version),
              "sla": clocks}
     if with_events:
+        events = desk.events(case)
         found["events"] = [{"at": _iso(e.at), "actor": e.actor, "action": e.action, **dict(e.facts or {})}
-                           for e in desk.events(case)]
+                           for e in events]
+        done = {e.facts.get("step"): e for e in events if e.action == "step" and e.facts.get("tier") == case.tier}
+        found["playbook"] = [
+            {**step.to_document(language),
+             "done": {"at": _iso(done[step.step_id].at), "by": done[step.step_id].actor,
+                      "result": done[step.step_id].facts.get("result")} if step.step_id in done else None}
+            for step in playbooks.for_reason(case.reason_id).steps(case.tier)]
     return found

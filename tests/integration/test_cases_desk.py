@@ -14,6 +14,9 @@ from chalicelib.cases import desk as desk_module
 from chalicelib.cases.models import CaseModel
 from chalicelib.settings import get_settings
 from tests.helpers import create_customer
+from tests.journeys import INSTANCE_ID, connect
+
+__all__ = ["connect"]  # fixtures used here
 
 JSON = {"Content-Type": "application/json"}
 BUCHAREST = ZoneInfo("Europe/Bucharest")
@@ -232,3 +235,98 @@ def test_a_customers_cases_and_their_notes_are_exported_and_erased(client, clock
     assert "RO49AAAA1B31007593840000" not in stored
     assert "the refund is on its way" not in stored
     assert case["caseId"] not in stored
+
+
+# ---- tiers and playbooks ----
+
+def do_step(client, case_id, step, result="done", agent="maria.ionescu"):
+    return post(client, f"/cases/{case_id}/steps", {"step": step, "result": result, "agent": agent})
+
+
+def expect_task(connect, case_id, customer_id, contact_id="task-l2", description=None):
+    connect.add_response("start_task_contact", {"ContactId": contact_id}, {
+        "InstanceId": INSTANCE_ID, "ContactFlowId": "front_desk_task",
+        "Name": f"Case {case_id}: billing, escalated to L2",
+        "Description": description or "Escalated from L1 (needs_expertise). Read the case's steps before calling.",
+        "Attributes": {"caseId": case_id, "customerId": customer_id, "reason": "billing", "tier": "L2",
+                       "queue": "billing_l2", "priority": "high"},
+        "References": {"caseId": {"Value": case_id, "Type": "STRING"},
+                       "customerId": {"Value": customer_id, "Type": "STRING"},
+                       "fromTier": {"Value": "L1", "Type": "STRING"}},
+        "ClientToken": f"case-{case_id}-L2"})
+
+
+def test_escalating_without_the_mandatory_steps_is_refused_naming_them(client, clock, connect):
+    # Given an L1 agent who only verified the caller
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    assert do_step(client, case["caseId"], "verify_identity", "date of birth and postcode match")[0] == 200
+    # When she escalates
+    status, answer = post(client, f"/cases/{case['caseId']}/escalate",
+                          {"reasonCode": "needs_expertise", "agent": "maria.ionescu"})
+    # Then she is told which steps are missing, no task is started and the case stays at L1
+    assert status == 400
+    assert "identify_invoice, check_duplicate_charge" in answer["Message"]
+    assert "verify_identity" not in answer["Message"]
+    assert get(client, f"/cases/{case['caseId']}")[1]["tier"] == "L1"
+
+
+def test_an_escalation_moves_the_case_to_l2_with_one_task_and_l2_sees_what_l1_did(client, clock, connect):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    case_id = case["caseId"]
+    do_step(client, case_id, "verify_identity", "date of birth and postcode match")
+    do_step(client, case_id, "identify_invoice", "invoice F-2026-1187, 49 RON")
+    # Given the ledger could not be checked (skipped with a reason)
+    expect_task(connect, case_id, ana)
+    status, moved = post(client, f"/cases/{case_id}/escalate", {
+        "reasonCode": "needs_expertise", "agent": "maria.ionescu",
+        "skip": {"check_duplicate_charge": "ledger tool down since 08:00"}})
+    # Then the case is in L2's queue with the task Connect started, and L2's playbook is shown
+    assert status == 200, moved
+    assert (moved["tier"], moved["queue"]) == ("L2", "billing_l2")
+    escalated = moved["events"][-1]
+    assert (escalated["action"], escalated["fromTier"], escalated["toTier"], escalated["taskId"]) == (
+        "escalated", "L1", "L2", "task-l2")
+    assert escalated["skipped"] == {"check_duplicate_charge": "ledger tool down since 08:00"}
+    # And the L2 agent reads, in Romanian, L2's steps and every L1 step with who did it and what was found
+    seen = get(client, f"/cases/{case_id}?lang=ro")[1]
+    assert [s["id"] for s in seen["playbook"]] == ["review_l1_steps", "reconcile_with_provider", "decide_refund"]
+    assert seen["playbook"][0]["text"].startswith("Citiți ce a făcut")
+    assert [(e["step"], e["actor"], e["result"]) for e in seen["events"] if e["action"] == "step"] == [
+        ("verify_identity", "maria.ionescu", "date of birth and postcode match"),
+        ("identify_invoice", "maria.ionescu", "invoice F-2026-1187, 49 RON")]
+    # And the case is on L2's worklist, no longer on L1's
+    assert [c["caseId"] for c in get(client, "/cases?queue=billing_l2")[1]["cases"]] == [case_id]
+    assert get(client, "/cases?queue=billing_l1")[1]["cases"] == []
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"step": "dance", "result": "ok", "agent": "a"}, "step must be one of this tier's (L1) steps: verify_identity"),
+    ({"step": "verify_identity", "agent": "a"}, "result"),
+    ({"step": "verify_identity", "result": "ok"}, "agent"),
+])
+def test_a_bad_step_is_refused_naming_the_field(client, clock, body, named):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    status, answer = post(client, f"/cases/{case['caseId']}/steps", body)
+    assert (status, named in answer["Message"]) == (400, True), answer
+    assert get(client, f"/cases/{case['caseId']}")[1]["version"] == 1
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"agent": "a"}, "reasonCode must be one of needs_expertise"),
+    ({"reasonCode": "needs_expertise", "agent": "a", "skip": {"dance": "no music"}}, "not mandatory at L1: dance"),
+    ({"reasonCode": "needs_expertise", "agent": "a", "skip": {"verify_identity": ""}}, "skip must map"),
+    ({"reasonCode": "needs_expertise"}, "agent"),
+])
+def test_a_bad_escalation_is_refused_naming_the_field_and_starts_no_task(client, clock, connect, body, named):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    status, answer = post(client, f"/cases/{case['caseId']}/escalate", body)
+    assert (status, named in answer["Message"]) == (400, True), answer
+    assert get(client, f"/cases/{case['caseId']}")[1]["version"] == 1
