@@ -317,7 +317,8 @@ class Desk:
         return self._escalate(case, agent, code, dict(skip), note, expected, now or utcnow(), connect)
 
     def _escalate(self, case: Any, agent: str, code: str, skip: dict[str, str], note: str | None,
-                  expected: int | None, now: datetime, connect: Any) -> Any:
+                  expected: int | None, now: datetime, connect: Any, *, skip_missing: str | None = None,
+                  extra: dict[str, Any] | None = None) -> Any:
         from chalicelib.connect.client import ConnectClient
 
         self._refuse_if_closed(case)
@@ -332,6 +333,8 @@ class Desk:
             raise InvalidInput(f"skip names steps that are not mandatory at {case.tier}: {', '.join(unknown)}")
         done = {e.facts.get("step") for e in self.events(case)
                 if e.action == "step" and e.facts.get("tier") == case.tier}
+        if skip_missing:
+            skip = {**{step: skip_missing for step in mandatory if step not in done}, **skip}
         missing = [step for step in mandatory if step not in done and step not in skip]
         if missing:
             raise InvalidInput(f"escalating from {case.tier} needs these steps done or skipped with a reason: "
@@ -347,7 +350,7 @@ class Desk:
             references={"caseId": case.case_id, "customerId": case.customer_id, "fromTier": case.tier},
             client_token=f"case-{case.case_id}-{target}")
         facts = {"fromTier": case.tier, "toTier": target, "queue": queue, "reasonCode": code,
-                 "skipped": skip or None, "note": note, "taskId": task_id}
+                 "skipped": skip or None, "note": note, "taskId": task_id, **(extra or {})}
         return self._change(case, expected, now, agent, "escalated", facts, clocks=self.clocks(case),
                             tier=target, queue=queue)
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.cases import desk as desk_module
+from chalicelib.cases import sla_steps
 from chalicelib.cases.models import CaseModel
 from chalicelib.settings import get_settings
 from tests.helpers import create_customer
@@ -28,6 +29,7 @@ def clock(monkeypatch):
     def set_to(*parts: int) -> None:
         moment = datetime(*parts, tzinfo=BUCHAREST)
         monkeypatch.setattr(desk_module, "utcnow", lambda: moment)
+        monkeypatch.setattr(sla_steps, "utcnow", lambda: moment)
     return set_to
 
 
@@ -330,3 +332,79 @@ def test_a_bad_escalation_is_refused_naming_the_field_and_starts_no_task(client,
     status, answer = post(client, f"/cases/{case['caseId']}/escalate", body)
     assert (status, named in answer["Message"]) == (400, True), answer
     assert get(client, f"/cases/{case['caseId']}")[1]["version"] == 1
+
+
+# ---- service-level schedules ----
+
+def run_step(client, step):
+    answer = client.lambda_.invoke("journey_step", step)
+    return answer.payload
+
+
+def test_a_breached_billing_case_escalates_to_l2_once_and_a_redelivery_changes_nothing(client, clock, connect):
+    # Given a billing complaint opened Friday 27 November 2026 at 17:00, nothing done yet
+    ana = create_customer(client)
+    clock(2026, 11, 27, 17, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    case_id = case["caseId"]
+    stored = desk_module.Desk(get_settings()).get(case_id)
+    planned = {p.name: p for p in sla_steps.plan(desk_module.Desk(get_settings()), stored)}
+    breach = planned[f"case-{case_id}-firstResponse-breach-1"]
+    warning = planned[f"case-{case_id}-firstResponse-warning-1"]
+    # Then its schedules fall on Wednesday 2 December, across the weekend and both holidays
+    assert (warning.at.astimezone(BUCHAREST), breach.at.astimezone(BUCHAREST)) == (
+        datetime(2026, 12, 2, 11, 12, tzinfo=BUCHAREST), datetime(2026, 12, 2, 12, 0, tzinfo=BUCHAREST))
+    # When the warning fires, it is recorded on the case
+    clock(2026, 12, 2, 11, 12)
+    assert run_step(client, warning.step)["recorded"] == "sla_warning"
+    # When the breach fires at 12:00, the case goes to L2 with one task, the missed steps marked
+    clock(2026, 12, 2, 12, 0)
+    expect_task(connect, case_id, ana,
+                description="Escalated from L1 (sla_breach). Read the case's steps before calling.")
+    assert run_step(client, breach.step)["escalated"] == "L2"
+    seen = get(client, f"/cases/{case_id}")[1]
+    assert (seen["tier"], seen["queue"]) == ("L2", "billing_l2")
+    escalated = seen["events"][-1]
+    assert (escalated["actor"], escalated["reasonCode"], escalated["taskId"]) == ("sla", "sla_breach", "task-l2")
+    assert set(escalated["skipped"]) == {"verify_identity", "identify_invoice", "check_duplicate_charge"}
+    # When the scheduler delivers the same breach again, nothing changes and no second task starts
+    clock(2026, 12, 2, 12, 1)
+    assert run_step(client, breach.step) == {"step": "case_sla", "skipped": "already recorded"}
+    assert get(client, f"/cases/{case_id}")[1]["version"] == seen["version"]
+
+
+def test_a_schedule_made_stale_by_a_pause_does_nothing(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    desk = desk_module.Desk(get_settings())
+    breach = {p.name: p for p in sla_steps.plan(desk, desk.get(case["caseId"]))}[
+        f"case-{case['caseId']}-firstResponse-breach-1"]
+    # Given the case waited on the customer from 10:00 to 15:00 (deadline moved to 18:00)
+    clock(2026, 12, 2, 10, 0)
+    post(client, f"/cases/{case['caseId']}/status", {"status": "pending_customer", "agent": "maria.ionescu"})
+    clock(2026, 12, 2, 13, 0)
+    # When the old 13:00 breach schedule fires while the case still waits, nothing happens
+    assert run_step(client, breach.step)["skipped"] == "clock not running"
+    clock(2026, 12, 2, 15, 0)
+    desk.customer_replied(case["caseId"])
+    # And once the clock runs again, the old schedule is early and changes nothing
+    assert run_step(client, breach.step)["skipped"] == "deadline moved"
+    after = get(client, f"/cases/{case['caseId']}")[1]
+    assert after["tier"] == "L1"
+    assert after["sla"]["firstResponse"]["dueAt"] == "2026-12-02T16:00:00Z"
+    assert {p.name for p in sla_steps.plan(desk, desk.get(case["caseId"]))} >= {
+        f"case-{case['caseId']}-firstResponse-breach-{after['version']}"}
+
+
+def test_a_breach_under_an_alert_policy_tells_the_supervisor_and_keeps_the_tier(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana, reason="technical", priority="urgent"))[1]
+    clock(2026, 12, 2, 10, 0)
+    step = {"step": "case_sla", "caseId": case["caseId"], "target": "firstResponse", "kind": "breach",
+            "generation": 1}
+    assert run_step(client, step)["recorded"] == "sla_breached"
+    seen = get(client, f"/cases/{case['caseId']}")[1]
+    assert (seen["tier"], seen["events"][-1]["alerted"]) == ("L1", "support_l1 supervisor")
+    assert seen["sla"]["firstResponse"]["state"] == "breached"
