@@ -15,6 +15,7 @@ events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
+events.subscribe(events.CASE_CLOCKS_CHANGED, "chalicelib.journeys.schedules:case_clocks_changed")
 
 steps.register("return_follow_up", "chalicelib.retail.steps:return_follow_up")
 steps.register("appointment_reminder", "chalicelib.clinic.steps:appointment_reminder")

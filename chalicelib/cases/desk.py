@@ -230,6 +230,7 @@ class Desk:
                 raise InvalidInput("customerId names no customer (or one merged or being erased)",
                                    code="UNKNOWN_CUSTOMER") from e
             raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
+        self._reschedule(None, case)
         return case
 
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
@@ -405,7 +406,21 @@ class Desk:
             if "ConditionalCheckFailed" in cancellation_reasons(e):
                 raise Conflict(f"case {case.case_id} changed meanwhile; read it again", code="CASE_CHANGED") from e
             raise DependencyFailure(f"changing a case failed: {e.cause_response_code or 'unavailable'}") from e
-        return self.get(case.case_id)
+        changed = self.get(case.case_id)
+        self._reschedule(case, changed)
+        return changed
+
+    def _reschedule(self, before: Any, after: Any) -> None:
+        """Tell the scheduler which warning and breach schedules moved (a retry of the
+        same change creates and cancels the same names: nothing twice)."""
+        from chalicelib import events
+        from chalicelib.cases import sla_steps
+
+        planned_before = sla_steps.plan(self, before) if before is not None else []
+        planned_after = sla_steps.plan(self, after) if after.status != "closed" else []
+        moved = sla_steps.changes(planned_before, planned_after)
+        if moved["cancel"] or moved["create"]:
+            events.announce(events.CASE_CLOCKS_CHANGED, moved)
 
 
 def document(desk: Desk, case: Any, now: datetime | None = None, *, with_events: bool = True,

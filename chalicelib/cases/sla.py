@@ -100,11 +100,11 @@ def at_expression(moment: datetime) -> str:
     return f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})"
 
 
-def schedule_name(case_id: str, target: str, kind: str, generation: int) -> str:
-    """One name per (case, target, warning|breach, generation): creating it twice is
+def schedule_name(case_id: str, target: str, kind: str, due: datetime) -> str:
+    """One name per (case, target, warning|breach, instant): creating it twice is
     refused by the scheduler (ConflictException), so a retry never schedules twice; a
-    moved deadline is a new generation and the old name is deleted."""
-    return f"case-{case_id}-{target}-{kind}-{generation}"[:64]
+    moved deadline has a new name and the old one is deleted."""
+    return f"case-{case_id}-{target}-{kind}-{int(due.timestamp())}"[:64]
 
 
 def worst(states: Sequence[str]) -> str:

@@ -1,10 +1,13 @@
 """Service-level warnings and breaches when their time comes.
 
 `plan(case)` says which one-time schedules a case needs now: a warning and a breach
-per running clock, named by case, target, kind and the case's version, so a
-deadline that moves (a pause, a new priority) gets new names and the old ones are
-stale. `sla_due` is the step those schedules run (journey_step): it reads the case
-again and acts only if the clock still falls due at that instant and nothing was
+per running clock, named by case, target, kind and instant, so a deadline that
+moves (a pause, a new priority) gets a new name and the old one is cancelled; an
+unchanged one keeps its name and is left alone. After every change the desk
+announces CASE_CLOCKS_CHANGED with the schedules to cancel and to create.
+
+`sla_due` is the step those schedules run (journey_step): it reads the case again
+and acts only if the clock still falls due at that instant and nothing was
 recorded for it, so a redelivered or stale schedule changes nothing. A breach moves
 the case per its policy: escalated to the next tier (with a task), or its tier's
 supervisor alerted.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.cases import sla
@@ -44,14 +47,20 @@ def plan(desk: Any, case: Any) -> list[Planned]:
         if deadline is None:
             continue
         for kind, at in (("warning", deadline.warning_at), ("breach", deadline.breach_at)):
-            version = int(case.version)
-            planned.append(Planned(sla.schedule_name(case.case_id, target, kind, version), at, {
-                "step": STEP, "caseId": case.case_id, "target": target, "kind": kind, "generation": version}))
+            planned.append(Planned(sla.schedule_name(case.case_id, target, kind, at), at, {
+                "step": STEP, "caseId": case.case_id, "target": target, "kind": kind, "dueAt": _iso(at)}))
     return planned
 
 
+def changes(before: list[Planned], after: list[Planned]) -> dict[str, Any]:
+    """The CASE_CLOCKS_CHANGED payload: names to cancel, schedules to create."""
+    kept = {p.name for p in after}
+    old = {p.name for p in before}
+    return {"cancel": sorted(old - kept), "create": [p for p in after if p.name not in old]}
+
+
 def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def sla_due(step: Mapping[str, Any], *, desk: Any = None, now: datetime | None = None,

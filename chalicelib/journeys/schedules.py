@@ -86,3 +86,14 @@ class Schedules:
         except BotoCoreError as e:
             raise DependencyFailure(f"cancelling a schedule failed: {type(e).__name__}") from e
         return True
+
+
+def case_clocks_changed(payload: dict[str, Any]) -> dict[str, int]:
+    """A case's warning and breach schedules (chalicelib.cases.sla_steps): the moved
+    ones cancelled, the new ones created; a repeat finds them done and changes nothing."""
+    from chalicelib.settings import get_settings
+
+    schedules = Schedules(get_settings())
+    cancelled = sum(schedules.cancel(name) for name in payload["cancel"])
+    created = sum(schedules.at(planned.name, planned.at, planned.step) for planned in payload["create"])
+    return {"cancelled": cancelled, "created": created}

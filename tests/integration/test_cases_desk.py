@@ -336,6 +336,13 @@ def test_a_bad_escalation_is_refused_naming_the_field_and_starts_no_task(client,
 
 # ---- service-level schedules ----
 
+def scheduled_names():
+    import boto3
+
+    scheduler = boto3.client("scheduler")
+    return {s["Name"] for s in scheduler.list_schedules(GroupName=get_settings().journey_schedule_group)["Schedules"]}
+
+
 def run_step(client, step):
     answer = client.lambda_.invoke("journey_step", step)
     return answer.payload
@@ -349,9 +356,11 @@ def test_a_breached_billing_case_escalates_to_l2_once_and_a_redelivery_changes_n
     case_id = case["caseId"]
     stored = desk_module.Desk(get_settings()).get(case_id)
     planned = {p.name: p for p in sla_steps.plan(desk_module.Desk(get_settings()), stored)}
-    breach = planned[f"case-{case_id}-firstResponse-breach-1"]
-    warning = planned[f"case-{case_id}-firstResponse-warning-1"]
-    # Then its schedules fall on Wednesday 2 December, across the weekend and both holidays
+    breach = planned[f"case-{case_id}-firstResponse-breach-1796205600"]
+    warning = planned[f"case-{case_id}-firstResponse-warning-1796202720"]
+    # Then its schedules fall on Wednesday 2 December, across the weekend and both holidays,
+    # and the scheduler holds them
+    assert {breach.name, warning.name} <= scheduled_names()
     assert (warning.at.astimezone(BUCHAREST), breach.at.astimezone(BUCHAREST)) == (
         datetime(2026, 12, 2, 11, 12, tzinfo=BUCHAREST), datetime(2026, 12, 2, 12, 0, tzinfo=BUCHAREST))
     # When the warning fires, it is recorded on the case
@@ -379,7 +388,7 @@ def test_a_schedule_made_stale_by_a_pause_does_nothing(client, clock):
     case = post(client, "/cases", complaint(ana))[1]
     desk = desk_module.Desk(get_settings())
     breach = {p.name: p for p in sla_steps.plan(desk, desk.get(case["caseId"]))}[
-        f"case-{case['caseId']}-firstResponse-breach-1"]
+        f"case-{case['caseId']}-firstResponse-breach-1796209200"]  # 13:00 Bucharest
     # Given the case waited on the customer from 10:00 to 15:00 (deadline moved to 18:00)
     clock(2026, 12, 2, 10, 0)
     post(client, f"/cases/{case['caseId']}/status", {"status": "pending_customer", "agent": "maria.ionescu"})
@@ -393,8 +402,10 @@ def test_a_schedule_made_stale_by_a_pause_does_nothing(client, clock):
     after = get(client, f"/cases/{case['caseId']}")[1]
     assert after["tier"] == "L1"
     assert after["sla"]["firstResponse"]["dueAt"] == "2026-12-02T16:00:00Z"
-    assert {p.name for p in sla_steps.plan(desk, desk.get(case["caseId"]))} >= {
-        f"case-{case['caseId']}-firstResponse-breach-{after['version']}"}
+    # And the scheduler holds the new breach schedule, not the old one
+    names = scheduled_names()
+    assert f"case-{case['caseId']}-firstResponse-breach-1796227200" in names
+    assert breach.name not in names
 
 
 def test_a_breach_under_an_alert_policy_tells_the_supervisor_and_keeps_the_tier(client, clock):
@@ -403,7 +414,7 @@ def test_a_breach_under_an_alert_policy_tells_the_supervisor_and_keeps_the_tier(
     case = post(client, "/cases", complaint(ana, reason="technical", priority="urgent"))[1]
     clock(2026, 12, 2, 10, 0)
     step = {"step": "case_sla", "caseId": case["caseId"], "target": "firstResponse", "kind": "breach",
-            "generation": 1}
+            "dueAt": "2026-12-02T08:00:00Z"}
     assert run_step(client, step)["recorded"] == "sla_breached"
     seen = get(client, f"/cases/{case['caseId']}")[1]
     assert (seen["tier"], seen["events"][-1]["alerted"]) == ("L1", "support_l1 supervisor")

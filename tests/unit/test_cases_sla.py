@@ -79,11 +79,12 @@ def test_raising_the_priority_brings_the_deadline_forward():
     assert urgent.deadline(hours).breach_at.astimezone(BUCHAREST) == local(2026, 12, 2, 10, 0)
 
 
-def test_schedule_names_are_stable_per_case_target_kind_and_generation():
-    first = sla.schedule_name("C-1", "firstResponse", "breach", 1)
-    assert first == sla.schedule_name("C-1", "firstResponse", "breach", 1)
-    assert first != sla.schedule_name("C-1", "firstResponse", "breach", 2)
-    assert len(sla.schedule_name("C-" + "x" * 80, "resolution", "warning", 12)) <= 64
+def test_schedule_names_are_stable_per_case_target_kind_and_instant():
+    due = local(2026, 12, 2, 12, 0)
+    first = sla.schedule_name("C-1", "firstResponse", "breach", due)
+    assert first == "case-C-1-firstResponse-breach-1796205600"
+    assert first != sla.schedule_name("C-1", "firstResponse", "breach", local(2026, 12, 2, 12, 1))
+    assert len(sla.schedule_name("C-" + "x" * 80, "resolution", "warning", due)) <= 64
 
 
 def test_a_reason_without_its_own_policy_gets_the_default_and_tiers_follow_in_order():
