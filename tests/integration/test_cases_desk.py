@@ -419,3 +419,11 @@ def test_a_breach_under_an_alert_policy_tells_the_supervisor_and_keeps_the_tier(
     seen = get(client, f"/cases/{case['caseId']}")[1]
     assert (seen["tier"], seen["events"][-1]["alerted"]) == ("L1", "support_l1 supervisor")
     assert seen["sla"]["firstResponse"]["state"] == "breached"
+
+
+def test_a_playbook_in_a_language_we_do_not_speak_is_refused(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    status, answer = get(client, f"/cases/{case['caseId']}?lang=fr")
+    assert (status, "lang must be one of en, ro, it, hu" in answer["Message"]) == (400, True)
