@@ -92,3 +92,10 @@ def escalate(case_id: str, body: Any) -> dict[str, Any]:
 
     desk = _desk()
     return document(desk, desk.escalate(case_id, body))
+
+
+def assign(case_id: str, body: Any) -> dict[str, Any]:
+    from chalicelib.cases.desk import document
+
+    desk = _desk()
+    return document(desk, desk.assign(case_id, body))

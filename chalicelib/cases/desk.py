@@ -360,6 +360,20 @@ class Desk:
         if case.status == "closed":
             raise Conflict(f"case {case.case_id} is closed", code="CASE_CLOSED")
 
+    def assign(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
+        """Give the case to an agent (`assignee`), or back to its tier's queue (null)."""
+        body = _only(body, {"assignee", "agent", "version"})
+        if "assignee" not in body:
+            raise InvalidInput("assignee must name an agent, or be null to give the case back to its queue")
+        assignee = _matching(body, "assignee", _AGENT, required=False)
+        agent = _matching(body, "agent", _AGENT)
+        expected = _version(body)
+        case = self.get(case_id)
+        self._refuse_if_closed(case)
+        return self._change(case, expected, now or utcnow(), agent, "assigned",
+                            {"from": case.assignee, "to": assignee, "queue": case.queue},
+                            clocks=self.clocks(case), assignee=assignee or "")
+
     def customer_replied(self, case_id: str, now: datetime | None = None) -> Any:
         """The customer answered: a waiting case reopens and its clocks run again, and
         the next reply to the customer is timed."""
@@ -374,7 +388,7 @@ class Desk:
     def _change(self, case: Any, expected: int | None, now: datetime, actor: str, action: str,
                 facts: dict[str, Any], *, clocks: dict[str, sla.Clock], status: str | None = None,
                 resolution_code: str | None = None, close: bool = False, tier: str | None = None,
-                queue: str | None = None) -> Any:
+                queue: str | None = None, assignee: str | None = None) -> Any:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -390,6 +404,10 @@ class Desk:
             actions.append(CaseModel.status.set(status))
         if resolution_code:
             actions.append(CaseModel.resolution_code.set(resolution_code))
+        if assignee:
+            actions.append(CaseModel.assignee.set(assignee))
+        elif assignee == "":
+            actions.append(CaseModel.assignee.remove())
         if tier and queue:
             actions += [CaseModel.tier.set(tier), CaseModel.queue.set(queue), CaseModel.worklist_queue.set(queue),
                         CaseModel.assignee.remove()]

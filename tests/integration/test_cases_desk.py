@@ -427,3 +427,18 @@ def test_a_playbook_in_a_language_we_do_not_speak_is_refused(client, clock):
     case = post(client, "/cases", complaint(ana))[1]
     status, answer = get(client, f"/cases/{case['caseId']}?lang=fr")
     assert (status, "lang must be one of en, ro, it, hu" in answer["Message"]) == (400, True)
+
+
+def test_a_case_is_assigned_to_an_agent_and_given_back_to_its_queue(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    path = f"/cases/{case['caseId']}/assignment"
+    status, taken = post(client, path, {"assignee": "dan.pop", "agent": "supervisor.ro"})
+    assert (status, taken["assignee"], taken["events"][-1]["to"]) == (200, "dan.pop", "dan.pop")
+    given_back = post(client, path, {"assignee": None, "agent": "dan.pop"})[1]
+    assert (given_back["assignee"], given_back["events"][-1]["from"]) == (None, "dan.pop")
+    status, answer = post(client, path, {"agent": "dan.pop"})
+    assert (status, "assignee must name an agent" in answer["Message"]) == (400, True)
+    status, answer = post(client, path, {"assignee": "dan pop!", "agent": "dan.pop"})
+    assert (status, "assignee" in answer["Message"]) == (400, True)
