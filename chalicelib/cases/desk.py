@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from chalicelib.cases import playbooks, policies, sla
@@ -231,6 +232,7 @@ class Desk:
                                    code="UNKNOWN_CUSTOMER") from e
             raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
         self._reschedule(None, case)
+        self._tell_customer(case, "opened", 1)
         return case
 
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
@@ -426,7 +428,40 @@ class Desk:
             raise DependencyFailure(f"changing a case failed: {e.cause_response_code or 'unavailable'}") from e
         changed = self.get(case.case_id)
         self._reschedule(case, changed)
+        if action == "escalated" or (action == "status" and status in ("pending_customer", "resolved")):
+            self._tell_customer(changed, "escalated" if action == "escalated" else status, read + 1)
         return changed
+
+    def _tell_customer(self, case: Any, change: str, event_number: int) -> None:
+        """The customer hears, once per change (the outbox's key names the event), in
+        their language. A message that cannot go out now does not undo the change: the
+        outbox records why, and the case's events say what happened."""
+        from chalicelib.notify.service import notifier
+        from chalicelib.observability import get_logger
+
+        reference = f"case:{case.case_id}:{event_number}"
+        if change == "opened":
+            message, variables = "case_opened", {"case_number": case.case_id, "title": case.subject,
+                                                 "opened_at": _iso(case.opened_at)}
+        else:
+            status = {"escalated": "in_progress", "pending_customer": "waiting_for_customer"}.get(change, change)
+            message, variables = "case_updated", {
+                "case_number": case.case_id, "title": case.subject, "status": status,
+                "update": _update_text(change, self._language(case.customer_id)), "updated_at": _iso(case.updated_at)}
+        try:
+            notifier(self.settings).send_to_customer(case.customer_id, message, variables, reference)
+        except DependencyFailure as e:
+            get_logger().warning("case message not sent", extra={"caseId": case.case_id, "error": e.code})
+
+    @staticmethod
+    def _language(customer_id: str) -> str:
+        from chalicelib.profiles.models import CustomerModel
+
+        try:
+            language = CustomerModel.get(customer_id).preferred_language or "en"
+        except CustomerModel.DoesNotExist:
+            language = "en"
+        return language[:2].lower()
 
     def _reschedule(self, before: Any, after: Any) -> None:
         """Tell the scheduler which warning and breach schedules moved (a retry of the
@@ -439,6 +474,19 @@ class Desk:
         moved = sla_steps.changes(planned_before, planned_after)
         if moved["cancel"] or moved["create"]:
             events.announce(events.CASE_CLOCKS_CHANGED, moved)
+
+
+@cache
+def _updates() -> dict[str, dict[str, str]]:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parent / "customer_updates.json").read_text(encoding="utf-8"))
+
+
+def _update_text(change: str, language: str) -> str:
+    texts = _updates()[change]
+    return texts.get(language) or texts["en"]
 
 
 def document(desk: Desk, case: Any, now: datetime | None = None, *, with_events: bool = True,

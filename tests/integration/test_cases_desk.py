@@ -14,6 +14,7 @@ from chalicelib.cases import desk as desk_module
 from chalicelib.cases import sla_steps
 from chalicelib.cases.models import CaseModel
 from chalicelib.settings import get_settings
+from devkit.mailbox import sent_emails
 from tests.helpers import create_customer
 from tests.journeys import INSTANCE_ID, connect
 
@@ -376,9 +377,14 @@ def test_a_breached_billing_case_escalates_to_l2_once_and_a_redelivery_changes_n
     escalated = seen["events"][-1]
     assert (escalated["actor"], escalated["reasonCode"], escalated["taskId"]) == ("sla", "sla_breach", "task-l2")
     assert set(escalated["skipped"]) == {"verify_identity", "identify_invoice", "check_duplicate_charge"}
+    # And Ana was told in Romanian when the case opened and when it went to the specialists
+    mails = [m for m in sent_emails() if case_id in m.text]
+    assert [m.header("Content-Language") for m in mails] == ["ro", "ro"]
+    assert "preluat de o echipă de specialiști" in mails[1].text
     # When the scheduler delivers the same breach again, nothing changes and no second task starts
     clock(2026, 12, 2, 12, 1)
     assert run_step(client, breach.step) == {"step": "case_sla", "skipped": "already recorded"}
+    assert len([m for m in sent_emails() if case_id in m.text]) == 2
     assert get(client, f"/cases/{case_id}")[1]["version"] == seen["version"]
 
 
