@@ -232,6 +232,7 @@ class Desk:
                                    code="UNKNOWN_CUSTOMER") from e
             raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
         self._reschedule(None, case)
+        _on_timeline(case, "opened", 1, now)
         self._tell_customer(case, "opened", 1)
         return case
 
@@ -428,6 +429,8 @@ class Desk:
             raise DependencyFailure(f"changing a case failed: {e.cause_response_code or 'unavailable'}") from e
         changed = self.get(case.case_id)
         self._reschedule(case, changed)
+        if action in ("escalated", "status", "sla_breached") or facts.get("visibility") == "customer":
+            _on_timeline(changed, "replied" if action == "note" else action, read + 1, now)
         if action == "escalated" or (action == "status" and status in ("pending_customer", "resolved")):
             self._tell_customer(changed, "escalated" if action == "escalated" else status, read + 1)
         return changed
@@ -474,6 +477,17 @@ class Desk:
         moved = sla_steps.changes(planned_before, planned_after)
         if moved["cancel"] or moved["create"]:
             events.announce(events.CASE_CLOCKS_CHANGED, moved)
+
+
+def _on_timeline(case: Any, action: str, event_number: int, at: datetime) -> None:
+    """The case's change beside the customer's contacts and messages (ids and states
+    only: notes stay on the case)."""
+    from chalicelib.interactions import activity
+
+    activity.note_quietly(case.customer_id, channel="API", kind=f"case_{action}",
+                          reference=f"{case.case_id}#{event_number}", at=at,
+                          detail={"caseId": case.case_id, "reason": case.reason_id, "tier": case.tier,
+                                  "status": case.status})
 
 
 @cache

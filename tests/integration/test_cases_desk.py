@@ -448,3 +448,20 @@ def test_a_case_is_assigned_to_an_agent_and_given_back_to_its_queue(client, cloc
     assert (status, "assignee must name an agent" in answer["Message"]) == (400, True)
     status, answer = post(client, path, {"assignee": "dan pop!", "agent": "dan.pop"})
     assert (status, "assignee" in answer["Message"]) == (400, True)
+
+
+def test_a_cases_changes_appear_in_the_customers_timeline(client, clock):
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    clock(2026, 12, 2, 9, 30)
+    post(client, f"/cases/{case['caseId']}/notes", {"text": "Checking the ledger", "visibility": "internal",
+                                                    "agent": "maria.ionescu"})
+    post(client, f"/cases/{case['caseId']}/notes", {"text": "Refund on its way", "visibility": "customer",
+                                                    "agent": "maria.ionescu"})
+    post(client, f"/cases/{case['caseId']}/status", {"status": "resolved", "resolutionCode": "solved",
+                                                     "agent": "maria.ionescu"})
+    timeline = get(client, f"/customers/{ana}/timeline")[1]["interactions"]
+    kinds = sorted(i["kind"] for i in timeline if i["reference"].startswith(case["caseId"]))
+    assert kinds == ["case_opened", "case_replied", "case_status"]
+    assert "Refund on its way" not in json.dumps(timeline)
