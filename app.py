@@ -303,6 +303,14 @@ def record_case_step(case_id):
     return api.record_step(case_id, json_object(app.current_request))
 
 
+@app.route("/cases/{case_id}/priority", methods=["POST"], authorizer=PROTECTED)
+@answers
+def set_case_priority(case_id):
+    from chalicelib.cases import api
+
+    return api.set_priority(case_id, json_object(app.current_request))
+
+
 @app.route("/cases/{case_id}/assignment", methods=["POST"], authorizer=PROTECTED)
 @answers
 def assign_case(case_id):

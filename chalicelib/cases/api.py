@@ -99,3 +99,10 @@ def assign(case_id: str, body: Any) -> dict[str, Any]:
 
     desk = _desk()
     return document(desk, desk.assign(case_id, body))
+
+
+def set_priority(case_id: str, body: Any) -> dict[str, Any]:
+    from chalicelib.cases.desk import document
+
+    desk = _desk()
+    return document(desk, desk.set_priority(case_id, body))

@@ -377,6 +377,24 @@ class Desk:
                             {"from": case.assignee, "to": assignee, "queue": case.queue},
                             clocks=self.clocks(case), assignee=assignee or "")
 
+    def set_priority(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
+        """A new priority: every clock counts against the new targets from when it
+        started, so its warning and breach schedules move."""
+        body = _only(body, {"priority", "agent", "version"})
+        priority = body.get("priority")
+        if priority not in policies.PRIORITIES:
+            raise InvalidInput(f"priority must be one of {', '.join(policies.PRIORITIES)}")
+        agent = _matching(body, "agent", _AGENT)
+        expected = _version(body)
+        case = self.get(case_id)
+        self._refuse_if_closed(case)
+        targets = self.policies.for_reason(case.reason_id).targets_for(priority)
+        allowed = {"firstResponse": targets.first_response, "nextResponse": targets.next_response,
+                   "resolution": targets.resolution}
+        clocks = {name: clock.with_allowed(allowed[name]) for name, clock in self.clocks(case).items()}
+        return self._change(case, expected, now or utcnow(), agent, "priority",
+                            {"from": case.priority, "to": priority}, clocks=clocks, priority=priority)
+
     def customer_replied(self, case_id: str, now: datetime | None = None) -> Any:
         """The customer answered: a waiting case reopens and its clocks run again, and
         the next reply to the customer is timed."""
@@ -391,7 +409,7 @@ class Desk:
     def _change(self, case: Any, expected: int | None, now: datetime, actor: str, action: str,
                 facts: dict[str, Any], *, clocks: dict[str, sla.Clock], status: str | None = None,
                 resolution_code: str | None = None, close: bool = False, tier: str | None = None,
-                queue: str | None = None, assignee: str | None = None) -> Any:
+                queue: str | None = None, assignee: str | None = None, priority: str | None = None) -> Any:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -407,6 +425,8 @@ class Desk:
             actions.append(CaseModel.status.set(status))
         if resolution_code:
             actions.append(CaseModel.resolution_code.set(resolution_code))
+        if priority:
+            actions.append(CaseModel.priority.set(priority))
         if assignee:
             actions.append(CaseModel.assignee.set(assignee))
         elif assignee == "":

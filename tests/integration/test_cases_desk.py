@@ -465,3 +465,23 @@ def test_a_cases_changes_appear_in_the_customers_timeline(client, clock):
     kinds = sorted(i["kind"] for i in timeline if i["reference"].startswith(case["caseId"]))
     assert kinds == ["case_opened", "case_replied", "case_status"]
     assert "Refund on its way" not in json.dumps(timeline)
+
+
+def test_raising_the_priority_moves_the_breach_schedule(client, clock):
+    # Given a normal billing case opened Wednesday 09:00 (first reply due 17:00)
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana, priority="normal"))[1]
+    old = f"case-{case['caseId']}-firstResponse-breach-1796223600"  # 17:00 Bucharest
+    assert old in scheduled_names()
+    # When a supervisor makes it urgent at 09:20
+    clock(2026, 12, 2, 9, 20)
+    status, urgent = post(client, f"/cases/{case['caseId']}/priority", {"priority": "urgent", "agent": "sup.ro"})
+    # Then the first reply is due at 10:00 and the scheduler holds that breach, not the old one
+    assert (status, urgent["priority"], urgent["sla"]["firstResponse"]["dueAt"]) == (
+        200, "urgent", "2026-12-02T08:00:00Z")
+    names = scheduled_names()
+    assert f"case-{case['caseId']}-firstResponse-breach-1796198400" in names
+    assert old not in names
+    status, answer = post(client, f"/cases/{case['caseId']}/priority", {"priority": "asap", "agent": "sup.ro"})
+    assert (status, "priority must be one of" in answer["Message"]) == (400, True)
