@@ -201,6 +201,93 @@ def wfm_daily_plan(event):
     return plan.plan_all()
 
 
+# ---- Agents: the customer panel in the Amazon Connect agent workspace, and wrap-up ----
+
+def _data(document, status_code=200):
+    return Response(document, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+@app.route("/agent", methods=["GET"])
+def agent_panel():
+    """Public: the panel's page shell (no customer data; its data calls are protected)."""
+    from chalicelib.web import panel
+
+    request = app.current_request
+    return Response(panel.page(request.query_params, request.headers.get("accept-language")),
+                    headers=panel.page_headers())
+
+
+@app.route("/agent/static/{name}", methods=["GET"])
+@answers
+def agent_panel_file(name):
+    """Public: the panel's script and style files."""
+    from chalicelib.web import panel
+
+    body, headers = panel.static_file(name)
+    return Response(body, headers=headers)
+
+
+@app.route("/agent/contacts/{contact_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def agent_contact(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.contact_view(contact_id, request.query_params, request.headers.get("accept-language")))
+
+
+@app.route("/agent/contacts/{contact_id}/timeline", methods=["GET"], authorizer=PROTECTED)
+@answers
+def agent_contact_timeline(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.timeline_page(contact_id, request.query_params, request.headers.get("accept-language")))
+
+
+@app.route("/agent/contacts/{contact_id}/search", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_search_customer(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.search(contact_id, json_object(request), request.headers.get("accept-language")))
+
+
+@app.route("/agent/contacts/{contact_id}/link", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_link_contact(contact_id):
+    from chalicelib.web import agent
+
+    return _data(agent.link(contact_id, json_object(app.current_request)))
+
+
+@app.route("/agent/contacts/{contact_id}/customer", methods=["PATCH"], authorizer=PROTECTED)
+@answers
+def agent_correct_customer(contact_id):
+    from chalicelib.web import agent
+
+    return _data(agent.correct(contact_id, json_object(app.current_request)))
+
+
+@app.route("/agent/contacts/{contact_id}/summary-email", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_summary_email(contact_id):
+    from chalicelib.web import agent
+
+    status, document = agent.send_summary(contact_id, json_object(app.current_request))
+    return _data(document, status)
+
+
+@app.route("/agent/contacts/{contact_id}/wrap-up", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_wrap_up(contact_id):
+    from chalicelib.web import wrapup
+
+    status, document = wrapup.save(contact_id, json_object(app.current_request))
+    return _data(document, status)
+
+
 # ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----
 
 @app.route("/s/{token}", methods=["GET"])

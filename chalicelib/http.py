@@ -31,6 +31,9 @@ _STATUS = {InvalidInput: BadRequestError, NotFound: NotFoundError, Conflict: Con
 PUBLIC_ROUTES: dict[str, str] = {
     "/unsubscribe/{token}": "opened from an e-mail; the token is signed, expiring and for unsubscribing only "
                             "(chalicelib/tokens.py), and names the customer by id",
+    "/agent": "the agent panel's page shell: labels only, no customer data; every data call it makes is "
+              "protected (chalicelib/web/panel.py)",
+    "/agent/static/{name}": "the agent panel's script and style files, a fixed list (chalicelib/web/panel.py)",
     "/s/{token}": "the survey a link in an invitation opens; the token is signed, expiring, for surveys only and "
                   "names the contact's survey, which is answered once",
 }

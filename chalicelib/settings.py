@@ -117,6 +117,12 @@ class Settings:
     # Detractor follow-up: the Connect instance and the flow that queues the task
     # (templates/flows/survey_follow_up); empty means alert e-mails only.
     connect_instance_arn: str = ""
+    # The agent panel (an agent-workspace application): the origin of the instance's
+    # agent workspace, the only page allowed to frame it (https://<alias>.my.connect.aws;
+    # empty: the panel can only be opened on its own), and where an agent signs in
+    # (the Cognito hosted UI's authorize URL; empty: no sign-in link is shown).
+    agent_workspace_origin: str = ""
+    agent_sign_in_url: str = ""
     survey_follow_up_flow_arn: str = ""
 
     # WhatsApp through AWS End User Messaging Social: the phone number id messages go
@@ -275,6 +281,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
     _check_surveys(settings)
     _check_journeys(settings)
+    _check_agent_panel(settings)
     return settings
 
 
@@ -377,3 +384,16 @@ def get_settings() -> Settings:
     if _current is None:
         _current = load()
     return _current
+
+
+_ORIGIN = re.compile(r"https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?")
+
+
+def _check_agent_panel(settings: Settings) -> None:
+    origins = settings.agent_workspace_origin.split()
+    if any(not _ORIGIN.fullmatch(origin) for origin in origins):
+        raise SettingsError("AGENT_WORKSPACE_ORIGIN must be origins like https://example.my.connect.aws "
+                            f"(scheme and host, no path), separated by spaces; got {settings.agent_workspace_origin!r}")
+    url = settings.agent_sign_in_url
+    if url and (not url.startswith("https://") or _CONTROL.search(url) or " " in url):
+        raise SettingsError(f"AGENT_SIGN_IN_URL must be an https:// URL, got {url!r}")

@@ -1,5 +1,6 @@
 """Amazon Connect's contact APIs this application calls: tasks for people to follow
-up (StartTaskContact) and chats started for a known customer (StartChatContact).
+up (StartTaskContact), chats started for a known customer (StartChatContact) and the
+agent's wrap-up written to the contact (UpdateContactAttributes).
 
 Both take a client token, so a retried request (an event delivered twice, a chat
 widget that resends) starts one contact, not two. Attributes carry ids and routing
@@ -116,3 +117,9 @@ class ConnectClient:
         return StartedChat(contact_id=str(answer["ContactId"]), participant_id=str(answer["ParticipantId"]),
                            participant_token=str(answer["ParticipantToken"]),
                            continued_from=answer.get("ContinuedFromContactId"))
+
+    def update_attributes(self, contact_id: str, attributes: dict[str, str]) -> None:
+        """Set attributes on a contact of the instance (the same values again change
+        nothing, so a retry is harmless). The contact record carries them."""
+        self._call("saving the contact's attributes", "update_contact_attributes",
+                   InstanceId=self.instance_id, InitialContactId=contact_id, Attributes=_attributes(attributes))
