@@ -2,8 +2,9 @@
 up (StartTaskContact), chats started for a known customer (StartChatContact) and the
 agent's wrap-up written to the contact (UpdateContactAttributes).
 
-Both take a client token, so a retried request (an event delivered twice, a chat
-widget that resends) starts one contact, not two. Attributes carry ids and routing
+Starting a task or a chat takes a client token, so a retried request (an event
+delivered twice, a chat widget that resends) starts one contact, not two; setting
+attributes to the values they already have changes nothing. Attributes carry ids and routing
 facts only: Connect keeps them with the contact for two years.
 """
 

@@ -313,7 +313,7 @@ def link(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Link the contact to the customer the agent found. With `merge: true` the
     profile created for this contact is merged into that customer first (the
     profiles' merge, audited; its history follows it)."""
-    from chalicelib.interactions.service import Timeline
+    from chalicelib import events
     from chalicelib.profiles import schema
 
     contact = contact_id(raw_contact_id)
@@ -337,7 +337,9 @@ def link(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput("there is no profile on this contact to merge")
         if current.customer_id != survivor.customer_id:
             profiles.merge(survivor.customer_id, current.customer_id)
-            Timeline(settings).reassign(current.customer_id, survivor.customer_id)
+            # The duplicate's history follows it, as with every merge.
+            events.announce(events.CUSTOMERS_MERGED,
+                            {"duplicateId": current.customer_id, "survivorId": survivor.customer_id})
             merged = True
     profiles.link_contact(contact, survivor.customer_id, found.channel)
     return {"contactId": contact, "customerId": survivor.customer_id, "merged": merged}

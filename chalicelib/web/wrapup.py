@@ -87,7 +87,7 @@ def current(contact_id: str, interaction: InteractionModel | None) -> dict[str, 
 
 def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """201 when saved for the first time, 200 when replaced or unchanged."""
-    from chalicelib.connect.api import ConnectApi
+    from chalicelib.connect.client import ConnectClient
     from chalicelib.web.agent import ContactCustomer
     from chalicelib.web.agent import contact_id as valid_contact_id
 
@@ -102,7 +102,7 @@ def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {"status": "unchanged", "wrapUp": _document(stored, True)}
 
     settings = get_settings()
-    ConnectApi(settings).update_attributes(contact, {
+    ConnectClient(settings).update_attributes(contact, {
         ATTR_REASON: wrap["reason"], ATTR_DISPOSITION: wrap["disposition"], ATTR_RESOLVED: wrap["resolved"]})
 
     now = utcnow()
