@@ -500,3 +500,20 @@ def test_checkov_passes_every_check_or_names_why_it_does_not_apply(package):
     for skipped in report["results"]["skipped_checks"]:
         assert skipped["check_result"]["suppress_comment"].strip(), skipped["check_id"]
         assert "\n" not in skipped["check_result"]["suppress_comment"]
+
+
+def test_the_agent_panel_is_registered_as_a_per_contact_workspace_app_that_writes_to_its_instance_only(template):
+    [application] = resources(template, "AWS::AppIntegrations::Application").values()
+    properties = application["Properties"]
+    assert properties["ApplicationConfig"] == {"ContactHandling": {"Scope": "PER_CONTACT"}}
+    assert "Contact.Attributes.View" in properties["Permissions"]
+    source = properties["ApplicationSourceConfig"]["ExternalUrlConfig"]
+    assert source["AccessUrl"]["Fn::Sub"].endswith("/api/agent")
+    assert source["ApprovedOrigins"][0]["Fn::Sub"] == source["AccessUrl"]["Fn::Sub"].removesuffix("/api/agent")
+    # The wrap-up's UpdateContactAttributes is derived from the code for the API's
+    # function only, on the stack's instance's contacts.
+    granted = {name: r for name, r in resources(template, "AWS::IAM::Policy").items()
+               if "connect:UpdateContactAttributes" in json.dumps(r)}
+    assert list(granted) == ["APIHandlerConnectPolicy"]
+    [statement] = granted["APIHandlerConnectPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert {"Fn::Sub": "${ConnectInstanceArn}/contact/*"} in statement["Resource"]
