@@ -167,6 +167,14 @@ def _masked(key: str) -> dict[str, str]:
     return {"kind": kind, "value": value[:4] + "•••"}
 
 
+def _addresses(keys: Any, t: dict[str, Any]) -> list[dict[str, str]]:
+    """Masked addresses, each with its kind in the agent's language."""
+    names = {"phone": t["by_phone"], "email": t["by_email"], "wa": t["channels"]["WHATSAPP"],
+             "chat": t["channels"]["CHAT"]}
+    return [{**masked, "label": names.get(masked["kind"], masked["kind"])}
+            for masked in map(_masked, sorted(keys or ()))]
+
+
 def consent_summary(consent: dict[str, Any], t: dict[str, Any]) -> str:
     """`e-mail: service, surveys; SMS: service; ...` in the agent's language."""
     from chalicelib.profiles.schema import CHANNELS, DEFAULT_CONSENT
@@ -194,7 +202,7 @@ def who(found: ContactCustomer, t: dict[str, Any]) -> dict[str, Any]:
         "vip": customer.tier == "vip",
         "consent": plain(customer.consent),
         "consentSummary": consent_summary(plain(customer.consent), t),
-        "addresses": [_masked(key) for key in sorted(customer.identities or ())],
+        "addresses": _addresses(customer.identities, t),
         "customerSince": customer.created_at.date().isoformat() if customer.created_at else None,
         "recognisedBy": found.how,
         "recognisedByText": t["recognised_by"].get(found.how, ""),
@@ -304,7 +312,7 @@ def search(raw_contact_id: str, body: dict[str, Any], accept_language: str | Non
     return {"customers": [{
         "customerId": customer.customer_id, "name": name,
         "tierName": t["tiers"].get(customer.tier or "standard", customer.tier),
-        "addresses": [_masked(key) for key in sorted(customer.identities or ())],
+        "addresses": _addresses(customer.identities, t),
         "customerSince": customer.created_at.date().isoformat() if customer.created_at else None,
     }]}
 

@@ -47,7 +47,7 @@ def test_a_known_caller_is_shown_with_who_why_and_history_in_the_agents_language
     who = view["who"]
     assert (who["customerId"], who["name"], who["vip"], who["tierName"]) == (ana, "Ana Popescu", True, "VIP")
     assert who["preferredLanguageName"] == "română"
-    assert {"kind": "phone", "value": "+40 7•• ••• 678"} in who["addresses"]
+    assert {"kind": "phone", "value": "+40 7•• ••• 678", "label": "Telefon"} in who["addresses"]
     assert who["recognisedBy"] == "phone" and who["recognisedByText"] == "număr de telefon"
     assert "e-mail: servicii, chestionare" in who["consentSummary"]
     # And her calls, newest first, each in one line of Romanian
@@ -91,14 +91,14 @@ def test_an_unknown_caller_gets_a_new_profile_the_agent_merges_into_the_customer
     # When the agent searches by her e-mail address (in the body, not the URL)
     status, found = post(client, f"/agent/contacts/{CONTACT}/search", {"email": "Ana.Popescu@example.ro"})
     assert status == 200 and [c["customerId"] for c in found["customers"]] == [ana]
-    assert found["customers"][0]["addresses"] == [{"kind": "email", "value": "a•••@example.ro"}]
+    assert found["customers"][0]["addresses"] == [{"kind": "email", "value": "a•••@example.ro", "label": "E-mail"}]
     # And merges the new profile into hers
     status, linked = post(client, f"/agent/contacts/{CONTACT}/link", {"customerId": ana, "merge": True})
     assert (status, linked["merged"]) == (200, True)
     # Then the contact shows Ana, with the new number among her addresses, and the merge is audited
     status, view = panel(client)
     assert view["state"] == "known" and view["who"]["customerId"] == ana
-    assert {"kind": "phone", "value": "+40 7•• ••• 888"} in view["who"]["addresses"]
+    assert {"kind": "phone", "value": "+40 7•• ••• 888", "label": "Phone"} in view["who"]["addresses"]
     assert AuditModel.get(f"merge#{created}").subject_id == ana
 
 

@@ -83,7 +83,7 @@
     text("who-language", who.preferredLanguageName);
     text("who-tier", who.tierName);
     text("who-consent", who.consentSummary);
-    text("who-addresses", who.addresses.map((a) => a.value).join(", "));
+    text("who-addresses", who.addresses.map((a) => a.label + " " + a.value).join(", "));
     text("who-since", who.customerSince);
     text("who-how", who.recognisedByText);
     $("correct-language").value = who.preferredLanguage;
@@ -191,7 +191,7 @@
     const box = document.createElement("div");
     const name = document.createElement("p");
     name.textContent = words.found + ": " + (customer.name || words.no_name) + " · " + customer.tierName
-      + " · " + customer.addresses.map((a) => a.value).join(", ");
+      + " · " + customer.addresses.map((a) => a.label + " " + a.value).join(", ");
     box.append(name);
     const actions = [[words.link, false]];
     if (state.customerState === "new") actions.push([words.merge, true]);
