@@ -15,8 +15,9 @@ a contact summary).
 
 The customer is found from the contact the way the timeline finds them: the link the
 lookup flow wrote for the contact id (profiles.link_contact), else the interaction
-keyed by the contact id (InitialContactId). A constant number of DynamoDB reads, by key
-or one Query of the timeline index: never a Scan.
+keyed by the contact id (InitialContactId). Three DynamoDB calls whatever the
+customer's history: one BatchGetItem (link, interaction, wrap-up), the customer's
+GetItem, one Query of a page of the timeline index. Never a Scan.
 """
 
 from __future__ import annotations
@@ -58,21 +59,38 @@ def _query(query: dict[str, str] | None, allowed: set[str]) -> dict[str, str]:
 
 # ---- finding the contact's customer ------------------------------------------
 
-def _link(contact: str) -> ContactLinkModel | None:
-    with dynamo_errors("reading a contact link"):
-        try:
-            link = ContactLinkModel.get(contact)
-        except ContactLinkModel.DoesNotExist:
-            return None
-    return link if is_live(link) else None
+def _contact_items(contact: str) -> tuple[ContactLinkModel | None, InteractionModel | None,
+                                         InteractionModel | None]:
+    """The contact's link, its interaction and its wrap-up, in one BatchGetItem
+    across the two tables (consistent: a wrap-up just saved is seen)."""
+    from chalicelib.db import connection
+    from chalicelib.web.wrapup import entry_id
 
+    settings = get_settings()
+    links, interactions = settings.contact_links_table, settings.interactions_table
+    request: dict[str, Any] = {
+        links: {"Keys": [{"contact_id": {"S": contact}}], "ConsistentRead": True},
+        interactions: {"Keys": [{"interaction_id": {"S": contact}}, {"interaction_id": {"S": entry_id(contact)}}],
+                       "ConsistentRead": True},
+    }
+    found: dict[str, list[dict[str, Any]]] = {links: [], interactions: []}
+    with dynamo_errors("reading a contact"):
+        for _ in range(4):  # unprocessed keys (throttling) are asked for again
+            answer = connection().client.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                found[table] += items
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            from chalicelib.errors import DependencyFailure
 
-def _interaction(contact: str) -> InteractionModel | None:
-    with dynamo_errors("reading an interaction"):
-        try:
-            return InteractionModel.get(contact)
-        except InteractionModel.DoesNotExist:
-            return None
+            raise DependencyFailure("reading a contact failed: DynamoDB kept the keys unprocessed")
+    link = next((ContactLinkModel.from_raw_data(raw) for raw in found[links]), None)
+    by_id = {raw["interaction_id"]["S"]: InteractionModel.from_raw_data(raw) for raw in found[interactions]}
+    wrap_up = by_id.get(entry_id(contact))
+    wrap_up = wrap_up if is_live(wrap_up) and not wrap_up.erased else None  # type: ignore[union-attr]
+    return (link if is_live(link) else None), by_id.get(contact), wrap_up
 
 
 def _raw_customer(customer_id: str) -> CustomerModel | None:
@@ -88,8 +106,7 @@ class ContactCustomer:
 
     def __init__(self, contact: str) -> None:
         self.contact_id = contact
-        self.link = _link(contact)
-        self.interaction = _interaction(contact)
+        self.link, self.interaction, self.wrap_up = _contact_items(contact)
         self.customer: CustomerModel | None = None
         self.erased = bool(self.interaction is not None and self.interaction.erased)
         linked = self.link.customer_id if self.link else (self.interaction.customer_id if self.interaction else None)
@@ -268,7 +285,7 @@ def contact_view(raw_contact_id: str, query: dict[str, str] | None, accept_langu
     t = words(language)
     found = ContactCustomer(contact)
     view: dict[str, Any] = {"contactId": contact, "language": language, "state": found.state,
-                            "wrapUp": wrapup.current(contact, found.interaction)}
+                            "wrapUp": wrapup.current(contact, found.interaction, found.wrap_up)}
     if found.customer is not None:
         view.update(who=who(found, t), why=why(found.customer),
                     before=before(found.customer.customer_id, t, limit, None))

@@ -58,14 +58,6 @@ def parse(body: dict[str, Any]) -> dict[str, Any]:
             "note": note.strip()}
 
 
-def _stored(contact_id: str) -> InteractionModel | None:
-    with dynamo_errors("reading a wrap-up"):
-        try:
-            return InteractionModel.get(entry_id(contact_id), consistent_read=True)
-        except InteractionModel.DoesNotExist:
-            return None
-
-
 def settled(contact_id: str, interaction: InteractionModel | None) -> bool:
     """Whether the contact record of this contact has arrived."""
     legs = interaction.legs if interaction is not None else None
@@ -81,8 +73,10 @@ def _document(item: InteractionModel | None, editable: bool) -> dict[str, Any] |
             "savedAt": item.ended_at, "editable": editable}
 
 
-def current(contact_id: str, interaction: InteractionModel | None) -> dict[str, Any] | None:
-    return _document(_stored(contact_id), not settled(contact_id, interaction))
+def current(contact_id: str, interaction: InteractionModel | None,
+            stored: InteractionModel | None) -> dict[str, Any] | None:
+    """The wrap-up saved for the contact, as the panel shows it."""
+    return _document(stored, not settled(contact_id, interaction))
 
 
 def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -96,7 +90,7 @@ def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     found = ContactCustomer(contact)
     if settled(contact, found.interaction):
         raise Conflict("the contact record has arrived: the wrap-up can no longer be changed")
-    stored = _stored(contact)
+    stored = found.wrap_up
     customer_id = found.customer.customer_id if found.customer is not None else None
     if stored is not None and dict(stored.detail or {}) == _detail(wrap) and stored.customer_id == customer_id:
         return 200, {"status": "unchanged", "wrapUp": _document(stored, True)}

@@ -269,3 +269,15 @@ def test_a_failing_database_answers_503_with_a_readable_message(client, dynamodb
     response = client.http.get(f"/agent/contacts/{CONTACT}")
     answer = json.loads(response.body)
     assert response.status_code == 503 and "failed" in answer["Message"] and "Traceback" not in response.body.decode()
+
+
+def test_the_first_paint_costs_the_same_few_dynamodb_calls_whatever_the_history_and_never_a_scan(client):
+    from devkit.bench import dynamodb_calls
+
+    ana = known_caller(client, history=1)
+    with dynamodb_calls() as short:
+        panel(client)
+    many_activities(ana, 200)
+    with dynamodb_calls() as long:
+        panel(client)
+    assert short == long and sum(long.values()) == 3 and "Scan" not in long
