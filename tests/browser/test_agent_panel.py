@@ -182,3 +182,28 @@ def test_every_control_has_a_label(site, page, client, contact_state):
                 && [...el.labels].every(l => l.textContent.trim())))
         .map(el => el.id || el.outerHTML)""")
     assert unlabelled == []
+
+
+def test_a_signed_in_agent_s_token_goes_with_every_data_call_and_leaves_the_address(site, page, client):
+    # Given the agent comes back from the sign-in page with an ID token in the fragment
+    known_caller(client, history=0)
+    sent = []
+    page.on("request", lambda request: sent.append(request.headers.get("authorization"))
+            if "/agent/contacts/" in request.url else None)
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=en#id_token=agent-token-123")
+    page.locator("#who").wait_for()
+    # Then the data call carries it, and the address bar no longer shows it
+    assert sent == ["agent-token-123"]
+    assert "id_token" not in page.url
+
+
+def test_an_agent_who_is_not_signed_in_is_asked_to_sign_in(site, page, client, settings_env):
+    settings_env(AGENT_SIGN_IN_URL="https://agents.auth.eu-central-1.amazoncognito.com/oauth2/authorize?x=1")
+    known_caller(client, history=0)
+    page.route("**/agent/contacts/**", lambda route: route.fulfill(
+        status=401, content_type="application/json", body='{"message": "Unauthorized"}'))
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=en")
+    page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
+    assert page.get_by_role("status").inner_text() == "Please sign in to see the customer."
+    link = page.get_by_role("link", name="Sign in")
+    assert link.is_visible() and link.get_attribute("href").startswith("https://agents.auth.")
