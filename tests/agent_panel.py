@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.db import utcnow
 from tests.helpers import create_customer, kinesis_event, load_event, load_json
+from tests.integration.survey_support import shifted
 
 INSTANCE_ID = "c8c0e68d-2200-4265-82c0-5f3a1b2c3d4e"
 ANA_PHONE = "+40712345678"
@@ -26,21 +27,7 @@ def lookup(client, contact_id: str, address: str = ANA_PHONE) -> dict[str, Any]:
 
 def contact_record(contact_id: str, start: datetime, address: str = ANA_PHONE, **attributes: str) -> dict[str, Any]:
     """A handled call's contact record, moved to `start`."""
-    document = load_json("contact-records/whatsapp_chat.json")
-    first = datetime.fromisoformat(document["InitiationTimestamp"].replace("Z", "+00:00"))
-    shift = start - first
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T" and value.endswith("Z"):
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00")) + shift
-            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return value
-
-    document = walk(document)
+    document = shifted(load_json("contact-records/whatsapp_chat.json"), start)
     document.update({"ContactId": contact_id, "InitialContactId": contact_id, "Channel": "VOICE",
                      "InitiationMethod": "INBOUND", "SegmentAttributes": None, "PreviousContactId": None,
                      "NextContactId": None, "CustomerEndpoint": {"Address": address, "Type": "TELEPHONE_NUMBER"}})

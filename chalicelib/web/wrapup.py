@@ -10,7 +10,8 @@ Once per contact however often it is sent: the same wrap-up again changes nothin
 and calls nothing; a different one replaces it (attributes and the timeline entry),
 until the contact record arrives, after which the contact is settled and a change is
 refused (409). The note stays in the timeline, for colleagues; it never goes into
-contact attributes, which Connect keeps for two years.
+contact attributes, which Connect keeps for two years, and is kept only for a contact
+linked to a customer (so that export and erasure reach it).
 
 Order of effects: everything is validated first; then Connect; then the timeline
 entry. If Connect fails nothing is written; if the entry fails, sending again sets
@@ -92,6 +93,10 @@ def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         raise Conflict("the contact record has arrived: the wrap-up can no longer be changed")
     stored = found.wrap_up
     customer_id = found.customer.customer_id if found.customer is not None else None
+    if customer_id is None and wrap["note"]:
+        # A note is kept in the customer's timeline, where export and erasure find it:
+        # without a customer it would be personal data nobody could reach.
+        raise InvalidInput("link the contact to a customer before keeping a note; or save without a note")
     if stored is not None and dict(stored.detail or {}) == _detail(wrap) and stored.customer_id == customer_id:
         return 200, {"status": "unchanged", "wrapUp": _document(stored, True)}
 

@@ -221,6 +221,15 @@ def test_a_bad_wrap_up_says_what_is_wrong_and_changes_nothing(client, connect, b
     assert panel(client)[1]["wrapUp"] is None
 
 
+def test_a_note_is_kept_only_for_a_contact_linked_to_a_customer(client, connect, settings_env):
+    settings_env(AUTO_CREATE_PROFILES="false")
+    lookup(client, CONTACT, address="+40733999888")
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert status == 400 and "link the contact to a customer" in answer["Message"]
+    expect_attributes(connect)
+    assert post(client, f"/agent/contacts/{CONTACT}/wrap-up", {**WRAP, "note": ""})[0] == 201
+
+
 def test_a_wrap_up_connect_refuses_writes_nothing(client, connect):
     known_caller(client, history=0)
     connect.add_client_error("update_contact_attributes", "ThrottlingException", http_status_code=429)

@@ -86,7 +86,13 @@
     text("who-addresses", who.addresses.map((a) => a.label + " " + a.value).join(", "));
     text("who-since", who.customerSince);
     text("who-how", who.recognisedByText);
-    $("correct-language").value = who.preferredLanguage;
+    const languages = $("correct-language");
+    if (![...languages.options].some((o) => o.value === who.preferredLanguage)) {
+      // A regional variant the list does not name (en-US): offer it as it is, so that
+      // saving the tier does not change the language.
+      languages.add(new Option(who.preferredLanguageName + " (" + who.preferredLanguage + ")", who.preferredLanguage));
+    }
+    languages.value = who.preferredLanguage;
     $("correct-tier").value = who.tier;
     $("who").hidden = false;
   }
