@@ -1,11 +1,10 @@
 """Amazon Connect's contact APIs this application calls: tasks for people to follow
-up (StartTaskContact), chats started for a known customer (StartChatContact) and the
-agent's wrap-up written to the contact (UpdateContactAttributes).
+up (StartTaskContact), chats started for a known customer (StartChatContact), and
+other contact operations named by their callers (`call`).
 
 Starting a task or a chat takes a client token, so a retried request (an event
-delivered twice, a chat widget that resends) starts one contact, not two; setting
-attributes to the values they already have changes nothing. Attributes carry ids and routing
-facts only: Connect keeps them with the contact for two years.
+delivered twice, a chat widget that resends) starts one contact, not two. Attributes
+carry ids and routing facts only: Connect keeps them with the contact for two years.
 """
 
 from __future__ import annotations
@@ -119,8 +118,12 @@ class ConnectClient:
                            participant_token=str(answer["ParticipantToken"]),
                            continued_from=answer.get("ContinuedFromContactId"))
 
-    def update_attributes(self, contact_id: str, attributes: dict[str, str]) -> None:
-        """Set attributes on a contact of the instance (the same values again change
-        nothing, so a retry is harmless). The contact record carries them."""
-        self._call("saving the contact's attributes", "update_contact_attributes",
-                   InstanceId=self.instance_id, InitialContactId=contact_id, Attributes=_attributes(attributes))
+    def call(self, action: str, operation: str, **request: Any) -> dict[str, Any]:
+        """Another contact operation of this instance, with the same bounded client and
+        error translation. The caller names the operation in its own module: the IAM
+        permission is derived from the code that names it, so only the function that
+        makes the call is granted it (the agent panel's wrap-up:
+        `update_contact_attributes`)."""
+        if "Attributes" in request:
+            request["Attributes"] = _attributes(request["Attributes"])
+        return self._call(action, operation, InstanceId=self.instance_id, **request)

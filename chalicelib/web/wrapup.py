@@ -101,8 +101,11 @@ def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {"status": "unchanged", "wrapUp": _document(stored, True)}
 
     settings = get_settings()
-    ConnectClient(settings).update_attributes(contact, {
-        ATTR_REASON: wrap["reason"], ATTR_DISPOSITION: wrap["disposition"], ATTR_RESOLVED: wrap["resolved"]})
+    # Setting the same values again changes nothing: a retry is harmless.
+    ConnectClient(settings).call(
+        "saving the contact's attributes", "update_contact_attributes", InitialContactId=contact,
+        Attributes={ATTR_REASON: wrap["reason"], ATTR_DISPOSITION: wrap["disposition"],
+                    ATTR_RESOLVED: wrap["resolved"]})
 
     now = utcnow()
     first = stored.started_at if stored is not None and stored.started_at else _timestamp(now)
