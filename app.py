@@ -228,12 +228,14 @@ def record_survey_answer(event, context):
     return flow.run(event, context, "chalicelib.surveys.dtmf:record_survey_answer")
 
 
-@app.lambda_function(name="survey_worker")
-def survey_worker(event, context):
-    """EventBridge Scheduler's target: invitations after quiet hours, follow-up retries."""
-    from chalicelib.surveys import worker
+@app.lambda_function(name="scheduled_step")
+def scheduled_step(event, context):
+    """What an EventBridge Scheduler one-time schedule runs: a survey invitation after
+    quiet hours or a follow-up retry, an appointment reminder or no-show check, a
+    return's follow-up. A failure raises so the schedule retries, then dead-letters."""
+    from chalicelib import steps
 
-    return worker.handle(event)
+    return steps.run(event)
 
 
 # ---- Journeys: retail returns, clinic appointments, WhatsApp, chat with memory ----
@@ -260,15 +262,6 @@ def next_appointment(event, context):
 def confirm_appointment(event, context):
     """The caller confirms the appointment they just heard."""
     return flow.run(event, context, "chalicelib.clinic.flow:confirm_appointment")
-
-
-@app.lambda_function(name="journey_step")
-def journey_step(event, context):
-    """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
-    check, return follow-up); a failure raises so the schedule retries, then dead-letters."""
-    from chalicelib.journeys import steps
-
-    return steps.run(event)
 
 
 @app.route("/returns/{return_id}", methods=["GET"], authorizer=PROTECTED)

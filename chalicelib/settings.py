@@ -44,6 +44,14 @@ class Settings:
     auto_create_profiles: bool = True
     flow_budget_ms: int = 2500
 
+    # Work done later (chalicelib/schedules.py): the EventBridge Scheduler group, the
+    # function its one-time schedules run (scheduled_step), the role Scheduler assumes
+    # and the queue that keeps what could not be done (the stack hands all four).
+    schedule_group: str = ""
+    scheduled_step_arn: str = ""
+    scheduler_role_arn: str = ""
+    schedule_dead_letter_queue_arn: str = ""
+
     # Retention of personal data, in days (refreshed on every contact).
     profile_retention_days: int = 1095
     contact_link_retention_days: int = 2
@@ -107,13 +115,6 @@ class Settings:
     survey_quiet_hours: str = "21:00-09:00"
     # A contact whose record arrives later than this after it ended gets no survey.
     survey_max_delay_hours: int = 48
-    # EventBridge Scheduler: the group, the role it assumes and the function it
-    # invokes (survey_worker) for delayed invitations and retried follow-ups.
-    survey_schedule_group: str = "default"
-    survey_scheduler_role_arn: str = ""
-    survey_worker_arn: str = ""
-    # Where Scheduler keeps an invocation it could not deliver to the worker.
-    survey_dead_letter_queue_arn: str = ""
     # Detractor follow-up: the Connect instance and the flow that queues the task
     # (templates/flows/survey_follow_up); empty means alert e-mails only.
     connect_instance_arn: str = ""
@@ -148,10 +149,6 @@ class Settings:
     whatsapp_events_topic_arn: str = ""
     connect_chat_flow_id: str = ""
     connect_task_flow_id: str = ""
-    journey_schedule_group: str = ""
-    journey_step_function_arn: str = ""
-    journey_scheduler_role_arn: str = ""
-    journey_dead_letter_queue_arn: str = ""
 
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
@@ -273,9 +270,23 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
+    _check_schedules(settings)
     _check_surveys(settings)
     _check_journeys(settings)
     return settings
+
+
+_SCHEDULE_GROUP = re.compile(r"[0-9A-Za-z_.-]{1,64}")
+
+
+def _check_schedules(settings: Settings) -> None:
+    if settings.schedule_group and not _SCHEDULE_GROUP.fullmatch(settings.schedule_group):
+        raise SettingsError(f"SCHEDULE_GROUP must be 1-64 letters, digits, '.', '_' or '-', "
+                            f"got {settings.schedule_group!r}")
+    for name in ("scheduled_step_arn", "scheduler_role_arn", "schedule_dead_letter_queue_arn"):
+        value = getattr(settings, name)
+        if value and not value.startswith("arn:"):
+            raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
 
 
 def _check_json_object(name: str, raw: str) -> None:
@@ -333,8 +344,7 @@ def _check_surveys(settings: Settings) -> None:
     if quiet and (not _QUIET_HOURS.match(quiet) or quiet[:5] == quiet[6:]):
         raise SettingsError(f"SURVEY_QUIET_HOURS must be two different times as HH:MM-HH:MM "
                             f"(21:00-09:00), or empty, got {quiet!r}")
-    for name in ("survey_scheduler_role_arn", "survey_worker_arn", "survey_dead_letter_queue_arn",
-                 "connect_instance_arn", "survey_follow_up_flow_arn"):
+    for name in ("connect_instance_arn", "survey_follow_up_flow_arn"):
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")

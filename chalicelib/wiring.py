@@ -1,6 +1,6 @@
 """Who listens to what: the one place where capabilities subscribe to the events
 lower layers announce (chalicelib.events) and register the steps schedules run
-(chalicelib.journeys.steps). app.py imports it, so every entry point has them.
+(chalicelib.steps). app.py imports it, so every entry point has them.
 
 Handlers are named, not imported: each is loaded the first time its event comes,
 so an entry point pays at cold start only for what it uses.
@@ -8,14 +8,15 @@ so an entry point pays at cold start only for what it uses.
 
 from __future__ import annotations
 
-from chalicelib import events
-from chalicelib.journeys import steps
+from chalicelib import events, steps
 
 events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended")
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
 
+steps.register("invite", "chalicelib.surveys.worker:invite")
+steps.register("follow_up", "chalicelib.surveys.worker:follow_up")
 steps.register("return_follow_up", "chalicelib.retail.steps:return_follow_up")
 steps.register("appointment_reminder", "chalicelib.clinic.steps:appointment_reminder")
 steps.register("no_show_check", "chalicelib.clinic.steps:no_show_check")

@@ -425,12 +425,9 @@ def stack_names(template: dict[str, Any]) -> dict[str, Any]:
     found = [name for name, r in resources.items() if r["Type"] == "AWS::SES::ConfigurationSet"]
     if len(found) == 1:
         names["SES_CONFIGURATION_SET"] = {"Ref": found[0]}
-    # Schedule groups: the one whose logical id names the capability.
-    for name, resource in resources.items():
-        if resource["Type"] == "AWS::Scheduler::ScheduleGroup":
-            capability = "SURVEY" if "Survey" in name else "JOURNEY" if "Journey" in name else None
-            if capability:
-                names[f"{capability}_SCHEDULE_GROUP"] = {"Ref": name}
+    groups = [name for name, r in resources.items() if r["Type"] == "AWS::Scheduler::ScheduleGroup"]
+    if len(groups) == 1:
+        names["SCHEDULE_GROUP"] = {"Ref": groups[0]}
     return names
 
 

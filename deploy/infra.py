@@ -14,7 +14,7 @@ The merge template is built from, in order (later pieces deep-merge over earlier
 2. every JSON fragment in infra/*.json, in file-name order (for example the SES
    configuration set, or ReportBatchItemFailures on a Kinesis event source), with
    `{app}` and `{stage}` replaced as in the policies, so a fragment can name what
-   Chalice names (`{app}-{stage}-survey_worker`).
+   Chalice names (`{app}-{stage}-scheduled_step`).
 
 Deep merge: objects merge key by key, lists are concatenated, and two pieces that
 set the same key to different values are an error naming the key.

@@ -23,14 +23,14 @@ def _verify_email_sender() -> None:
 
 
 def _create_schedule_group() -> None:
-    """The EventBridge Scheduler group journeys schedule in, as the stack creates it."""
+    """The EventBridge Scheduler group work done later is scheduled in, as the stack creates it."""
     import boto3
 
     from chalicelib.settings import get_settings
 
     settings = get_settings()
     boto3.client("scheduler", region_name=settings.region).create_schedule_group(
-        Name=settings.journey_schedule_group)
+        Name=settings.schedule_group)
 
 
 @contextmanager

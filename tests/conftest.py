@@ -50,13 +50,13 @@ def verify_email_sender() -> None:
 
 
 def create_schedule_group() -> None:
-    """The EventBridge Scheduler group journeys schedule in (the stack creates it)."""
+    """The EventBridge Scheduler group work done later is scheduled in (the stack creates it)."""
     import boto3
 
     from chalicelib.settings import get_settings
 
     boto3.client("scheduler", region_name=localenv.REGION).create_schedule_group(
-        Name=get_settings().journey_schedule_group)
+        Name=get_settings().schedule_group)
 
 
 @pytest.fixture

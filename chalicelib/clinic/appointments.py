@@ -42,7 +42,7 @@ class Appointments:
     @property
     def schedules(self) -> Any:
         if self._schedules is None:
-            from chalicelib.journeys.schedules import Schedules
+            from chalicelib.schedules import Schedules
 
             self._schedules = Schedules(self.settings)
         return self._schedules

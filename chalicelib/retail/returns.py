@@ -77,7 +77,7 @@ class Returns:
         self.courier = courier or carrier(settings)
         self.cases = cases or Cases(settings)
         if schedules is None:
-            from chalicelib.journeys.schedules import Schedules
+            from chalicelib.schedules import Schedules
 
             schedules = Schedules(settings)
         self.schedules = schedules

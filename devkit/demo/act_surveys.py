@@ -188,16 +188,16 @@ def _quiet_hours(stage: Stage) -> None:
     with quiet_hours(window):
         _report(stage, [chat])
     schedule = boto3.client("scheduler", region_name=get_settings().region).get_schedule(
-        Name="survey-invite-demo-james-chat", GroupName=get_settings().survey_schedule_group)
+        Name="survey-invite-demo-james-chat", GroupName=get_settings().schedule_group)
     t.detail("e-mails sent now", len(_invitations(stage)) - before)
     t.detail("EventBridge Scheduler", {k: schedule[k] for k in ("ScheduleExpression", "ScheduleExpressionTimezone",
                                                                 "ActionAfterCompletion")})
     t.detail("its target", {"function": schedule["Target"]["Arn"].rsplit(":", 1)[-1],
                             "input": json.loads(schedule["Target"]["Input"])})
-    t.say("When his quiet hours end, Scheduler calls survey_worker (twice here: delivery is at least once):")
+    t.say("When his quiet hours end, Scheduler calls scheduled_step (twice here: delivery is at least once):")
     for _ in range(2):
-        answer = stage.invoke("survey_worker", json.loads(schedule["Target"]["Input"]))
-        t.detail("survey_worker answered", answer)
+        answer = stage.invoke("scheduled_step", json.loads(schedule["Target"]["Input"]))
+        t.detail("scheduled_step answered", answer)
     mail = _invitations(stage)[-1]
     t.detail(mail.header("Content-Language"), mail.subject)
     done = _post(stage, _LINK.search(mail.text).group(1), csat=5, ces=6)
