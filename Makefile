@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser demo serve test lint format bench clean package policy deploy flows vendor vendor
+.PHONY: setup browser demo serve test lint format bench clean package policy deploy flows vendor vendor reasons-model
 
 setup: $(STAMP)
 
@@ -49,6 +49,11 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m devkit.bench
+
+# The contact-reason classifier (chalicelib/reasons/model.json), retrained from the
+# labelled examples in chalicelib/reasons/examples/ after they change.
+reasons-model: setup
+	$(BIN)/python -c 'from chalicelib.reasons import model; model.build()'
 
 # Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted.
 STAGE ?= dev

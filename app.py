@@ -29,6 +29,12 @@ def lookup_customer(event, context):
     return flow.run(event, context, "chalicelib.profiles.lookup:lookup_customer")
 
 
+@app.lambda_function(name="predict_reason")
+def predict_reason(event, context):
+    """Why the customer is contacting us (history, menu choice, their words) and the queue for it."""
+    return flow.run(event, context, "chalicelib.reasons.flow:predict_reason")
+
+
 # ---- REST API: customer profiles ----
 
 @app.route("/customers", methods=["POST"], authorizer=PROTECTED)
@@ -173,6 +179,14 @@ def contact_metrics():
     from chalicelib.metrics import report
 
     return report.kpis(app.current_request.query_params)
+
+
+@app.route("/reasons", methods=["GET"], authorizer=PROTECTED)
+@answers
+def contact_reasons():
+    from chalicelib.reasons import api
+
+    return api.catalogue(app.current_request.query_params)
 
 
 # ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----

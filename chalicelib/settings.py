@@ -146,6 +146,14 @@ class Settings:
     journey_scheduler_role_arn: str = ""
     journey_dead_letter_queue_arn: str = ""
 
+    # Contact reasons: below this confidence (percent) predict_reason answers `other`
+    # and the flow falls back to its menu. The inbound voice flow asks callers in
+    # these languages (comma-separated; Amazon Lex V2 has English and Italian locales,
+    # none for Romanian or Hungarian) the open question through a Lex V2 bot, whose
+    # fallback transcript predict_reason reads; "" asks nobody.
+    reason_confidence_percent: int = 50
+    reason_lex_languages: str = "en,it"
+
     @property
     def reminder_hours(self) -> tuple[int, ...]:
         """APPOINTMENT_REMINDER_HOURS as whole hours, furthest first."""
@@ -219,6 +227,7 @@ _INT_RANGES = {
     # Part of a contact-flow budget: the call must still be answered after it.
     "carrier_timeout_ms": (100, 5000),
     "no_show_grace_minutes": (0, 1440),
+    "reason_confidence_percent": (0, 100),
 }
 
 
@@ -256,7 +265,19 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_surveys(settings)
     _check_journeys(settings)
+    _check_reasons(settings)
     return settings
+
+
+LEX_LANGUAGES = ("en", "it")
+
+
+def _check_reasons(settings: Settings) -> None:
+    wanted = [code.strip() for code in settings.reason_lex_languages.split(",") if code.strip()]
+    unknown = [code for code in wanted if code not in LEX_LANGUAGES]
+    if unknown:
+        raise SettingsError(f"REASON_LEX_LANGUAGES lists languages Amazon Lex V2 has a locale for "
+                            f"({', '.join(LEX_LANGUAGES)}), got {', '.join(unknown)}")
 
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
