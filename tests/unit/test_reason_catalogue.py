@@ -88,3 +88,14 @@ def test_the_api_document_speaks_the_requested_language():
     assert document["reasons"][2] == {"id": "return", "label": "Resi e rimborsi", "queue": "orders", "menu": "3",
                                      "selfService": True, "kbTags": ["returns", "refunds", "pickup"],
                                      "casePolicy": "always"}
+
+
+def test_lex_languages_are_only_those_lex_v2_has_a_locale_for():
+    from chalicelib.settings import SettingsError
+    from chalicelib.settings import load as load_settings
+    from devkit import localenv
+
+    environment = {**localenv.stage_environment(), "AWS_REGION": "eu-central-1", "REASON_LEX_LANGUAGES": "en,ro"}
+
+    with pytest.raises(SettingsError, match=r"REASON_LEX_LANGUAGES.*got ro"):
+        load_settings(environment)
