@@ -11,7 +11,9 @@ Block parameters (all optional):
   `lookup_customer` answered (also read from the contact attributes).
 
 Answer keys, always present: `status`, `reason`, `confidence` (`0.00`-`1.00`),
-`alternativeReason`, `because`, `queue`, `selfService` (`true`/`false`), `language`.
+`alternativeReason`, `because`, `queue`, `selfService` (`true`/`false`), `language`,
+and for the flow's prompts `label` (the reason in the caller's language), `reference`
+(what history named, such as a return id) and `hasReference`.
 Below the confidence threshold (REASON_CONFIDENCE_PERCENT) `reason` is `other`,
 `alternativeReason` the best guess, and the flow falls back to its menu. The text
 itself is never logged, stored or returned.
@@ -24,7 +26,8 @@ from chalicelib.reasons import catalogue as cat
 from chalicelib.reasons import history
 from chalicelib.reasons.predict import Evidence, predict, recent, resolve_language
 
-KEYS = ("reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language")
+KEYS = ("reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language",
+        "label", "reference", "hasReference")
 
 
 def _history(request: FlowRequest, deadline: Deadline) -> list[Evidence]:
@@ -61,4 +64,6 @@ def predict_reason(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     return FlowResponse.ok(
         reason=reason.id, confidence=f"{prediction.confidence:.2f}", alternativeReason=prediction.alternative,
         because=prediction.because, queue=reason.queue(language),
-        selfService="true" if reason.self_service else "false", language=language)
+        selfService="true" if reason.self_service else "false", language=language,
+        label=reason.label(language), reference=prediction.reference,
+        hasReference="true" if prediction.reference else "false")

@@ -48,6 +48,8 @@ class Evidence:
     reason: str
     weight: float
     because: str
+    # What the flow may name to the caller ("R-1004821"): an id, never personal data.
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Prediction:
     alternative: str
     because: str
     language: str
+    reference: str = ""
 
     def route(self) -> cat.Reason:
         return cat.load().require(self.reason)
@@ -96,6 +99,7 @@ def predict(text: str, language: str, *, menu_choice: str = "", history: list[Ev
     ids = catalogue.ids
     scores = dict.fromkeys(ids, 0.0)
     why: dict[str, list[tuple[float, str]]] = {reason: [] for reason in ids}
+    references: dict[str, tuple[float, str]] = {}
 
     if text.strip():
         from chalicelib.reasons.model import load
@@ -126,6 +130,8 @@ def predict(text: str, language: str, *, menu_choice: str = "", history: list[Ev
         scores[evidence.reason] += weight
         if weight > 0:
             why[evidence.reason].append((weight, evidence.because))
+        if evidence.reference and weight > references.get(evidence.reason, (0.0, ""))[0]:
+            references[evidence.reason] = (weight, evidence.reference)
 
     top = max(scores.values())
     exps = {reason: math.exp(score - top) for reason, score in scores.items()}
@@ -136,7 +142,8 @@ def predict(text: str, language: str, *, menu_choice: str = "", history: list[Ev
     reasons_for = [phrase for _, phrase in sorted(why[best], key=lambda item: -item[0])]
     hint = _because(reasons_for)
     if confidence >= threshold:
-        return Prediction(best, confidence, runner_up, hint or "no evidence", language)
+        return Prediction(best, confidence, runner_up, hint or "no evidence", language,
+                          references.get(best, (0.0, ""))[1])
     return Prediction(cat.OTHER, confidence, best if best != cat.OTHER else runner_up,
                       f"not sure: {hint}" if hint else "no evidence", language)
 

@@ -11,7 +11,8 @@ from chalicelib.reasons import history
 from chalicelib.reasons.predict import PENDING_RETURN_WEIGHT, Evidence
 from tests.helpers import load_event
 
-KEYS = {"status", "reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language"}
+KEYS = {"status", "reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language",
+        "label", "reference", "hasReference"}
 
 
 def predict(client, channel="CHAT", attributes=None, **parameters):
@@ -86,17 +87,19 @@ def test_the_last_contact_reason_is_a_hint_not_a_decision(client):
 def test_a_registered_history_source_recognises_a_silent_caller(client):
     # Given a journey that knows this customer's return awaits pickup
     def pending_return(customer_id, now):
-        return [Evidence("return", PENDING_RETURN_WEIGHT, "open return R-1004821, 2 days ago")] \
+        return [Evidence("return", PENDING_RETURN_WEIGHT, "open return R-1004821, 2 days ago", "R-1004821")] \
             if customer_id == "cust-1" else []
 
     history.register("test.returns", pending_return)
     try:
         # When the caller says nothing
-        answer = predict(client, channel="VOICE", customerId="cust-1")
+        answer = predict(client, channel="VOICE", customerId="cust-1", language="ro-RO")
     finally:
         history._sources.pop("test.returns")
     # Then the flow hears that the call is about the return
     assert (answer["reason"], answer["because"]) == ("return", "open return R-1004821, 2 days ago")
+    assert (answer["label"], answer["reference"], answer["hasReference"]) == (
+        "Retururi și rambursări", "R-1004821", "true")
 
 
 def test_a_failing_history_source_costs_only_its_evidence(client):
