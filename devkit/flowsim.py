@@ -155,6 +155,7 @@ class Contact:
     attributes: dict[str, str] = field(default_factory=dict)
     external: Any = field(default_factory=dict)
     stored_input: str = ""
+    lex: dict[str, str] = field(default_factory=dict)
     target_queue: str | None = None
     language_code: str = "en-US"
     hooks: dict[str, str] = field(default_factory=dict)
@@ -192,6 +193,8 @@ class Contact:
         c = self.customer
         if root == "External":
             return _walk(self.external, rest), True
+        if root == "Lex":
+            return (self.lex.get(rest[0], "") if rest else ""), True
         if root == "Attributes":
             return (self.attributes.get(rest[0], "") if rest else ""), True
         if root == "CustomerEndpoint":
@@ -309,6 +312,7 @@ class Simulator:
         return {
             "MessageParticipant": self._message,
             "GetParticipantInput": self._input,
+            "ConnectParticipantWithLexBot": self._lex,
             "InvokeLambdaFunction": self._invoke,
             "UpdateContactAttributes": self._attributes,
             "Compare": self._compare,
@@ -401,6 +405,25 @@ class Simulator:
             contact.stored_input = entered
             return self._next(action), None
         return self._match(action, entered), None
+
+    def _lex(self, action, contact, steps, inputs) -> Outcome:
+        """An Amazon Lex V2 bot whose only intent is its fallback: it turns what the
+        customer says into `$.Lex.InputTranscript`. The simulator runs no bot: the
+        customer's next typed input stands in for the transcript."""
+        parameters = action.get("Parameters") or {}
+        if not (parameters.get("LexV2Bot") or {}).get("AliasArn"):
+            raise FlowStop(f"action {action.get('Identifier')!r} names no Lex V2 bot alias")
+        self._prompt(contact, parameters, steps)
+        contact.lex = {}
+        if not inputs:
+            steps.append(Step("input", "(said nothing)"))
+            return self._error(action, "NoMatchingError"), None
+        entered = inputs.pop(0)
+        contact.lex = {"InputTranscript": entered, "IntentName": "FallbackIntent"}
+        steps.append(Step("input", entered, {"lex": True}))
+        if (action.get("Transitions") or {}).get("Conditions"):
+            return self._match(action, "FallbackIntent"), None
+        return self._next(action), None
 
     def _invoke(self, action, contact, steps, inputs) -> Outcome:
         parameters = action.get("Parameters") or {}

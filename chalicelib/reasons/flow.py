@@ -13,7 +13,9 @@ Block parameters (all optional):
 Answer keys, always present: `status`, `reason`, `confidence` (`0.00`-`1.00`),
 `alternativeReason`, `because`, `queue`, `selfService` (`true`/`false`), `language`,
 and for the flow's prompts `label` (the reason in the caller's language), `reference`
-(what history named, such as a return id) and `hasReference`.
+(what history named, such as a return id) and `hasReference`; `askOpenQuestion` is
+`true` when no text was given and the language is one the flows ask through Amazon
+Lex (REASON_LEX_LANGUAGES).
 Below the confidence threshold (REASON_CONFIDENCE_PERCENT) `reason` is `other`,
 `alternativeReason` the best guess, and the flow falls back to its menu. The text
 itself is never logged, stored or returned.
@@ -27,7 +29,7 @@ from chalicelib.reasons import history
 from chalicelib.reasons.predict import Evidence, predict, recent, resolve_language
 
 KEYS = ("reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language",
-        "label", "reference", "hasReference")
+        "label", "reference", "hasReference", "askOpenQuestion")
 
 
 def _history(request: FlowRequest, deadline: Deadline) -> list[Evidence]:
@@ -45,25 +47,30 @@ def _history(request: FlowRequest, deadline: Deadline) -> list[Evidence]:
     return evidence
 
 
-def _threshold() -> float:
+def _settings() -> tuple[float, tuple[str, ...]]:
+    """The confidence threshold and the languages asked through Lex."""
     try:
         from chalicelib.settings import get_settings
 
-        return get_settings().reason_confidence_percent / 100
+        settings = get_settings()
+        lex = tuple(code.strip() for code in settings.reason_lex_languages.split(",") if code.strip())
+        return settings.reason_confidence_percent / 100, lex
     except Exception:  # a broken setting is reported by the settings' own check
-        return 0.5
+        return 0.5, ()
 
 
 @flow_function(keys=KEYS)
 def predict_reason(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     text = request.parameters.get("text", "")
     language = resolve_language(request.parameters.get("language", ""), request.value("preferredLanguage"), text)
+    threshold, lex_languages = _settings()
     prediction = predict(text, language, menu_choice=request.parameters.get("menuChoice", ""),
-                         history=_history(request, deadline), threshold=_threshold())
+                         history=_history(request, deadline), threshold=threshold)
     reason = prediction.route()
     return FlowResponse.ok(
         reason=reason.id, confidence=f"{prediction.confidence:.2f}", alternativeReason=prediction.alternative,
         because=prediction.because, queue=reason.queue(language),
         selfService="true" if reason.self_service else "false", language=language,
         label=reason.label(language), reference=prediction.reference,
-        hasReference="true" if prediction.reference else "false")
+        hasReference="true" if prediction.reference else "false",
+        askOpenQuestion="true" if language in lex_languages and not text.strip() else "false")

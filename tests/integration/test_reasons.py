@@ -12,7 +12,7 @@ from chalicelib.reasons.predict import PENDING_RETURN_WEIGHT, Evidence
 from tests.helpers import load_event
 
 KEYS = {"status", "reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language",
-        "label", "reference", "hasReference"}
+        "label", "reference", "hasReference", "askOpenQuestion"}
 
 
 def predict(client, channel="CHAT", attributes=None, **parameters):

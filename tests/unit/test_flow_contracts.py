@@ -46,11 +46,12 @@ def test_the_cloudformation_rendering_is_the_same_flow(name):
         [(a["Identifier"], a["Type"], a.get("Transitions")) for a in stack["Actions"]]
 
 
-def test_the_inbound_flows_are_the_ones_that_call_the_lookup():
+def test_the_inbound_flows_are_the_ones_that_call_the_lookup_then_predict_the_reason():
     for name in ("inbound_voice", "inbound_chat"):
         invokes = [a for a in flows.render(name, "local")["Actions"] if a["Type"] == "InvokeLambdaFunction"]
-        assert [a["Parameters"]["LambdaFunctionARN"].rsplit(":", 1)[-1] for a in invokes] == \
-            ["contact-center-local-lookup_customer"]
+        called = [a["Parameters"]["LambdaFunctionARN"].rsplit(":", 1)[-1] for a in invokes]
+        assert called[0] == "contact-center-local-lookup_customer"
+        assert set(called[1:]) == {"contact-center-local-predict_reason"}
 
 
 def _voice():
