@@ -45,6 +45,7 @@ def interaction_document(item: InteractionModel) -> dict[str, Any]:
         "disconnectReason": item.disconnect_reason,
         "abandoned": bool(item.abandoned),
         "contactReason": item.contact_reason,
+        "predictedReason": item.predicted_reason,
         "disposition": item.disposition,
         "resolved": item.resolved,
         "caseId": item.case_id,

@@ -67,6 +67,7 @@ class InteractionModel(BaseModel):
     disconnect_reason = UnicodeAttribute(null=True)
     abandoned = BooleanAttribute(null=True)
     contact_reason = UnicodeAttribute(null=True)
+    predicted_reason = UnicodeAttribute(null=True)
     disposition = UnicodeAttribute(null=True)
     resolved = BooleanAttribute(null=True)
     case_id = UnicodeAttribute(null=True)

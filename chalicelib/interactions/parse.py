@@ -26,12 +26,32 @@ CTR = "ctr"
 # Contact attributes the flow or the agent's tools set, read by the timeline.
 ATTR_CUSTOMER_ID = "customerId"
 ATTR_REASON = "contactReason"
+# The reason the inbound flow predicted (predict_reason), kept beside the agent's.
+ATTR_PREDICTED_REASON = "predictedReason"
 ATTR_DISPOSITION = "disposition"
 ATTR_RESOLVED = "resolved"
 ATTR_CASE_ID = "caseId"
 
 _TRUE = {"true", "yes", "1", "y", "resolved"}
 _FALSE = {"false", "no", "0", "n", "unresolved"}
+
+
+def reason_id(raw: object) -> str:
+    """The catalogue id a contact reason set by a flow or an agent means (older free
+    strings such as `refund` included); "" for one the catalogue does not know, which is
+    then counted under no reason rather than under a reason of its own."""
+    from chalicelib.reasons.catalogue import load
+
+    value = text(raw, 64)
+    if not value:
+        return ""
+    known = load().normalise(value)
+    if known is None:
+        from chalicelib.observability import get_logger
+
+        get_logger().warning("contact reason not in the catalogue, not counted", extra={
+            "known_reasons": ",".join(load().ids)})
+    return known or ""
 
 
 class UnusableInput(ValueError):
@@ -216,7 +236,8 @@ def contact_record(record: object) -> Observation:
         "acw": seconds(get(agent, "AfterContactWorkDuration")),
         "disconnected_at": time_text(get(record, "DisconnectTimestamp")),
         "disconnect_reason": text(get(record, "DisconnectReason"), 64).upper(),
-        "reason": text(attributes.get(ATTR_REASON), 64),
+        "reason": reason_id(attributes.get(ATTR_REASON)),
+        "predicted_reason": reason_id(attributes.get(ATTR_PREDICTED_REASON)),
         "disposition": text(attributes.get(ATTR_DISPOSITION), 64),
         "resolved": resolved_flag(attributes.get(ATTR_RESOLVED)),
         "case_id": text(attributes.get(ATTR_CASE_ID), 64),

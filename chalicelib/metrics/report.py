@@ -55,6 +55,8 @@ derive("averageHandleSeconds", "handle_seconds", "handled")
 derive("abandonmentPercent", "abandoned", "queued", 100)
 derive("averageQueueWaitSeconds", "queue_wait_seconds", "queued")
 derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
+# The flow's predicted reason against the agent's wrap-up, of contacts that have both.
+derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 100)
 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).

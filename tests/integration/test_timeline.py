@@ -440,3 +440,37 @@ def test_a_record_redelivered_after_the_customer_was_erased_brings_nothing_back(
     assert (erased.erased, erased.customer_id, erased.legs, erased.agent) == (True, None, None, None)
     assert client.http.get("/customers?phone=%2B40712345678").status_code == 404
     assert counters() == counted
+
+
+# ---- the predicted reason beside the agent's ----------------------------------------
+
+def test_the_predicted_and_the_agents_reason_are_both_kept_and_measured(client):
+    ana = create(client, firstName="Ana", phone="+40712345678")
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    right = _call("right", start, "billing")
+    right["Attributes"]["predictedReason"] = "billing"
+    wrong = _call("wrong", start + timedelta(hours=1), "return")
+    wrong["Attributes"]["predictedReason"] = "delivery"
+    unpredicted = _call("unpredicted", start + timedelta(hours=2), "refund")
+    records(client, right, wrong, unpredicted)
+    # The timeline shows both reasons; an older free string arrives as its catalogue id
+    timeline = {i["id"]: i for i in get(client, f"/customers/{ana['id']}/timeline")[1]["interactions"]}
+    assert (timeline["wrong"]["predictedReason"], timeline["wrong"]["contactReason"]) == ("delivery", "return")
+    assert (timeline["unpredicted"]["predictedReason"], timeline["unpredicted"]["contactReason"]) == (None, "return")
+    # Supervisors see how often routing guessed the agent's reason, in total and per reason
+    status, report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}&by=reason")
+    assert status == 200
+    assert report["totals"]["predictionAccuracyPercent"] == 50.0
+    groups = {g["reason"] if "reason" in g else g.get("value"): g for g in report["groups"]}
+    assert groups["billing"]["predictionAccuracyPercent"] == 100.0
+    assert groups["return"]["predictionAccuracyPercent"] == 0.0
+
+
+def test_a_wrap_up_reason_outside_the_catalogue_is_not_counted_as_a_reason(client):
+    create(client, firstName="Ana", phone="+40712345678")
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    records(client, _call("odd", start, "bananas"))
+    status, report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}&by=reason")
+    assert status == 200
+    assert "bananas" not in json.dumps(report)
+    assert InteractionModel.get("odd").contact_reason is None
