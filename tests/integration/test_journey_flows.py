@@ -89,6 +89,12 @@ def test_a_front_desk_task_goes_to_the_general_queue(simulator):
     assert (result.outcome, result.queue) == ("queued", "general")
 
 
+def test_a_task_from_a_whatsapp_message_goes_to_the_queue_of_its_reason(simulator):
+    task = Customer(channel="TASK", address=None, attributes={"predictedQueue": "billing"})
+    result = simulator.run(flows.render("front_desk_task", "local"), task)
+    assert (result.outcome, result.queue) == ("queued", "billing")
+
+
 # ---- why they call, from what is in progress ----
 
 def test_a_silent_caller_with_an_open_return_is_asked_about_it_and_reaches_the_orders_team(simulator, ana):
