@@ -86,6 +86,8 @@ class FlowRequest:
     system_address: str = ""
     queue_name: str = ""
     subtype: str = ""
+    # The contact's name: an inbound e-mail's subject.
+    name: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
 
@@ -109,6 +111,7 @@ class FlowRequest:
             system_address=_text(_get(system, "Address"), 256),
             queue_name=_text(_get(queue, "Name"), 256),
             subtype=_text(subtype, 64),
+            name=_text(_get(data, "Name"), 512),
             attributes=_string_map(_get(data, "Attributes")),
             parameters=_string_map(_get(details, "Parameters")),
         )

@@ -77,19 +77,19 @@ def _days(days: float) -> str:
 
 
 def resolve_language(given: str, profile: str, text: str) -> str:
-    """The language to read the text in: the flow's, else the profile's, else the
-    text's own (guessed), else English."""
-    for tag in (given, profile):
-        language = cat.language_of(tag)
-        if language:
-            return language
-    if text.strip():
+    """The language to read the text in: the one the flow gives; else, for a text of a
+    few words, the language it is written in (a customer with a Romanian profile may
+    write in English); else the profile's; else English."""
+    language = cat.language_of(given)
+    if language:
+        return language
+    if len(text.split()) >= 3:
         from chalicelib.reasons.model import load
 
         guessed = load().guess_language(text)
         if guessed:
             return guessed
-    return cat.DEFAULT_LANGUAGE
+    return cat.language_of(profile) or cat.DEFAULT_LANGUAGE
 
 
 def predict(text: str, language: str, *, menu_choice: str = "", history: list[Evidence] | tuple = (),

@@ -232,3 +232,14 @@ def test_a_romanian_chat_without_a_bot_for_its_language_is_routed_by_language(cl
 
     assert (result.outcome, result.queue) == ("queued", "romanian")
     assert "predictedReason" not in result.attributes
+
+
+def test_an_italian_email_is_queued_with_the_team_for_its_reason(client, call):
+    # Given an e-mail from an address we do not know yet (its profile starts in the default language)
+    email = Customer(channel="EMAIL", address="marco.bianchi@example.it", address_type="EMAIL_ADDRESS",
+                     subject="Reso ordine 4471: vorrei restituire le scarpe e avere il rimborso")
+    # When it arrives through the inbound e-mail flow
+    result = call("inbound_email", email)
+    # Then it waits with the orders team, its reason kept for the agent
+    assert (result.outcome, result.queue) == ("queued", "orders")
+    assert (result.attributes["predictedReason"], result.attributes["reasonBecause"]) == ("return", "text")

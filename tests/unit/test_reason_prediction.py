@@ -94,6 +94,9 @@ def test_the_language_is_guessed_from_the_text_when_nobody_says_it():
     assert resolve_language("", "", "vorrei restituire le scarpe") == "it"
     assert resolve_language("", "", "nem kaptam meg a csomagot") == "hu"
     assert resolve_language("de-DE", "it-IT", "irrelevant") == "it"
+    assert resolve_language("", "ro-RO", "I was charged twice on my invoice") == "en"
+    assert resolve_language("it-IT", "", "I was charged twice on my invoice") == "it"
+    assert resolve_language("", "hu-HU", "") == "hu"
     assert resolve_language("", "", "") == "en"
 
 
