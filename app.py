@@ -32,7 +32,7 @@ def lookup_customer(event, context):
 @app.lambda_function(name="predict_reason")
 def predict_reason(event, context):
     """Why the customer is contacting us (history, menu choice, their words) and the queue for it."""
-    return flow.run(event, context, "chalicelib.journeys.reasons:predict_reason")
+    return flow.run(event, context, "chalicelib.reasons.flow:predict_reason")
 
 
 # ---- REST API: customer profiles ----

@@ -1,12 +1,13 @@
 """What the customer's history says about why they contact us now.
 
-The capabilities above this layer (cases, retail returns, clinic appointments) know
-what is in progress for a customer; they register a history source here, and the
-predictor asks each one in turn while the flow's budget lasts:
+The capabilities above this layer (cases, clinic appointments) know what is in
+progress for a customer; `chalicelib/wiring.py` registers their history sources here
+by name, and the predictor asks each one in turn while the flow's budget lasts:
 
-    from chalicelib.reasons import history
-    history.register("retail.returns", pending_return)   # (customer_id, now) -> [Evidence]
+    history.register("cases", "chalicelib.cases.reasons:open_cases")   # (customer_id, now) -> [Evidence]
 
+A source named "module:function" is imported the first time it is asked, so only the
+predict_reason Lambda pays for it.
 A source answers with `Evidence` (reason id, weight, a short `because`), reads only
 what it needs (one indexed query), and may raise: a failing or slow source is left
 out of this prediction, never the prediction itself.
@@ -15,6 +16,7 @@ out of this prediction, never the prediction itself.
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -24,12 +26,19 @@ HistorySource = Callable[[str, datetime], list[Evidence]]
 # Time kept for the answer itself after the last source (the classifier and the reply).
 RESERVE_MS = 300
 
-_sources: dict[str, HistorySource] = {}
+_sources: dict[str, HistorySource | str] = {}
 
 
-def register(name: str, source: HistorySource) -> None:
-    """Add (or replace) the source called `name`."""
+def register(name: str, source: HistorySource | str) -> None:
+    """Add (or replace) the source called `name`: a callable or "module:function"."""
     _sources[name] = source
+
+
+def _resolve(source: HistorySource | str) -> HistorySource:
+    if not isinstance(source, str):
+        return source
+    module, _, function = source.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def sources() -> tuple[str, ...]:
@@ -46,7 +55,7 @@ def gather(customer_id: str, now: datetime, remaining_ms: Callable[[], int]) -> 
             missed.append(name)
             continue
         try:
-            found.extend(e for e in source(customer_id, now) or () if isinstance(e, Evidence))
+            found.extend(e for e in _resolve(source)(customer_id, now) or () if isinstance(e, Evidence))
         except Exception:  # one source's failure costs its evidence only
             missed.append(name)
             with contextlib.suppress(Exception):

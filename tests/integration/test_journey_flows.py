@@ -111,7 +111,7 @@ def test_a_silent_caller_with_an_open_return_is_asked_about_it_and_reaches_the_o
 
 
 def test_an_appointment_tomorrow_is_why_a_patient_calls(client):
-    from chalicelib.journeys.reasons import upcoming_appointment
+    from chalicelib.clinic.reasons import upcoming_appointment
 
     ioana = create_customer(client, firstName="Ioana", phone="+40 745 112 233")
     starts = (utcnow() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
