@@ -290,8 +290,8 @@ def _check_json_object(name: str, raw: str) -> None:
         raise SettingsError(f"{name} must be a JSON object")
 
 
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -325,7 +325,7 @@ def _check_time_zone(name: str, value: str) -> None:
         raise SettingsError(f"{name} must be an IANA time zone such as Europe/Bucharest, got {value!r}") from None
 
 
-_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d\Z")
 
 
 def _check_surveys(settings: Settings) -> None:
@@ -338,7 +338,7 @@ def _check_surveys(settings: Settings) -> None:
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
-_META_VERSION = re.compile(r"^v\d{1,3}\.\d{1,2}$")
+_META_VERSION = re.compile(r"^v\d{1,3}\.\d{1,2}\Z")
 
 
 def _reminder_hours(raw: str) -> tuple[int, ...]:
@@ -364,7 +364,7 @@ def _check_journeys(settings: Settings) -> None:
         raise SettingsError(f"WHATSAPP_META_API_VERSION must look like v20.0, got {version!r}")
     for name in ("order_source", "carrier"):
         value = getattr(settings, name)
-        if not re.match(r"^[a-z]+$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", value):
+        if not re.fullmatch(r"[a-z]+|[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
             raise SettingsError(f"{name.upper()} must be a built-in name or package.module:Class, got {value!r}")
 
 

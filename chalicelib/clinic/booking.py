@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.db import utcnow
 from chalicelib.errors import InvalidInput
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIELDS = {"appointmentId", "customerId", "patient", "startsAt", "durationMinutes", "service", "practitioner",
            "location", "address", "instructions", "arriveMinutesEarly"}

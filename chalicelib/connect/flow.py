@@ -40,7 +40,7 @@ MAX_RESPONSE_BYTES = 32 * 1024
 LAMBDA_MARGIN_MS = 250
 DEFAULT_BUDGET_MS = 2500
 
-_KEY_OK = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_KEY_OK = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 _KEY_BAD_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 

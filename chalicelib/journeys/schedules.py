@@ -11,7 +11,7 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.settings import Settings
 
-_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
+_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}\Z")
 # Scheduler's own retries of the target (besides Lambda's): a step that keeps failing
 # ends in the dead-letter queue.
 RETRY_ATTEMPTS = 5

@@ -23,7 +23,7 @@ from chalicelib.wire import from_wire, to_wire
 
 MAX_DAYS = 366
 GROUPINGS = ("queue", "agent", "channel", "reason")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 @dataclass(frozen=True)

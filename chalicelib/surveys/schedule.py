@@ -20,7 +20,7 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure
 from chalicelib.settings import Settings, SettingsError
 
-_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
+_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}\Z")
 # Scheduler retries a failed delivery to the worker for up to a day.
 RETRY_POLICY = {"MaximumEventAgeInSeconds": 24 * 3600, "MaximumRetryAttempts": 185}
 
