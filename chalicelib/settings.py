@@ -180,6 +180,14 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "knowledge_table"}
 
 
+# Settings whose empty value means something of its own (SURVEY_QUIET_HOURS="": never
+# quiet), rather than "not set, use the default".
+_EMPTY_IS_A_VALUE = {"survey_quiet_hours"}
+# The stage that runs on a laptop or in CI, against the embedded AWS; every other
+# stage is deployed.
+LOCAL_STAGES = ("local",)
+
+
 def _parse_bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -252,6 +260,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
             var = "AWS_REGION"
         else:
             raw = environ.get(var)
+        if raw == "" and field.name in _EMPTY_IS_A_VALUE:
+            values[field.name] = ""
+            continue
         if raw is None or raw == "":
             if field.name in _REQUIRED:
                 missing.append(var)
@@ -270,6 +281,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"API_AUTHORIZER must be one of {', '.join(AUTHORIZERS)}, got {settings.api_authorizer!r}"
         )
+    _check_stage(settings)
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
@@ -288,6 +300,21 @@ def _check_json_object(name: str, raw: str) -> None:
         raise SettingsError(f"{name} is not JSON: {e.msg}") from None
     if not isinstance(document, dict):
         raise SettingsError(f"{name} must be a JSON object")
+
+
+def _check_stage(settings: Settings) -> None:
+    """What only the local run may do: serve the API without an authorizer, and hold
+    the link-signing secret in the environment instead of SSM."""
+    if settings.stage in LOCAL_STAGES:
+        return
+    if settings.api_authorizer == "none":
+        raise SettingsError(f"API_AUTHORIZER=none is for the local stage only, not {settings.stage!r}: "
+                            "use iam or cognito")
+    if settings.token_secret:
+        raise SettingsError(f"TOKEN_SECRET is for the local stage only, not {settings.stage!r}: "
+                            "put the secret in SSM and name it in TOKEN_SECRET_PARAMETER")
+    if not settings.token_secret_parameter:
+        raise SettingsError(f"TOKEN_SECRET_PARAMETER is required in the deployed stage {settings.stage!r}")
 
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
