@@ -274,6 +274,40 @@ def test_unreadable_records_are_reported_and_the_rest_of_the_batch_is_kept(clien
     assert InteractionModel.get(TRANSFERRED_CALL).queue == "Billing"
 
 
+def test_records_with_numbers_or_nesting_no_parser_takes_are_reported_on_their_own(client):
+    # Given a batch with records that are JSON only to a lenient parser, or nested deeper
+    # than any parser follows, next to a good one
+    good = load_json("contact-records/voice_transfer_leg1.json")
+    nan = json.dumps(load_json("contact-records/chat.json")).replace('"AgentInteractionDuration": 600',
+                                                                     '"AgentInteractionDuration": NaN')
+    infinity = json.dumps({**load_json("contact-records/chat.json"), "ContactId": "c-inf"})[:-1] + ', "x": Infinity}'
+    nested = '{"ContactId": "c-deep", "Attributes": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert "NaN" in nan
+    event_ = kinesis_event([nan.encode(), infinity.encode(), nested.encode(), good])
+    # When it arrives
+    answer = client.lambda_.invoke("on_contact_record", event_).payload
+    # Then each bad record is named, and the good one is on the timeline
+    sequences = [r["kinesis"]["sequenceNumber"] for r in event_["Records"]]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": s} for s in sequences[:3]]}
+    assert InteractionModel.get(TRANSFERRED_CALL).queue == "Billing"
+
+
+@pytest.mark.parametrize("edge", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z",
+                                  1e300, -1])
+def test_times_at_the_edges_of_the_calendar_are_read_as_unknown_and_the_batch_goes_on(client, edge):
+    # Given a record whose times are past the calendar's edges, next to a good one
+    create(client, firstName="Ana", phone="+40712345678")
+    odd = load_json("contact-records/voice_abandoned.json", LastUpdateTimestamp=edge, DisconnectTimestamp=edge)
+    odd["Queue"]["EnqueueTimestamp"] = edge
+    good = load_json("contact-records/voice_transfer_leg1.json")
+    # When they arrive
+    answer = client.lambda_.invoke("on_contact_record", kinesis_event([odd, good])).payload
+    # Then nothing fails: the odd record is kept without the times it could not read
+    assert answer == {"batchItemFailures": []}
+    assert InteractionModel.get(TRANSFERRED_CALL).queue == "Billing"
+    assert InteractionModel.get(odd["ContactId"]).channel == "VOICE"
+
+
 def test_records_that_cannot_be_written_are_reported_for_retry(client, dynamodb_fault):
     dynamodb_fault("throttle")
     event_ = kinesis_event([load_json("contact-records/voice_abandoned.json")])
