@@ -108,11 +108,12 @@ def unsubscribe_confirm(token):
 @app.on_sns_message(topic=os.environ.get("SES_FEEDBACK_TOPIC", "contact-center-ses-feedback"),
                     name="on_ses_feedback")
 def on_ses_feedback(event):
-    """SES bounces and complaints: suppress the address, mark the message. A message
-    that is not an SES notification raises, so SNS retries and then dead-letters it."""
+    """SES bounces and complaints from SES_FEEDBACK_TOPIC_ARN only: suppress the address,
+    mark the message. Another topic's message, or one that is not an SES notification,
+    raises, so it is retried and then dead-lettered."""
     from chalicelib.notify import feedback
 
-    feedback.handle(event.message)
+    feedback.handle_delivery(event.to_dict())
 
 
 # ---- Data protection: export and erasure of a customer's personal data ----

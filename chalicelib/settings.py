@@ -75,6 +75,8 @@ class Settings:
     brand_color: str = "#0B5CAD"
     brand_accent_color: str = "#F2F6FB"
     ses_configuration_set: str = ""
+    # The only SNS topic on_ses_feedback accepts bounces and complaints from (set by the stack).
+    ses_feedback_topic_arn: str = ""
     supervisor_email: str = ""
     supervisor_language: str = "en"
     # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager

@@ -13,7 +13,7 @@ from chalicelib.notify.service import notifier
 from chalicelib.notify.suppressions import suppression_key
 from chalicelib.privacy import erasure
 from chalicelib.privacy.holders import NO_PERSONAL_DATA, holders
-from tests.helpers import load_event, load_json
+from tests.helpers import load_event, load_json, ses_feedback_event
 from tests.stored import every_item, stored_text
 
 JSON = {"Content-Type": "application/json"}
@@ -62,8 +62,7 @@ def bounce(client, address, message_id):
     note["mail"]["destination"] = [address]
     for recipient in note["bounce"]["bouncedRecipients"]:
         recipient["emailAddress"] = address
-    event = client.events.generate_sns_event(message=json.dumps(note))
-    client.lambda_.invoke("on_ses_feedback", event)
+    client.lambda_.invoke("on_ses_feedback", ses_feedback_event(json.dumps(note)))
 
 
 @pytest.fixture
