@@ -9,9 +9,8 @@ last week is recognised when she writes on WhatsApp today.
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
+from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, Workers, flow_function
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
@@ -31,7 +30,8 @@ RESPONSE_KEYS = (
 MIN_MS_TO_CREATE = 300
 
 # The contact link is written while the profile is read: two round trips, not three.
-_side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookup-side")
+# A link write stuck behind a DynamoDB stall never holds up the next caller's.
+_side = Workers(8)
 
 
 def candidate_identities(request: FlowRequest, default_region: str) -> tuple[list[Identity], bool]:
