@@ -131,7 +131,7 @@ def export_customer(customer_id):
 def erase_customer(customer_id):
     from chalicelib.privacy import api
 
-    record = api.erase_customer(customer_id, app.current_request.json_body)
+    record = api.erase_customer(customer_id, json_object(app.current_request, optional=True))
     return Response(record, status_code=200 if record["status"] == "done" else 202)
 
 

@@ -374,7 +374,7 @@ def _reminder_hours(raw: str) -> tuple[int, ...]:
     hours = []
     for part in raw.split(","):
         part = part.strip()
-        if not part.isdigit() or not 1 <= int(part) <= 720:
+        if not re.fullmatch(r"[0-9]{1,3}", part) or not 1 <= int(part) <= 720:
             raise SettingsError(f"APPOINTMENT_REMINDER_HOURS must be whole hours from 1 to 720, comma-separated, "
                                 f"like 48,24; got {raw!r}")
         hours.append(int(part))

@@ -80,13 +80,20 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _day(name: str, raw: str | None) -> date:
     if raw is None or not _DATE.match(raw):
         raise InvalidInput(f"{name} must be a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"{name} is not a calendar date: {raw}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # also keeps the month arithmetic below from running off the calendar
+        raise InvalidInput(f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _months(start: date, end: date) -> list[str]:

@@ -113,7 +113,7 @@ class Notifier:
     # ---- the one path every message takes ------------------------------------
 
     def _sender(self, channel: str) -> Sender:
-        if channel not in self.senders:
+        if not isinstance(channel, str) or channel not in self.senders:
             raise InvalidInput(f"unknown channel {str(channel)[:16]!r}; channels: {', '.join(self.senders)}",
                                code="UNKNOWN_CHANNEL")
         return self.senders[channel]

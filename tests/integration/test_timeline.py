@@ -395,7 +395,8 @@ def test_the_timeline_pages_newest_first_across_channels(client):
     assert pages == 3
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=bm9wZQ", "page=2"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=bm9wZQ", "page=2", "limit=%C2%B2",
+                                   "limit=" + "9" * 5000, "limit=%D9%A3"])
 def test_a_bad_timeline_request_says_what_is_wrong(client, query):
     ana = create(client, firstName="Ana", phone="+40712345678")
     status, answer = get(client, f"/customers/{ana['id']}/timeline?{query}")
@@ -418,6 +419,7 @@ def test_expired_interactions_are_not_shown(client):
     ("", "from"), ("from=2025-13-01", "from"), ("from=14.05.2025", "from"),
     ("from=2025-05-14&to=2025-05-13", "before"), ("from=2024-01-01&to=2025-01-01", "366"),
     ("from=2025-05-14&by=moon", "by"), ("from=2025-05-14&per=queue", "unknown"),
+    ("from=9999-12-01&to=9999-12-31", "from"), ("from=0001-01-01&to=0001-01-02", "from"),
 ])
 def test_a_bad_metrics_request_says_what_is_wrong(client, query, problem):
     status, answer = get(client, f"/metrics?{query}")
