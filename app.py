@@ -313,6 +313,26 @@ def start_chat():
     return chat.start(json_object(app.current_request))
 
 
+@app.route("/webhooks/whatsapp", methods=["GET"])
+@answers
+def whatsapp_webhook_handshake():
+    """Public: Meta verifies the webhook (hub.verify_token), we echo hub.challenge."""
+    from chalicelib.notify import meta_webhook
+
+    challenge = meta_webhook.handshake(app.current_request.query_params)
+    return Response(challenge, headers={"Content-Type": "text/plain", "X-Content-Type-Options": "nosniff"})
+
+
+@app.route("/webhooks/whatsapp", methods=["POST"])
+@answers
+def whatsapp_webhook():
+    """Public: Meta's signed WhatsApp notifications (X-Hub-Signature-256 over the raw body)."""
+    from chalicelib.notify import meta_webhook
+
+    request = app.current_request
+    return meta_webhook.receive(request.raw_body, request.headers)
+
+
 # The topic End User Messaging Social publishes the WhatsApp Business Account's events
 # to (its event destination), read when chalice packages the app; in the CloudFormation
 # stack, infra/whatsapp.json points it at the stack's topic. The handler also checks

@@ -35,6 +35,8 @@ PUBLIC_ROUTES: dict[str, str] = {
                             "(chalicelib/tokens.py), and names the customer by id",
     "/s/{token}": "the survey a link in an invitation opens; the token is signed, expiring, for surveys only and "
                   "names the contact's survey, which is answered once",
+    "/webhooks/whatsapp": "Meta's WhatsApp webhook: the handshake needs the verify token, every notification "
+                          "X-Hub-Signature-256 over its raw body under the app secret (constant-time)",
 }
 
 

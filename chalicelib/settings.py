@@ -125,6 +125,12 @@ class Settings:
     # from, and the WhatsApp Cloud API version they are written for.
     whatsapp_phone_number_id: str = ""
     whatsapp_meta_api_version: str = "v20.0"
+    # Meta's webhook (POST /webhooks/whatsapp), for accounts not on End User Messaging
+    # Social: the app secret that signs notifications (an SSM SecureString name; the
+    # value itself on the local stage only) and the verify token of the handshake.
+    meta_app_secret_parameter: str = ""
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
 
     # Journeys: retail returns and clinic appointments, WhatsApp through AWS End User
     # Messaging Social, Amazon Connect tasks and chats, EventBridge Scheduler.
@@ -317,6 +323,9 @@ def _check_stage(settings: Settings) -> None:
                             "put the secret in SSM and name it in TOKEN_SECRET_PARAMETER")
     if not settings.token_secret_parameter:
         raise SettingsError(f"TOKEN_SECRET_PARAMETER is required in the deployed stage {settings.stage!r}")
+    if settings.meta_app_secret:
+        raise SettingsError(f"META_APP_SECRET is for the local stage only, not {settings.stage!r}: "
+                            "put the secret in SSM and name it in META_APP_SECRET_PARAMETER")
 
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")

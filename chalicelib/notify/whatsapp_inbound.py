@@ -115,7 +115,13 @@ def handle(event: dict[str, Any], settings: Settings | None = None) -> dict[str,
 
     settings = settings or get_settings()
     sns = sns_message(event, settings.whatsapp_events_topic_arn)
-    outcomes = [receive(inbound, settings) for inbound in parse(sns.get("Message"))]
+    return handle_notification(sns.get("Message"), settings)
+
+
+def handle_notification(message: Any, settings: Settings) -> dict[str, Any]:
+    """The customers' messages in one notification: an End User Messaging Social
+    event, or Meta's own webhook body (chalicelib/notify/meta_webhook.py)."""
+    outcomes = [receive(inbound, settings) for inbound in parse(message)]
     summary = {"messages": len(outcomes), "actions": [o["action"] for o in outcomes]}
     get_logger().info("whatsapp event", extra=summary)
     return summary

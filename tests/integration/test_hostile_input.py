@@ -135,6 +135,8 @@ ROUTES = [
                                "service": "Cardio", "location": "Clinica", "address": "Calea Victoriei 155"}),
     ("GET", "/appointments/{text}", None), ("POST", "/appointments/{text}/attendance", {"attended": True}),
     ("POST", "/chat/start", {"customerId": "{id}"}), ("GET", "/unsubscribe/{text}", None), ("GET", "/s/{text}", None),
+    ("GET", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={text}&hub.challenge={text}", None),
+    ("POST", "/webhooks/whatsapp", {"object": "whatsapp_business_account", "entry": []}),
 ]
 
 

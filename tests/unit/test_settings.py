@@ -14,7 +14,7 @@ from chalicelib.surveys.policy import quiet_until
 from devkit import localenv
 
 DEPLOYED = {**localenv.LOCAL_ENV, "STAGE": "prod", "API_AUTHORIZER": "iam", "TOKEN_SECRET": "",
-            "TOKEN_SECRET_PARAMETER": "/contact-center/prod/token-secret"}
+            "TOKEN_SECRET_PARAMETER": "/contact-center/prod/token-secret", "META_APP_SECRET": ""}
 
 
 def test_a_deployed_stage_loads_with_an_authorizer_and_its_secret_in_ssm():
@@ -26,6 +26,7 @@ def test_a_deployed_stage_loads_with_an_authorizer_and_its_secret_in_ssm():
     ({"API_AUTHORIZER": "none"}, "API_AUTHORIZER=none is for the local stage only"),
     ({"TOKEN_SECRET": "a-secret-in-the-environment-of-a-deployed-function-0123"}, "TOKEN_SECRET is for the local"),
     ({"TOKEN_SECRET_PARAMETER": ""}, "TOKEN_SECRET_PARAMETER is required"),
+    ({"META_APP_SECRET": "a-secret-in-the-environment-of-a-deployed-function"}, "META_APP_SECRET is for the local"),
 ])
 def test_what_only_the_local_run_may_do_stops_a_deployed_function(changes, named):
     with pytest.raises(SettingsError, match=named):
