@@ -266,7 +266,7 @@ def confirm_appointment(event, context):
 @app.lambda_function(name="journey_step")
 def journey_step(event, context):
     """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
-    check, return follow-up); a failure raises so the schedule retries, then dead-letters."""
+    check, return follow-up); a failure raises so Lambda retries, then dead-letters."""
     from chalicelib.journeys import steps
 
     return steps.run(event)

@@ -4,7 +4,8 @@ Both are delivered at least once and in no particular order; the timeline is
 idempotent, so these only decode, report and hand over.
 
 - Contact events (EventBridge, asynchronous invocation): a failure raises, so Lambda
-  retries and then hands the event to the rule's dead-letter queue.
+  retries the event twice and then hands it to the function's dead-letter queue (the
+  rule's own queue only catches events EventBridge could not deliver to Lambda).
 - Contact records (Kinesis): each record that cannot be processed is reported in
   `batchItemFailures` (ReportBatchItemFailures is enabled on the event source by
   infra/contact-records.json); the others in the batch are kept.
