@@ -255,3 +255,17 @@ def test_erasure_takes_no_request_body(client, ilinca):
     assert response.status_code == 400
     assert every_item() == before
     assert post(client, f"/customers/{ilinca['id']}/erase", {})[0] == 200
+
+
+def test_an_erasure_reaches_everything_by_key_or_index_never_by_scanning(client, ilinca):
+    # Given the app's DynamoDB clients are watched
+    from devkit.bench import dynamodb_calls
+
+    # When Ilinca is erased
+    with dynamodb_calls() as calls:
+        status, record = post(client, f"/customers/{ilinca['id']}/erase")
+    # Then every holder found her items by key or through an index: no Scan, which would
+    # read every customer's data and grow with the table
+    assert status == 200 and record["status"] == "done"
+    assert calls and "Scan" not in calls
+    assert {"Query", "TransactWriteItems"} & set(calls)
