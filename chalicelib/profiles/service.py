@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, plain, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
+from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
 from chalicelib.profiles.identity import REGION_DEFAULTS, Identity, region_of
 from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
@@ -143,6 +144,18 @@ class Profiles:
             offset=1,
         )
         return customer
+
+    def withdraw_new(self, customer: CustomerModel) -> None:
+        """Delete a profile this request has just created, with its addresses, because
+        the request ends in an error: nothing may stay of it. Only while nobody else
+        has changed it or taken over an address."""
+        deletes = [(CustomerModel(customer.customer_id), CustomerModel.updated_at == customer.updated_at)]
+        deletes += [(IdentityModel(key), IdentityModel.customer_id == customer.customer_id)
+                    for key in sorted(customer.identities or ())]
+        try:
+            self._write("withdrawing a new customer", deletes=deletes)
+        except Conflict:
+            get_logger().warning("new customer kept: changed meanwhile", extra={"customer_id": customer.customer_id})
 
     def create_for_contact(self, identities: list[Identity]) -> CustomerModel:
         """A profile for an unknown caller's address. If a concurrent contact created

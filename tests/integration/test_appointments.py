@@ -17,7 +17,7 @@ from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.metrics import counters
 from chalicelib.notify.models import OutboxModel
-from chalicelib.profiles.models import CustomerModel
+from chalicelib.profiles.models import CustomerModel, IdentityModel
 from chalicelib.settings import get_settings
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer
@@ -128,6 +128,37 @@ def test_another_booking_under_a_taken_id_is_refused_and_changes_nothing(client,
     status, body = post(client, "/appointments", booking(ioana, service="Dermatologie"))
     assert status == 409 and "other details" in body["Message"]
     assert AppointmentModel.get("APT-20931").service == "Consultație cardiologie"
+
+
+def test_the_same_booking_for_another_patient_is_refused(client, ioana):
+    # Given Ioana's visit is booked
+    book(client, ioana)
+    bogdan = create_customer(client, firstName="Bogdan", phone="+40 722 334 455", email="bogdan@exemplu.ro")
+    # When the same appointment, same details, arrives for Bogdan, or for a new patient
+    for other in ({"customerId": bogdan}, {"customerId": None, "patient": {"phone": "+39 333 765 4321"}}):
+        status, body = post(client, "/appointments", booking(ioana, **other))
+        # Then it is a conflict, and the appointment stays Ioana's
+        assert status == 409 and "other details" in body["Message"]
+    assert AppointmentModel.get("APT-20931").customer_id == ioana
+    assert not IdentityModel.count("phone#+393337654321")
+
+
+def test_a_booking_that_fails_leaves_no_new_patient_behind(client, monkeypatch):
+    # Given the same appointment is being booked by two requests at once: this one
+    # read it as free, the other one wrote it first
+    from chalicelib.clinic.service import Appointments
+
+    first = {"firstName": "Maria", "phone": "+39 333 765 4321"}
+    book(client, None, customerId=None, patient=first)
+    monkeypatch.setattr(Appointments, "find", lambda self, appointment: None)
+    customers = CustomerModel.count()
+    # When this one, for a new patient, comes to write it
+    status, _ = post(client, "/appointments", booking(None, customerId=None,
+                                                          patient={"firstName": "Luca", "phone": "+39 347 111 2233"}))
+    # Then it is refused, and neither Luca's profile nor his number was kept
+    assert status == 409
+    assert CustomerModel.count() == customers
+    assert not IdentityModel.count("phone#+393471112233")
 
 
 @pytest.mark.parametrize(("changes", "complaint"), [
