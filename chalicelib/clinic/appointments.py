@@ -264,13 +264,14 @@ class Appointments:
 
     def remind(self, appointment: str, hours: int) -> dict[str, Any]:
         """The reminder `hours` before: WhatsApp with buttons (e-mail when WhatsApp
-        cannot reach the patient); with the first reminder, the pre-visit
-        instructions by e-mail. Nothing for an appointment that is no longer on,
-        nor a later reminder for one already confirmed."""
+        cannot reach the patient); with the first reminder the appointment gets (the
+        only one, for a visit booked for tomorrow), the pre-visit instructions by
+        e-mail. Nothing for an appointment that is no longer on, nor a later reminder
+        for one already confirmed."""
         item = self.find(appointment)
         if item is None or item.status not in UPCOMING or item.starts_at <= utcnow():
             return {"reminder": "skipped", "status": item.status if item else "gone"}
-        first = hours == max(self.settings.reminder_hours, default=hours)
+        first = hours == max(reminders.planned_reminders(item, self.settings), default=hours)
         if item.status == CONFIRMED and not first:
             return {"reminder": "skipped", "status": CONFIRMED}
         return reminders.send_reminder(item, hours, first=first, settings=self.settings)

@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import ANY
 
 from chalicelib.clinic.models import AppointmentModel
+from chalicelib.clinic.service import Appointments
 from chalicelib.db import utcnow
 from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.interactions.models import InteractionModel
@@ -146,8 +147,6 @@ def test_the_same_booking_for_another_patient_is_refused(client, ioana):
 def test_a_booking_that_fails_leaves_no_new_patient_behind(client, monkeypatch):
     # Given the same appointment is being booked by two requests at once: this one
     # read it as free, the other one wrote it first
-    from chalicelib.clinic.service import Appointments
-
     first = {"firstName": "Maria", "phone": "+39 333 765 4321"}
     book(client, None, customerId=None, patient=first)
     monkeypatch.setattr(Appointments, "find", lambda self, appointment: None)
@@ -235,6 +234,31 @@ def test_the_second_reminder_is_skipped_once_the_patient_confirmed(client, ioana
     inbound(client)
     assert fire(client, schedule("apt-APT-20931-r24h")) == {"step": "appointment_reminder", "reminder": "skipped",
                                                             "status": "confirmed"}
+
+
+def test_a_visit_booked_for_tomorrow_gets_its_one_reminder_with_the_instructions(client, ioana, social):
+    # Given Ioana books a visit 30 hours ahead: only the 24 h reminder is still to come
+    tomorrow = (utcnow() + timedelta(hours=30)).replace(microsecond=0)
+    book(client, ioana, startsAt=tomorrow.isoformat())
+    assert schedule("apt-APT-20931-r48h") is None
+    # And she confirms before it (on the phone line, say)
+    Appointments(get_settings()).respond("APT-20931", ioana, "confirm", channel="VOICE", reference="contact-1")
+    # When the reminder's time comes
+    expect_whatsapp(social)
+    outcome = fire(client, schedule("apt-APT-20931-r24h"))
+    # Then she is reminded, and the pre-visit instructions come by e-mail with it
+    assert (outcome["whatsapp"], outcome["previsit"]) == ("sent", "sent")
+    assert "Nu mâncați cu 8 ore înainte" in sent_emails()[-1].text
+
+
+def test_a_visit_booked_too_late_for_any_reminder_gets_the_instructions_at_once(client, ioana):
+    # When Ioana books a visit in 12 hours
+    book(client, ioana, startsAt=(utcnow() + timedelta(hours=12)).replace(microsecond=0).isoformat())
+    # Then no reminder is scheduled, and the confirmation and the instructions are both e-mailed now
+    assert schedule("apt-APT-20931-r24h") is None
+    previsit = [m for m in sent_emails() if "Nu mâncați cu 8 ore înainte" in m.text and m is not sent_emails()[0]]
+    assert len(sent_emails()) == 2 and previsit
+    assert OutboxModel.get("email#previsit_instructions#appointment:APT-20931:previsit").status == "sent"
 
 
 def test_a_patient_without_whatsapp_is_reminded_by_email(client, social):
