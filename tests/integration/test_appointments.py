@@ -465,3 +465,90 @@ def test_the_date_is_said_in_the_language_the_flow_speaks(client, ioana):
 def test_a_caller_without_appointments_hears_so(client, ioana):
     answer = client.lambda_.invoke("next_appointment", flow_event("call-3", address=IOANA_PHONE)).payload
     assert (answer["status"], answer["errorCode"]) == ("NOT_FOUND", "NO_APPOINTMENT")
+
+
+def _delivery(*messages):
+    """One SNS delivery holding several customer messages."""
+    event = whatsapp_event("sns_text_message", sender=IOANA_PHONE)
+    sns = event["Records"][0]["Sns"]
+    note = json.loads(sns["Message"])
+    entry = json.loads(note["whatsAppWebhookEntry"])
+    template = entry["changes"][0]["value"]["messages"][0]
+    entry["changes"][0]["value"]["messages"] = [{**template, "id": f"wamid.{n}", **m} for n, m in enumerate(messages)]
+    note["whatsAppWebhookEntry"] = json.dumps(entry, ensure_ascii=False)
+    sns["Message"] = json.dumps(note, ensure_ascii=False)
+    return event
+
+
+def dead_letters():
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    url = sqs.get_queue_url(QueueName=get_settings().journey_dead_letter_queue_arn.rpartition(":")[2])["QueueUrl"]
+    found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in found]
+
+
+@pytest.fixture
+def log_lines():
+    """The service's log lines, as serialized (masked) for CloudWatch."""
+    import logging
+
+    from chalicelib.observability import get_logger
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    logger = get_logger()
+    handler = Capture()
+    handler.setFormatter(logger.registered_formatter)
+    logging.getLogger(logger.name).addHandler(handler)
+    yield lines
+    logging.getLogger(logger.name).removeHandler(handler)
+
+
+def test_malformed_messages_are_dead_lettered_alone_and_a_stop_beside_them_takes_effect(client, ioana, log_lines):
+    # Given one delivery with three malformed messages and Ioana's STOP
+    event = _delivery({"type": "text", "text": "pot veni mai tarziu"}, {"type": "button", "button": ["Confirm"]},
+                      {"type": "interactive", "interactive": "yes"}, {"type": "text", "text": {"body": "STOP"}})
+    # When it arrives
+    summary = client.lambda_.invoke("on_whatsapp_event", event).payload
+    # Then the STOP withdrew her WhatsApp consent
+    consent = CustomerModel.get(ioana).consent.as_dict()["whatsapp"]
+    assert consent == {"transactional": False, "surveys": False, "marketing": False}
+    # And each malformed message is kept in the dead-letter queue on its own, and counted
+    kept = dead_letters()
+    assert sorted(m["message"]["id"] for m in kept) == ["wamid.0", "wamid.1", "wamid.2"]
+    assert all(m["source"] == "on_whatsapp_event" and m["problem"] for m in kept)
+    assert summary is None or summary.get("unusable", 3) == 3
+    # And the log says so without her number or what she wrote
+    logged = "\n".join(log_lines)
+    assert '"unusable":3' in logged
+    assert "745112233" not in logged and "tarziu" not in logged
+
+
+def test_a_message_that_fails_on_aws_is_retried_after_the_others_took_effect(client, ioana, monkeypatch):
+    # Given a delivery of two messages, the first of which meets an AWS failure
+    from chalicelib.errors import DependencyFailure
+    from chalicelib.notify import whatsapp_inbound
+
+    handled = []
+    receive = whatsapp_inbound.receive
+
+    def flaky(inbound, settings):
+        if inbound.message_id == "wamid.0" and not handled:
+            handled.append(inbound.message_id)
+            raise DependencyFailure("writing the timeline failed: ProvisionedThroughputExceededException")
+        return receive(inbound, settings)
+
+    monkeypatch.setattr(whatsapp_inbound, "receive", flaky)
+    event = _delivery({"type": "text", "text": {"body": "Bună ziua"}}, {"type": "text", "text": {"body": "STOP"}})
+    # When it arrives, the delivery fails (so it is retried)...
+    with pytest.raises(DependencyFailure):
+        client.lambda_.invoke("on_whatsapp_event", event)
+    # ...but the STOP beside it already took effect, and nothing went to the dead letters
+    assert CustomerModel.get(ioana).consent.as_dict()["whatsapp"]["transactional"] is False
+    assert dead_letters() == []
