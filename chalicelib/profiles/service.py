@@ -186,12 +186,14 @@ class Profiles:
 
         saves, deletes = [], []
         owned = set(customer.identities or ())
+        given_up: set[str] = set()
         for kind, replacement in request.identities.items():
             current = {k for k in owned if k.startswith(kind + "#")}
             if replacement is not None and current == {replacement.key}:
                 continue
             for key in current:
                 deletes.append(IdentityModel(key, customer_id=customer.customer_id, kind=kind, created_at=now))
+            given_up |= current
             owned -= current
             if replacement is not None:
                 saves.append((self._identity_item(replacement, customer.customer_id, now), self._identity_free(now)))
@@ -201,6 +203,10 @@ class Profiles:
         if owned != set(customer.identities or ()):
             customer.identities = owned
             actions.append(CustomerModel.identities.set(owned) if owned else CustomerModel.identities.remove())
+        given_up -= owned
+        if given_up:
+            customer.former_identities = set(customer.former_identities or ()) | given_up
+            actions.append(CustomerModel.former_identities.set(customer.former_identities))
         customer.updated_at = now
         actions.append(CustomerModel.updated_at.set(now))
         actions.append(CustomerModel.expires_at.set(self._expiry(now)))
@@ -238,13 +244,16 @@ class Profiles:
         previous_update = survivor.updated_at
         _absorb(survivor, duplicate)
         survivor.identities = set(survivor.identities or ()) | set(moved)
+        former = (set(survivor.former_identities or ()) | set(duplicate.former_identities or ())) - survivor.identities
+        survivor.former_identities = former or None
         survivor.updated_at = now
         survivor_actions = [
             getattr(CustomerModel, name).set(getattr(survivor, name))
             for name in _MERGED_FIELDS if getattr(survivor, name) not in (None, [], {}, set())
         ] + [CustomerModel.identities.set(survivor.identities) if survivor.identities
              else CustomerModel.identities.remove(), CustomerModel.updated_at.set(now),
-             CustomerModel.expires_at.set(self._expiry(now))]
+             CustomerModel.expires_at.set(self._expiry(now))] + (
+            [CustomerModel.former_identities.set(former)] if former else [])
         duplicate_actions = [
             CustomerModel.merged_into.set(survivor_id),
             CustomerModel.updated_at.set(now),
@@ -362,7 +371,7 @@ class Profiles:
                 raise
 
 
-_PERSONAL_FIELDS = ("first_name", "last_name", "identities", "consent", "recent_contacts",
+_PERSONAL_FIELDS = ("first_name", "last_name", "identities", "former_identities", "consent", "recent_contacts",
                     "last_survey_scores")
 _MERGED_FIELDS = ("first_name", "last_name", "tier", "consent", "recent_contacts", "last_contact_at",
                   "last_channel", "last_agent", "last_reason", "open_case_id", "last_survey_at",

@@ -42,6 +42,11 @@ def create(client, **body):
     return profile
 
 
+def patch(client, path, body):
+    response = client.http.patch(path, headers=JSON, body=json.dumps(body))
+    return response.status_code, json.loads(response.body)
+
+
 def lookup(client, address, contact_id, address_type="TELEPHONE_NUMBER", channel="VOICE"):
     event = load_event("connect/voice_inbound.json", ContactId=contact_id, Channel=channel,
                        CustomerEndpoint={"Address": address, "Type": address_type})
@@ -269,3 +274,25 @@ def test_an_erasure_reaches_everything_by_key_or_index_never_by_scanning(client,
     assert status == 200 and record["status"] == "done"
     assert calls and "Scan" not in calls
     assert {"Query", "TransactWriteItems"} & set(calls)
+
+
+def test_an_erasure_reaches_the_addresses_the_customer_gave_up(client):
+    # Given Dana, whose old e-mail address bounced and was suppressed, then replaced
+    dana = create(client, firstName="Dana", email="dana.old@exemplu.ro", phone="+40 733 111 222")
+    sent = notifier().send_to_customer(dana["id"], "case_opened", messages.TYPES["case_opened"].sample, "case:D-1")
+    bounce(client, "dana.old@exemplu.ro", sent.provider_message_id)
+    assert patch(client, f"/customers/{dana['id']}", {"email": "dana.new@exemplu.ro"})[0] == 200
+    # and a duplicate profile of hers, merged in, had given up a number of its own
+    other = create(client, firstName="Dana", phone="+40 744 999 000")
+    assert patch(client, f"/customers/{other['id']}", {"phone": "+40 755 000 999"})[0] == 200
+    assert post(client, f"/customers/{dana['id']}/merge", {"duplicateId": other["id"]})[0] == 200
+    exported = client.http.get(f"/customers/{dana['id']}/export")
+    assert "dana.old@exemplu.ro" in exported.body.decode() and "+40744999000" in exported.body.decode()
+    # When she is erased
+    status, record = post(client, f"/customers/{dana['id']}/erase")
+    # Then the suppression of her former address is gone too, and nothing of any of them is stored
+    assert status == 200 and record["erased"]["suppressions"] == 1
+    stored = stored_text()
+    for trace in ["dana.old", "dana.new", "733111222", "744999000", "755000999",
+                  suppression_key("email", "dana.old@exemplu.ro")]:
+        assert trace not in stored, trace
