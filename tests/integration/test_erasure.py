@@ -296,3 +296,31 @@ def test_an_erasure_reaches_the_addresses_the_customer_gave_up(client):
     for trace in ["dana.old", "dana.new", "733111222", "744999000", "755000999",
                   suppression_key("email", "dana.old@exemplu.ro")]:
         assert trace not in stored, trace
+
+
+def test_a_late_contact_record_naming_an_erased_customer_brings_nothing_back(client, ilinca):
+    # Given Ilinca was erased while one of her calls was still going on
+    from chalicelib.interactions.models import InteractionModel
+    from tests.helpers import kinesis_event
+
+    assert post(client, f"/customers/{ilinca['id']}/erase")[0] == 200
+    before = stored_text()
+    # When that call's contact record arrives, carrying her customerId and her number, twice
+    late = load_json("contact-records/voice_abandoned.json", ContactId="late-call", InitialContactId="late-call",
+                     Attributes={"customerId": ilinca["id"]},
+                     CustomerEndpoint={"Address": "+40745112233", "Type": "TELEPHONE_NUMBER"})
+    for _ in range(2):
+        answer = client.lambda_.invoke("on_contact_record", kinesis_event([late])).payload
+        assert answer == {"batchItemFailures": []}
+    # Then no profile, address or timeline entry is started for her: only the mark
+    # that keeps later copies from acting stays, with nothing but the contact id
+    assert "745112233" not in stored_text() and ilinca["id"] not in stored_text()
+    mark = InteractionModel.get("late-call")
+    assert mark.erased and mark.customer_id is None
+    assert len(stored_text()) <= len(before) + 200
+    # But a new call from that number, naming nobody, starts afresh
+    fresh = load_json("contact-records/voice_abandoned.json", ContactId="new-call", InitialContactId="new-call",
+                      Attributes={}, CustomerEndpoint={"Address": "+40745112233", "Type": "TELEPHONE_NUMBER"})
+    client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
+    newcomer = InteractionModel.get("new-call").customer_id
+    assert newcomer and newcomer != ilinca["id"]
