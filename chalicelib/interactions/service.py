@@ -146,6 +146,10 @@ class Timeline:
                                         spread_key=interaction_id)
         self._commit(transaction, "recording a contact")
         self.last_item = item
+        if customer is not None:
+            from chalicelib.profiles.service import Profiles
+
+            Profiles(self.settings).in_touch(customer)  # no I/O unless half the retention has passed
         return True
 
     def _refresh(self, activity: dict[str, dict[str, Any]]) -> tuple[counters.Contribution, dict[str, Any]]:

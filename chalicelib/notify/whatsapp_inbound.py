@@ -223,7 +223,10 @@ def _sender(inbound: Inbound, settings: Settings) -> Any:
         return None
     profiles = Profiles(settings)
     phone = identity("phone", wa.value, settings.default_phone_region)
-    return profiles.identify([wa, phone], create=settings.auto_create_profiles)
+    customer = profiles.identify([wa, phone], create=settings.auto_create_profiles)
+    if customer is not None:
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
+    return customer
 
 
 def _keep_window_open(customer_id: str, at: datetime) -> None:

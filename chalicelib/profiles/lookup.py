@@ -56,6 +56,7 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
         if customer is None:
             return FlowResponse.not_found("UNKNOWN_CUSTOMER")
         _link(profiles, request, customer.customer_id)
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
         return FlowResponse.ok(**routing_view(customer))
 
     candidates, unusable = candidate_identities(request, settings.default_phone_region)
@@ -84,18 +85,11 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     if owners:
         if customer.customer_id != owners[0]:  # followed a merge
             _link(profiles, request, customer.customer_id)
-        _keep_alive(profiles, customer)  # no I/O unless half the retention has passed
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
         return FlowResponse.ok(**routing_view(customer))
     _link(profiles, request, customer.customer_id)
     get_logger().info("profile created for unknown contact", extra={"customer_id": customer.customer_id})
     return FlowResponse.not_found("UNKNOWN_CUSTOMER", **routing_view(customer))
-
-
-def _keep_alive(profiles: Profiles, customer: object) -> None:
-    try:
-        profiles.keep_alive(customer)
-    except Exception:
-        get_logger().warning("could not renew a customer's retention", exc_info=True)
 
 
 def _link(profiles: Profiles, request: FlowRequest, customer_id: str) -> None:

@@ -302,6 +302,15 @@ class Profiles:
         customer.expires_at = expires
         return True
 
+    def in_touch(self, customer: CustomerModel) -> None:
+        """The customer was in touch (a call, a chat, a WhatsApp message, a contact
+        record): renew their retention as keep_alive does. Every channel calls this;
+        a failure is logged, never the contact's failure (the next contact renews)."""
+        try:
+            self.keep_alive(customer)
+        except Exception:
+            get_logger().warning("could not renew a customer's retention", exc_info=True)
+
     def link_contact(self, contact_id: str, customer_id: str, channel: str) -> None:
         """Remember that a Connect contact belongs to this customer."""
         if not contact_id:
