@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.stub import ANY
 
+from chalicelib.clinic.appointments import Appointments
 from chalicelib.clinic.models import AppointmentModel
-from chalicelib.clinic.service import Appointments
 from chalicelib.db import utcnow
 from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.interactions.models import InteractionModel
