@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Cron, Response
 
 from chalicelib import wiring  # noqa: F401  (who listens to what: events and scheduled steps)
 from chalicelib.connect import flow
@@ -114,11 +114,12 @@ def unsubscribe_confirm(token):
 @app.on_sns_message(topic=os.environ.get("SES_FEEDBACK_TOPIC", "contact-center-ses-feedback"),
                     name="on_ses_feedback")
 def on_ses_feedback(event):
-    """SES bounces and complaints: suppress the address, mark the message. A message
-    that is not an SES notification raises, so SNS retries and then dead-letters it."""
+    """SES bounces and complaints from SES_FEEDBACK_TOPIC_ARN only: suppress the address,
+    mark the message. Another topic's message, or one that is not an SES notification,
+    raises, so it is retried and then dead-lettered."""
     from chalicelib.notify import feedback
 
-    feedback.handle(event.message)
+    feedback.handle_delivery(event.to_dict())
 
 
 # ---- Data protection: export and erasure of a customer's personal data ----
@@ -136,7 +137,7 @@ def export_customer(customer_id):
 def erase_customer(customer_id):
     from chalicelib.privacy import api
 
-    record = api.erase_customer(customer_id, app.current_request.json_body)
+    record = api.erase_customer(customer_id, json_object(app.current_request, optional=True))
     return Response(record, status_code=200 if record["status"] == "done" else 202)
 
 
@@ -187,6 +188,32 @@ def contact_reasons():
     from chalicelib.reasons import api
 
     return api.catalogue(app.current_request.query_params)
+
+
+# ---- Workforce management: staffing from queueing theory ----
+
+@app.route("/wfm/erlang", methods=["POST"], authorizer=PROTECTED)
+@answers
+def wfm_erlang():
+    from chalicelib.wfm import api
+
+    return api.staff_interval(json_object(app.current_request))
+
+
+@app.route("/wfm/plan", methods=["GET"], authorizer=PROTECTED)
+@answers
+def wfm_plan():
+    from chalicelib.wfm import api
+
+    return api.staffing_plan(app.current_request.query_params)
+
+
+@app.schedule(Cron(30, 1, "*", "*", "?", "*"), name="wfm_daily_plan")
+def wfm_daily_plan(event):
+    """Each night: forecast and staff the planned queues for the next WFM_PLAN_DAYS days."""
+    from chalicelib.wfm import plan
+
+    return plan.plan_all()
 
 
 # ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----
@@ -253,7 +280,7 @@ def confirm_appointment(event, context):
 @app.lambda_function(name="journey_step")
 def journey_step(event, context):
     """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
-    check, return follow-up); a failure raises so the schedule retries, then dead-letters."""
+    check, return follow-up); a failure raises so Lambda retries, then dead-letters."""
     from chalicelib.journeys import steps
 
     return steps.run(event)
@@ -300,6 +327,26 @@ def start_chat():
     return chat.start(json_object(app.current_request))
 
 
+@app.route("/webhooks/whatsapp", methods=["GET"])
+@answers
+def whatsapp_webhook_handshake():
+    """Public: Meta verifies the webhook (hub.verify_token), we echo hub.challenge."""
+    from chalicelib.notify import meta_webhook
+
+    challenge = meta_webhook.handshake(app.current_request.query_params)
+    return Response(challenge, headers={"Content-Type": "text/plain", "X-Content-Type-Options": "nosniff"})
+
+
+@app.route("/webhooks/whatsapp", methods=["POST"])
+@answers
+def whatsapp_webhook():
+    """Public: Meta's signed WhatsApp notifications (X-Hub-Signature-256 over the raw body)."""
+    from chalicelib.notify import meta_webhook
+
+    request = app.current_request
+    return meta_webhook.receive(request.raw_body, request.headers)
+
+
 # The topic End User Messaging Social publishes the WhatsApp Business Account's events
 # to (its event destination), read when chalice packages the app; in the CloudFormation
 # stack, infra/whatsapp.json points it at the stack's topic. The handler also checks
@@ -312,3 +359,63 @@ def on_whatsapp_event(event):
     from chalicelib.notify import whatsapp_inbound
 
     whatsapp_inbound.handle(event.to_dict())
+
+
+# ---- Knowledge base: search, articles, suggestions, self-service, gaps ----
+
+@app.route("/kb/search", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_search():
+    from chalicelib.knowledge import api
+
+    request = app.current_request
+    return api.search(request.query_params, str((request.context or {}).get("requestId", "")))
+
+
+@app.route("/kb/articles/{article_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_article(article_id):
+    """The article as JSON, or as a page (`?format=html` or `Accept: text/html`)."""
+    from chalicelib.knowledge import api
+
+    request = app.current_request
+    document = api.article(article_id, request.query_params)
+    if api.wants_html(request.query_params, request.headers.get("accept")):
+        return Response(api.article_page(document), headers=api.PAGE_HEADERS)
+    return document
+
+
+@app.route("/kb/suggest", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_suggest():
+    from chalicelib.knowledge import suggest
+
+    return suggest.suggest(app.current_request.query_params)
+
+
+@app.route("/kb/feedback", methods=["POST"], authorizer=PROTECTED)
+@answers
+def kb_feedback():
+    from chalicelib.knowledge import api
+
+    return api.feedback(json_object(app.current_request))
+
+
+@app.route("/kb/gaps", methods=["GET"], authorizer=PROTECTED)
+@answers
+def kb_gaps():
+    from chalicelib.knowledge import api
+
+    return api.gaps(app.current_request.query_params)
+
+
+@app.lambda_function(name="offer_article")
+def offer_article(event, context):
+    """Chat and WhatsApp self-service: the best article for the customer's question."""
+    return flow.run(event, context, "chalicelib.knowledge.selfservice:offer_article")
+
+
+@app.lambda_function(name="answer_article")
+def answer_article(event, context):
+    """The customer's yes (self-served) or no (to an agent) to the article offered."""
+    return flow.run(event, context, "chalicelib.knowledge.selfservice:answer_article")

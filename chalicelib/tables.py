@@ -10,6 +10,7 @@ def all_models() -> list[Any]:
     from chalicelib.cases.models import CaseModel
     from chalicelib.clinic.models import AppointmentModel
     from chalicelib.interactions.models import InteractionModel
+    from chalicelib.knowledge.models import KnowledgeEventModel
     from chalicelib.metrics.models import MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
@@ -17,7 +18,8 @@ def all_models() -> list[Any]:
     from chalicelib.surveys.models import SurveyModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
-            InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel]
+            InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel,
+            KnowledgeEventModel]
 
 
 def create_all(wait: bool = False) -> None:

@@ -41,7 +41,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from deploy import flows
+from deploy import flows, hardening
 from deploy.stages import PROJECT, stage_environment
 
 # chalice package talks to no AWS service; it is given a region and fake credentials.
@@ -271,6 +271,46 @@ def connect_resources(stage: str) -> dict[str, Any]:
             "Resources": resources, "Outputs": outputs}
 
 
+# ---- stages ----
+
+# Settings that name something outside the stack (or a table, kept when the stack goes).
+_RESOURCE_SETTING = re.compile(r"\w+_(TABLE|STREAM|TOPIC|TOPIC_ARN|PARAMETER|SCHEDULE_GROUP|CONFIGURATION_SET|ARN)")
+
+
+def stage_names(environment: dict[str, str]) -> dict[str, str]:
+    """The resource names a stage's settings give."""
+    return {k: v for k, v in environment.items() if _RESOURCE_SETTING.fullmatch(k) and v}
+
+
+def stage_problems(stage: str, environments: dict[str, dict[str, str]]) -> list[str]:
+    """What is wrong with the names `stage` gives, among `environments` (every stage's
+    settings): another stage's resource, or no contact-record stream of its own."""
+    problems = []
+    own = stage_names(environments[stage])
+    if "CONTACT_RECORDS_STREAM" not in own:
+        problems.append("CONTACT_RECORDS_STREAM is not set for the stage")
+    for other, environment in environments.items():
+        if other == stage:
+            continue
+        theirs = stage_names(environment)
+        for key, value in sorted(own.items()):
+            words = set(re.split(r"[^A-Za-z0-9]+", value))
+            if value in theirs.values():
+                problems.append(f"{key}={value} is stage {other!r}'s too")
+            elif other in words and stage not in words:
+                problems.append(f"{key}={value} names stage {other!r}")
+    return problems
+
+
+def check_stage_names(stage: str) -> None:
+    """Refuse a stage whose settings name another stage's resources: a dev stack must
+    never read production's customers or contact records."""
+    stages = json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))["stages"]
+    problems = stage_problems(stage, {name: stage_environment(name) for name in stages})
+    if problems:
+        raise SystemExit(f"stage {stage!r} in .chalice/config.json:\n  " + "\n  ".join(problems))
+
+
 # ---- the merge template ----
 
 def fragments() -> list[Path]:
@@ -305,6 +345,7 @@ def package(stage: str, out: Path | None = None) -> Path:
     """Build out/package/<stage>: sam.json (merged) and deployment.zip. Returns the directory."""
     from devkit import localenv
 
+    check_stage_names(stage)
     localenv.apply()
     from app import app
 
@@ -313,28 +354,81 @@ def package(stage: str, out: Path | None = None) -> Path:
     write_policy(stage)
     merge = out / "merge-template.json"
     merge.write_text(json.dumps(merge_template(stage, app), ensure_ascii=False, indent=1), encoding="utf-8")
+    # The cached package was slimmed in place by an earlier run: if what is kept has
+    # changed since (a new AWS service, say), chalice must build it afresh.
+    stale = deployment_cache()
+    if stale is not None and _slim_mark(stale) != _slim_signature():
+        stale.unlink()
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "package", "--stage", stage, "--pkg-format", "cloudformation",
                     "--merge-template", str(merge), str(out)],
                    cwd=PROJECT, env=_chalice_env(), check=True, stdout=subprocess.DEVNULL)
     slim(out / "deployment.zip")
+    pack_knowledge(out / "deployment.zip")
+    # `chalice deploy` reuses the dependency zip `chalice package` just cached: slimmed
+    # the same way, it ships what the stack ships.
+    cached = deployment_cache()
+    if cached is not None:
+        slim(cached)
+        pack_knowledge(cached)
+        _slim_mark_path(cached).write_text(_slim_signature(), encoding="utf-8")
     template_path = out / "sam.json"
-    template = json.loads(template_path.read_text(encoding="utf-8"))
+    template = hardening.harden(json.loads(template_path.read_text(encoding="utf-8")), stage,
+                                flow_invoked_functions(stage))
     template_path.write_text(json.dumps(pin_policy_arns(template), indent=2) + "\n", encoding="utf-8")
     return out
 
 
 # Data the functions never read: babel's locales other than the languages messages
 # are written in (their regional variants and `root` stay: babel falls back through
-# them), and libphonenumber's geocoding and carrier names (only parsing and
-# validation are used). About half the package, and cold starts download all of it.
-_UNUSED_DATA = ("phonenumbers/geodata/", "phonenumbers/carrierdata/")
+# them), libphonenumber's geocoding and carrier names (only parsing and validation
+# are used), and botocore's models of the 430-odd AWS services the functions never
+# call (16 MB of the 20). Most of the package, and cold starts download all of it.
+_UNUSED_DATA = (
+    "phonenumbers/geodata/", "phonenumbers/carrierdata/",
+    # Holiday names translated into other languages: the forecast asks for dates only,
+    # and without these files the library keeps each country's own names.
+    "holidays/locale/",
+    # Powertools' REST resolver and its OpenAPI/Swagger assets: routes are Chalice's;
+    # only the Logger and Metrics are used.
+    "aws_lambda_powertools/event_handler/",
+)
+# The AWS services the functions create clients for (PynamoDB's is DynamoDB);
+# test_packaging checks this against every client the code creates. botocore's
+# top-level data (endpoints, partitions, retry rules, defaults) is always kept.
+BOTOCORE_SERVICES = ("connect", "dynamodb", "scheduler", "sesv2", "socialmessaging", "sqs", "ssm")
+_BOTOCORE_DATA = "botocore/data/"
 
 
 def _unused(name: str, locale_file: re.Pattern[str]) -> bool:
     if name.startswith("babel/locale-data/"):
         return not locale_file.match(name.rsplit("/", 1)[1])
+    if name.startswith(_BOTOCORE_DATA):
+        service, _, rest = name[len(_BOTOCORE_DATA):].partition("/")
+        # Examples are documentation; a kept service keeps its model, paginators,
+        # waiters and endpoint rules.
+        return bool(rest) and (service not in BOTOCORE_SERVICES or rest.endswith("/examples-1.json"))
     return name.startswith(_UNUSED_DATA)
+
+
+def _slim_signature() -> str:
+    return json.dumps({"services": BOTOCORE_SERVICES, "unused": _UNUSED_DATA})
+
+
+def _slim_mark_path(cached: Path) -> Path:
+    return cached.with_name(cached.name + ".slimmed")
+
+
+def _slim_mark(cached: Path) -> str | None:
+    mark = _slim_mark_path(cached)
+    return mark.read_text(encoding="utf-8") if mark.exists() else None
+
+
+def deployment_cache() -> Path | None:
+    """The package chalice cached last (named by a hash of the requirements and the
+    app's files), which `chalice deploy` reuses while neither changes."""
+    cached = list((PROJECT / ".chalice" / "deployments").glob("*.zip"))
+    return max(cached, key=lambda path: path.stat().st_mtime) if cached else None
 
 
 def slim(zip_path: Path) -> tuple[int, int]:
@@ -352,6 +446,28 @@ def slim(zip_path: Path) -> tuple[int, int]:
                 target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     slimmed.replace(zip_path)
     return before, zip_path.stat().st_size
+
+
+def pack_knowledge(zip_path: Path) -> int:
+    """Put the knowledge base's compiled index in the zip in place of its Markdown
+    sources, which the functions then never read. A broken article or quick response
+    stops packaging here, naming its file and line. Returns the index size in bytes."""
+    from chalicelib.knowledge import index, quick
+
+    quick.check_all()
+    document = json.dumps(index.build(), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    sources = "chalicelib/knowledge/articles/"
+    rewritten = zip_path.with_suffix(".kb.zip")
+    with zipfile.ZipFile(zip_path) as source, \
+            zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            if not info.filename.startswith(sources) and info.filename != "chalicelib/knowledge/index.json":
+                target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
+        entry = zipfile.ZipInfo("chalicelib/knowledge/index.json", date_time=(2020, 1, 1, 0, 0, 0))
+        entry.external_attr = 0o644 << 16
+        target.writestr(entry, document, compress_type=zipfile.ZIP_DEFLATED)
+    rewritten.replace(zip_path)
+    return len(document)
 
 
 def pin_policy_arns(template: dict[str, Any]) -> dict[str, Any]:

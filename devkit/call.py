@@ -3,9 +3,12 @@
     python -m devkit.call templates/flows/inbound_voice.json.j2 --from +40712345678 --press 1
     python -m devkit.call templates/flows/inbound_chat.json.j2 --chat --attribute email=giulia.rossi@example.it
     python -m devkit.call exported-from-connect.json --from +393331234567 --at 2025-03-01T22:00
+    python -m devkit.call queue-flow.json --module modules/ --queue-waiting billing=12 --say "my bill" --json
 
 A template (.json.j2) is rendered for the stage (default `local`); a .json file is
-run as it is, so a flow exported from a Connect instance runs too. The contact goes
+run as it is, so a flow exported from a Connect instance runs too, with the flows and
+flow modules in the files beside it (and any --module file or folder) reachable by
+TransferToFlow and InvokeFlowModule under their ARN, id or name. The contact goes
 through the real contact-flow functions on an embedded AWS (moto) seeded with the
 demo customers (ana +40712345678, giulia +393331234567, james +447400123456 vip,
 eszter on WhatsApp +36201234567); nothing is left running afterwards.
@@ -24,41 +27,94 @@ from devkit import localenv
 
 
 def load_flow(path: Path, stage: str) -> dict[str, Any]:
-    """A flow from a template (rendered for `stage`) or from flow-language JSON."""
+    """A flow from a template (rendered for `stage`) or from flow-language JSON (the flow
+    itself or DescribeContactFlow / DescribeContactFlowModule output)."""
     from deploy import flows
+    from devkit.flowsim import FlowStop, load_flow_document
 
     if path.name.endswith(".json.j2"):
         if path.resolve().parent != flows.FLOWS_DIR.resolve():
             raise SystemExit(f"{path}: templates are rendered from {flows.FLOWS_DIR}")
         return flows.render(path.name.removesuffix(".json.j2"), stage)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+        return load_flow_document(json.loads(path.read_text(encoding="utf-8")))[0]
+    except (OSError, ValueError, FlowStop) as e:
         raise SystemExit(f"{path}: cannot read a flow ({e})") from None
 
 
+def load_library(paths: list[Path]) -> Any:
+    """Flows and modules from files and folders (*.json), by ARN, id, name and file name.
+    A file that is not a flow is skipped: a folder of exports holds other things too."""
+    from devkit.flowsim import FlowStop, Library, load_flow_document
+
+    library = Library()
+    for path in paths:
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        for file in files:
+            try:
+                flow, names = load_flow_document(json.loads(file.read_text(encoding="utf-8")))
+            except (OSError, ValueError, FlowStop):
+                if file in paths:
+                    raise SystemExit(f"{file}: cannot read a flow module") from None
+                continue
+            if flow.get("Version") == "2019-10-30":
+                library.add(flow, *names, file.stem)
+    return library
+
+
 def local_simulator(client: Any, app: Any, stage: str = localenv.STAGE, at: datetime | None = None,
-                    full_queues: tuple[str, ...] = ()) -> Any:
+                    full_queues: tuple[str, ...] = (), library: Any = None, **options: Any) -> Any:
     """A simulator of the stage's Connect instance: our flows loaded under their ARNs,
-    the stage's queues and opening hours, our real functions behind the Lambda ARNs."""
+    the stage's queues and opening hours, our real functions behind the Lambda ARNs,
+    Customer Profiles and Cases reads answered from our own profiles and cases, tasks
+    created through boto3 (recorded in the local run). `library` adds flows and modules
+    (load_library); `options` go to the Simulator (metrics, lex, max_steps)."""
     from deploy import flows
-    from devkit.flowsim import AppFunctions, Hours, Simulator
+    from devkit.flowsim import AppFunctions, Hours, Library, Simulator
+    from devkit.flowworld import LocalDirectory
 
     connect = flows.stage_connect(stage)
     instance = connect["instance_arn"]
     queues = connect.get("queues", {})
-    loaded = {}
+    loaded = library or Library()
     for name, flow in flows.render_all(stage).items():
-        loaded[flows.flow_arn_for(instance, name)] = flow
-        loaded[name] = flow
+        loaded.add(flow, flows.flow_arn_for(instance, name), name)
     return Simulator(
         functions=AppFunctions.from_client(client, app),
         instance_arn=instance,
         flows=loaded,
+        modules=loaded,
         hours=Hours(connect.get("hours"), queues, at),
         queue_names={arn: key for key, arn in queues.items()},
         full_queues=full_queues,
+        directory=LocalDirectory(),
+        connect=_LazyConnect(instance.split(":")[3]),
+        **options,
     )
+
+
+def _queue_arn(queue: str | None, stage: str) -> str | None:
+    """A queue named on the command line: the stage's ARN for one of its queue names."""
+    if not queue or queue.startswith("arn:"):
+        return queue
+    from deploy import flows
+
+    return flows.stage_connect(stage).get("queues", {}).get(queue, queue)
+
+
+class _LazyConnect:
+    """A Connect client made on first use (most runs create no task)."""
+
+    def __init__(self, region: str) -> None:
+        self._region = region
+        self._client: Any = None
+
+    def start_task_contact(self, **request: Any) -> dict[str, Any]:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("connect", region_name=self._region)
+        return self._client.start_task_contact(**request)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -79,15 +135,40 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--full", action="append", default=[], metavar="QUEUE", help="a queue that is at capacity")
     parser.add_argument("--stage", default=localenv.STAGE, help="whose queues and ARNs render the templates")
     parser.add_argument("--no-seed", action="store_true", help="start with no customers")
+    parser.add_argument("--queue", default=None, metavar="QUEUE",
+                        help="the queue the contact already waits in (queue flows), by name or ARN")
+    parser.add_argument("--module", action="append", default=[], type=Path, metavar="PATH",
+                        help="a flow or flow module file, or a folder of them (repeatable); "
+                             "the files beside the flow are always loaded")
+    parser.add_argument("--say", action="append", default=[], metavar="TEXT",
+                        help="words said to a Lex bot or typed at an open question (repeatable)")
+    parser.add_argument("--intent", default=None, metavar="NAME",
+                        help="the intent the Lex bot recognises (default: the reason classifier, "
+                             "when the application has one, else FallbackIntent)")
+    parser.add_argument("--queue-waiting", action="append", default=[], metavar="QUEUE=N",
+                        help="contacts waiting in a queue, for CheckMetricData and GetMetricData (repeatable)")
+    parser.add_argument("--agents-available", action="append", default=[], metavar="QUEUE=N",
+                        help="agents available in a queue (default 1) (repeatable)")
+    parser.add_argument("--max-steps", type=int, default=None, metavar="N",
+                        help="stop a flow that loops on its own after N actions (default 300)")
+    parser.add_argument("--json", action="store_true", help="print the run as JSON, for other tools")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     localenv.apply()
-    from devkit.flowsim import Customer, FlowStop
+    from devkit.flowsim import MAX_STEPS, Customer, FlowStop
+    from devkit.flowworld import LexStandIn, QueueMetrics, default_classifier
 
     flow = load_flow(args.flow, args.stage)
+    beside = [] if args.flow.name.endswith(".json.j2") else [args.flow.resolve().parent]
+    library = load_library([*beside, *args.module])
+    try:
+        metrics = QueueMetrics.from_options(args.queue_waiting, args.agents_available)
+    except ValueError as e:
+        raise SystemExit(f"--queue-waiting/--agents-available {e}") from None
+    lex = LexStandIn(args.intent, None if args.intent else default_classifier())
     chat = args.chat or args.whatsapp
     address = args.address if args.address is not None else (None if chat else "+40712345678")
     attributes = dict(item.split("=", 1) for item in args.attribute if "=" in item)
@@ -98,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         inputs=[*args.press, *args.typed],
         attributes=attributes,
         subtype="connect:WhatsApp" if args.whatsapp else ("connect:Chat" if chat else None),
+        said=list(args.say),
+        queue=_queue_arn(args.queue, args.stage),
     )
     at = datetime.fromisoformat(args.at) if args.at else None
 
@@ -116,14 +199,31 @@ def main(argv: list[str] | None = None) -> int:
             from devkit.demo import seed
 
             seed.create(Stage(client=client, transcript=Transcript()))
-        simulator = local_simulator(client, app, stage=localenv.STAGE, at=at, full_queues=tuple(args.full))
+        simulator = local_simulator(client, app, stage=localenv.STAGE, at=at, full_queues=tuple(args.full),
+                                    library=library, metrics=metrics, lex=lex,
+                                    max_steps=args.max_steps or MAX_STEPS)
         try:
             result = simulator.run(flow, customer)
         except FlowStop as e:
+            if args.json:
+                print(json.dumps({"outcome": "stopped", "reason": str(e)}, ensure_ascii=False))
             print(f"stopped: {e}", file=sys.stderr)
             return 2
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return 0
     print(result.transcript())
     print(f"\noutcome: {result.outcome}" + (f" in queue {result.queue}" if result.queue else ""))
+    for callback in result.callbacks:
+        print(f"callback queued: {callback['number']} in {callback['queue']}")
+    for task in result.tasks:
+        print(f"task created: {task['Name']} ({task['ContactId']})")
+    if result.tags:
+        print("contact tags: " + json.dumps(result.tags, ensure_ascii=False, sort_keys=True))
+    if result.routing:
+        print("routing: " + json.dumps(result.routing, ensure_ascii=False, sort_keys=True, default=str))
+    if result.unresolved:
+        print("unresolved placeholders: " + ", ".join(result.unresolved))
     print("contact attributes: " + json.dumps(result.attributes, ensure_ascii=False, sort_keys=True))
     return 0
 

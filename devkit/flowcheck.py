@@ -7,6 +7,10 @@
 - every `$.External.<key>` read after an InvokeLambdaFunction is a key that function
   declares (`@flow_function(keys=...)`), on every path through the flow;
 - every TransferToFlow and event hook names a flow we ship.
+
+And, for any flow, ours or exported (`python -m devkit.flowcheck FLOW.json`): every
+`$.External`, `$.Attributes`, `$.FlowAttributes` and `$.Modules.Result` reference it
+reads that nothing it runs sets.
 """
 
 from __future__ import annotations
@@ -157,3 +161,129 @@ def _check_paths(name: str, flow: dict[str, Any], actions: dict[str, Any], conte
         if ident not in reached:
             problems.add(f"{name}/{ident}: no path from StartAction reaches this action")
     return sorted(problems)
+
+
+# ---- the data contract of any flow, ours or exported ----
+
+_REFERENCE = re.compile(r"\$\.(External|Attributes|FlowAttributes|Modules)((?:\.[A-Za-z0-9_-]+)+)")
+
+
+def _actions_of(flow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for a in flow.get("Actions") or [] if isinstance(a, dict)]
+
+
+def unset_references(flow: dict[str, Any], modules: list[dict[str, Any]] = (),  # type: ignore[assignment]
+                     functions: dict[str, tuple[str, ...]] | None = None,
+                     resolve_function: Any = None) -> list[str]:
+    """Every `$.External`, `$.Attributes`, `$.FlowAttributes` and `$.Modules` reference in
+    `flow` that nothing sets: no action of the flow (or of the modules it can run), and,
+    for `$.External`, no Lambda it invokes. A Lambda of this application sets only the
+    keys it declares; any other Lambda may answer anything, so its keys count as set."""
+    actions = _actions_of(flow)
+    attributes: set[str] = set()
+    flow_attributes: set[str] = set()
+    module_results: set[str] = set()
+    external: set[str] = set()
+    external_open = False  # a Lambda we cannot see into was invoked
+    for action in [*actions, *(a for m in modules for a in _actions_of(m))]:
+        parameters = action.get("Parameters") or {}
+        kind = action.get("Type")
+        if kind == "UpdateContactAttributes":
+            attributes |= set(parameters.get("Attributes") or {})
+        elif kind == "UpdateFlowAttributes":
+            flow_attributes |= set(parameters.get("FlowAttributes") or {})
+        elif kind == "EndFlowModuleExecution":
+            module_results |= set(parameters.get("Results") or parameters.get("Outputs") or {})
+    for action in actions:
+        if action.get("Type") != "InvokeLambdaFunction":
+            continue
+        arn = (action.get("Parameters") or {}).get("LambdaFunctionARN", "")
+        ours = resolve_function(arn) if resolve_function else None
+        if ours and functions is not None and ours in functions:
+            external |= set(functions[ours])
+        else:
+            external_open = True
+    found: list[str] = []
+    for action in actions:
+        for text in _strings(action.get("Parameters") or {}):
+            for root, rest in _REFERENCE.findall(text):
+                key = rest.lstrip(".").split(".")
+                where = f"{action.get('Identifier')} ({action.get('Type')})"
+                if root == "External" and not external_open and key[0] not in external:
+                    found.append(f"{where}: $.External.{key[0]} "
+                                 + ("is read but no Lambda is invoked" if not external and not external_open
+                                    else "is not answered by the Lambda it invokes"))
+                elif root == "Attributes" and key[0] not in attributes:
+                    found.append(f"{where}: $.Attributes.{key[0]} is read but nothing in the flow sets it")
+                elif root == "FlowAttributes" and key[0] not in flow_attributes:
+                    found.append(f"{where}: $.FlowAttributes.{key[0]} is read but nothing in the flow sets it")
+                elif root == "Modules" and key[0] == "Result" and key[1:2] and key[1] not in module_results:
+                    found.append(f"{where}: $.Modules.Result.{key[1]} is read but no module returns it")
+    return sorted(set(found))
+
+
+def invoked_modules(flow: dict[str, Any], library: Any) -> list[dict[str, Any]]:
+    """The flow modules `flow` invokes, and those they invoke, found in `library` by id,
+    ARN or the name the flow's designer gave them."""
+    found: dict[int, dict[str, Any]] = {}
+    pending = [flow]
+    while pending:
+        current = pending.pop()
+        meta = (current.get("Metadata") or {}).get("ActionMetadata") or {}
+        for action in _actions_of(current):
+            if action.get("Type") != "InvokeFlowModule":
+                continue
+            named = ((meta.get(action.get("Identifier")) or {}).get("parameters") or {}).get("FlowModuleId") or {}
+            module = library.get((action.get("Parameters") or {}).get("FlowModuleId"),
+                                 named.get("displayName") if isinstance(named, dict) else None)
+            if module is not None and id(module) not in found:
+                found[id(module)] = module
+                pending.append(module)
+    return list(found.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m devkit.flowcheck FLOW.json [--module PATH]`: list the references the
+    flow reads that nothing sets. Exit status 1 when there are any."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m devkit.flowcheck",
+                                     description="List $.External, $.Attributes, $.FlowAttributes and "
+                                                 "$.Modules references in a flow that nothing sets.")
+    parser.add_argument("flow", type=Path, help="a flow-language .json file (an export works)")
+    parser.add_argument("--module", action="append", default=[], type=Path, metavar="PATH",
+                        help="a flow module file or a folder of them (repeatable); files beside the flow are read")
+    args = parser.parse_args(argv)
+    from devkit.call import load_flow, load_library
+    from devkit.flowsim import AppFunctions
+
+    flow = load_flow(args.flow, "local")
+    library = load_library([args.flow.resolve().parent, *args.module])
+    functions, resolve = _our_functions()
+    found = unset_references(flow, invoked_modules(flow, library), functions,
+                             resolve.resolve if isinstance(resolve, AppFunctions) else None)
+    for line in found:
+        print(line)
+    print(f"{len(found)} reference(s) nothing sets" if found else "every reference is set by something the flow runs")
+    return 1 if found else 0
+
+
+def _our_functions() -> tuple[dict[str, tuple[str, ...]] | None, Any]:
+    """This application's contact-flow functions and their keys, when app.py imports here."""
+    from devkit import localenv
+    from devkit.flowsim import AppFunctions
+
+    localenv.apply()
+    try:
+        from app import app
+    except Exception:  # an exported flow is checked on its own when the app cannot load
+        return None, None
+    return flow_functions(app), AppFunctions(lambda n, e: None, [f.name for f in app.pure_lambda_functions],
+                                             app.app_name)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

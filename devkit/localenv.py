@@ -23,6 +23,9 @@ _CREDENTIALS = {
     # Never read ~/.aws of whoever runs the demo or the tests.
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    # Business metrics are lines for CloudWatch (embedded metric format); on a console
+    # they would only bury the demo's transcript.
+    "POWERTOOLS_METRICS_DISABLED": "true",
 }
 
 

@@ -15,6 +15,11 @@ import moto  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+from devkit import moto_transactions  # noqa: E402
+
+# Transactions roll back item by item, so tests run at realistic table sizes (see the module).
+moto_transactions.install()
+
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -30,6 +35,7 @@ def aws():
         tables.create_all()
         verify_email_sender()
         create_schedule_group()
+        create_dead_letter_queue()
         yield
 
 
@@ -52,6 +58,16 @@ def create_schedule_group() -> None:
 
     boto3.client("scheduler", region_name=localenv.REGION).create_schedule_group(
         Name=get_settings().journey_schedule_group)
+
+
+def create_dead_letter_queue() -> None:
+    """The queue events that can never be handled are kept in (the stack creates it)."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    name = get_settings().journey_dead_letter_queue_arn.rpartition(":")[2]
+    boto3.client("sqs", region_name=localenv.REGION).create_queue(QueueName=name)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ APPOINTMENT_HORIZON_DAYS = 3
 
 
 def upcoming_appointment(customer_id: str, now: datetime) -> list[Evidence]:
-    from chalicelib.clinic.service import Appointments
+    from chalicelib.clinic.appointments import Appointments
     from chalicelib.settings import get_settings
 
     item = Appointments(get_settings()).next_for(customer_id, now)

@@ -11,7 +11,7 @@ from chalicelib.settings import get_settings
 
 
 def appointment_reminder(step: Mapping[str, Any]) -> dict[str, Any]:
-    from chalicelib.clinic.service import Appointments
+    from chalicelib.clinic.appointments import Appointments
 
     hours = step.get("hours")
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 720:
@@ -20,6 +20,6 @@ def appointment_reminder(step: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def no_show_check(step: Mapping[str, Any]) -> dict[str, Any]:
-    from chalicelib.clinic.service import Appointments
+    from chalicelib.clinic.appointments import Appointments
 
     return Appointments(get_settings()).check_attendance(text(step, "appointmentId"))

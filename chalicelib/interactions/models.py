@@ -21,9 +21,20 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from chalicelib.db import BaseModel, table_meta
+
+# What the timeline, export and erasure read from the index: everything but the
+# bookkeeping only the writer reads (`legs`, `applied`, `ledgered`), which is most of
+# the item. Every write of an interaction is also a write of its index entry, billed by
+# the projected size: projecting the bookkeeping would double the cost of a contact.
+SHOWN = ("channel", "initiation_method", "started_at", "ended_at", "status", "queue", "agent",
+         "queue_wait_seconds", "talk_seconds", "hold_seconds", "after_contact_work_seconds", "handle_seconds",
+         "disconnect_reason", "abandoned", "contact_reason", "predicted_reason", "disposition", "resolved", "case_id",
+         "transfers",
+         "contact_ids", "fcr", "erased", "kind", "reference", "detail", "version", "expires_at")
+BOOKKEEPING = ("legs", "applied", "ledgered")
 
 
 class ByCustomer(GlobalSecondaryIndex):
@@ -31,7 +42,7 @@ class ByCustomer(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "by_customer"
-        projection = AllProjection()
+        projection = IncludeProjection(list(SHOWN))
 
     customer_id = UnicodeAttribute(hash_key=True)
     started_key = UnicodeAttribute(range_key=True)

@@ -11,9 +11,10 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.settings import Settings
 
-_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
-# Scheduler's own retries of the target (besides Lambda's): a step that keeps failing
-# ends in the dead-letter queue.
+_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}\Z")
+# Scheduler's retries of a delivery to Lambda that failed (throttled, for example);
+# a step that runs and fails is retried by Lambda, then kept by the function's
+# dead-letter queue.
 RETRY_ATTEMPTS = 5
 MAX_EVENT_AGE_S = 6 * 3600
 

@@ -3,9 +3,9 @@
 The event is the schedule's input: {"step": "<name>", ...}. Each capability
 registers its steps (chalicelib/wiring.py): a callable or a "module:function" name
 loaded on first use. An unknown or malformed step raises InvalidInput (kept by the
-dead-letter queue after the retries: someone must look at it); a dependency that
-failed raises DependencyFailure (the retry policy runs it again). A step whose
-subject is gone (an erased customer, a cancelled appointment) does nothing and says so.
+dead-letter queue after Lambda's retries: someone must look at it); a dependency that
+failed raises DependencyFailure (Lambda runs it again). A step whose subject is gone
+(an erased customer, a cancelled appointment) does nothing and says so.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
@@ -28,10 +29,27 @@ def split(counter_key: str) -> tuple[str, str, str]:
     return day, dimension, value
 
 
-def storage_key(counter_key: str) -> tuple[str, str]:
-    """(series, slot) of the counter item: a partition per dimension and month."""
+# Dimensions with few values (the day's total, a handful of channels, queues and
+# reasons) would put an item that nearly every contact writes in nearly every
+# transaction, and DynamoDB refuses a transaction that touches an item another one
+# holds. Their counters are spread over SHARDS items, chosen by a hash of the thing
+# counted; the report adds the shards up, so reads stay O(days x values x SHARDS),
+# whatever the number of contacts. Agents are many: their counters are not spread.
+SHARDED = frozenset({"all", "channel", "queue", "reason"})
+SHARDS = 16
+
+
+def shard(spread_key: str) -> int:
+    """The shard of everything counted for one thing (an interaction, a survey...)."""
+    return zlib.crc32(spread_key.encode()) % SHARDS
+
+
+def storage_key(counter_key: str, spread_key: str = "") -> tuple[str, str]:
+    """(series, slot) of the counter item: a partition per dimension and month, and a
+    slot per day, value and (for the few-valued dimensions) shard."""
     day, dimension, value = split(counter_key)
-    return f"{dimension}#{day[:7]}", f"{day}#{value}"
+    suffix = f"#{shard(spread_key):02d}" if dimension in SHARDED else ""
+    return f"{dimension}#{day[:7]}", f"{day}#{value}{suffix}"
 
 
 def clean_value(value: str | None) -> str:
@@ -76,14 +94,17 @@ def expires_at(day: str, retention_days: int) -> int:
     return int((datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=retention_days + 1)).timestamp())
 
 
-def updates(table: str, change: Mapping[str, Mapping[str, int]], retention_days: int) -> list[dict[str, Any]]:
-    """TransactWriteItems entries that ADD `change` to the counters, one per item."""
+def updates(table: str, change: Mapping[str, Mapping[str, int]], retention_days: int, *,
+            spread_key: str) -> list[dict[str, Any]]:
+    """TransactWriteItems entries that ADD `change` to the counters, one per item.
+    `spread_key` names the thing counted (an interaction id, a survey id...): it picks
+    the shard of the few-valued dimensions."""
     items = []
     for counter_key, fields in sorted(change.items()):
         if not fields:
             continue
         day, dimension, value = split(counter_key)
-        series, slot = storage_key(counter_key)
+        series, slot = storage_key(counter_key, spread_key)
         names = {"#day": "day", "#dimension": "dimension", "#value": "value", "#expires": "expires_at"}
         values: dict[str, Any] = {":day": to_wire(day), ":dimension": to_wire(dimension), ":value": to_wire(value),
                                   ":expires": to_wire(expires_at(day, retention_days))}

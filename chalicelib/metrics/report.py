@@ -23,7 +23,7 @@ from chalicelib.wire import from_wire, to_wire
 
 MAX_DAYS = 366
 GROUPINGS = ("queue", "agent", "channel", "reason")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 
 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).
-RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.service:register_rates")
+RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.kpis:register_rates",
+                  "chalicelib.knowledge.usage:register_rates")
 _providers_loaded = False
 
 
@@ -81,13 +82,20 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _day(name: str, raw: str | None) -> date:
     if raw is None or not _DATE.match(raw):
         raise InvalidInput(f"{name} must be a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"{name} is not a calendar date: {raw}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # also keeps the month arithmetic below from running off the calendar
+        raise InvalidInput(f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _months(start: date, end: date) -> list[str]:
@@ -117,6 +125,7 @@ def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
             for item in page.get("Items", []):
                 if "expires_at" in item and from_wire(item["expires_at"]) < now:
                     continue  # past retention; DynamoDB deletes it lazily
+                # Shards of one value (see counters.SHARDED) add up here.
                 value = from_wire(item["value"]) if "value" in item else item["slot"]["S"][11:]
                 group = totals.setdefault(value, {})
                 for name, raw in item.items():

@@ -36,13 +36,15 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.cases.privacy:CASES",
     "chalicelib.retail.privacy:ORDERS",
     "chalicelib.clinic.privacy:APPOINTMENTS",
+    "chalicelib.knowledge.privacy:QUESTIONS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"
 
 # Tables (Settings field of their name) that hold no personal data, and why.
 NO_PERSONAL_DATA: dict[str, str] = {
-    "metrics_table": "KPI counters per day and queue, agent, channel or contact reason; no customer in them",
+    "metrics_table": "KPI counters per day and queue, agent, channel or contact reason, and per queue interval "
+                     "(a hash of each contact id counted, to count it once); no customer in them",
 }
 
 
@@ -66,8 +68,12 @@ class Subject:
 
     @property
     def identity_keys(self) -> list[str]:
-        """Identity keys the profile owns (`phone#+40...`, `email#...`)."""
-        return sorted(self.profile.identities or ()) if self.profile is not None else []
+        """Every identity key the customer has or had (`phone#+40...`, `email#...`):
+        the addresses the profile owns, those it gave up, and those of the profiles
+        merged into it (moved to it by the merge)."""
+        if self.profile is None:
+            return []
+        return sorted(set(self.profile.identities or ()) | set(self.profile.former_identities or ()))
 
     def addresses(self, kind: str) -> list[str]:
         """The customer's addresses of one kind (phone, email, wa, chat), e.g. to find

@@ -20,7 +20,7 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure
 from chalicelib.settings import Settings, SettingsError
 
-_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
+_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}\Z")
 # Scheduler retries a failed delivery to the worker for up to a day.
 RETRY_POLICY = {"MaximumEventAgeInSeconds": 24 * 3600, "MaximumRetryAttempts": 185}
 
@@ -58,6 +58,14 @@ class Scheduler:
         if not self.configured:
             raise SettingsError("SURVEY_WORKER_ARN and SURVEY_SCHEDULER_ROLE_ARN are needed to schedule survey work")
         name = schedule_name(action, survey_id)
+        target: dict[str, Any] = {
+            "Arn": self.settings.survey_worker_arn,
+            "RoleArn": self.settings.survey_scheduler_role_arn,
+            "Input": json.dumps({"action": action, "surveyId": survey_id}),
+            "RetryPolicy": RETRY_POLICY,
+        }
+        if self.settings.survey_dead_letter_queue_arn:
+            target["DeadLetterConfig"] = {"Arn": self.settings.survey_dead_letter_queue_arn}
         try:
             self.client.create_schedule(
                 Name=name,
@@ -68,12 +76,7 @@ class Scheduler:
                 ActionAfterCompletion="DELETE",
                 Description=f"survey {action}",
                 ClientToken=name,
-                Target={
-                    "Arn": self.settings.survey_worker_arn,
-                    "RoleArn": self.settings.survey_scheduler_role_arn,
-                    "Input": json.dumps({"action": action, "surveyId": survey_id}),
-                    "RetryPolicy": RETRY_POLICY,
-                },
+                Target=target,
             )
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConflictException":

@@ -51,7 +51,7 @@ from chalicelib.surveys.models import (
 from chalicelib.wire import to_wire
 
 MAX_ATTEMPTS = 5
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
 # The message's words for a contact's channel ("your call on ...").
 CHANNEL_WORDS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
 TOKEN_PURPOSE = "survey"  # noqa: S105 (a token purpose, not a secret)
@@ -386,7 +386,8 @@ class Surveys:
                      {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": to_wire(version)}})
         transaction: list[dict[str, Any]] = [
             {"Put": {"TableName": self.settings.surveys_table, "Item": updated.serialize(), **condition}}]
-        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days)
+        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
+                                        spread_key=survey.survey_id)
         profile = self._profile_update(survey.customer_id, scores, now)
         if profile is not None:
             transaction.append(profile)

@@ -17,6 +17,8 @@ ACTS = [
     "devkit.demo.act_email",
     "devkit.demo.act_retail_return",
     "devkit.demo.act_clinic",
+    "devkit.demo.act_wfm",
+    "devkit.demo.act_knowledge",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]

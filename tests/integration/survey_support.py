@@ -102,15 +102,16 @@ def counters_of(day: str) -> dict[str, dict[str, int]]:
     from chalicelib.wire import item_from_wire
 
     found: dict[str, dict[str, int]] = {}
-    for item in connection().client.scan(TableName=get_settings().metrics_table)["Items"]:
-        plain = item_from_wire(item)
-        if plain.pop("day") != day:
-            continue
-        key = f"{plain.pop('dimension')}#{plain.pop('value')}"
-        fields = {k: v for k, v in plain.items() if k not in ("series", "slot", "expires_at") and v}
-        if fields:
-            found[key] = fields
-    return found
+    for page in connection().client.get_paginator("scan").paginate(TableName=get_settings().metrics_table):
+        for item in page["Items"]:
+            plain = item_from_wire(item)
+            if plain.pop("day", None) != day:  # per-interval counters (wfm) have none
+                continue
+            fields = found.setdefault(f"{plain.pop('dimension')}#{plain.pop('value')}", {})
+            for name, n in plain.items():  # the shards of a counter add up
+                if name not in ("series", "slot", "expires_at"):
+                    fields[name] = fields.get(name, 0) + n
+    return {key: kept for key, fields in found.items() if (kept := {k: n for k, n in fields.items() if n})}
 
 
 def form(**answers: Any) -> dict[str, Any]:

@@ -122,18 +122,21 @@ def test_a_customer_surveyed_within_the_cooldown_is_not_invited_again(client, cl
 
 def test_two_contacts_ending_together_invite_the_customer_once(client, clock, monkeypatch):
     # Given both contacts' records are processed at the same moment: each one reads
-    # the profile before either claimed the cooldown
-    from chalicelib.profiles.service import Profiles
+    # the profile before either claimed the cooldown (an eventually consistent read
+    # still answers with the profile as it was first read)
+    from chalicelib.profiles.models import CustomerModel
 
     ana = create_customer(client)
-    before = Profiles.find
+    before = CustomerModel.get.__func__
     seen = {}
 
-    def find_as_first_read(self, customer_id, **options):
-        seen.setdefault(customer_id, before(self, customer_id, **options))
+    def get_as_first_read(cls, customer_id, *args, consistent_read=False, **options):
+        if consistent_read:
+            return before(cls, customer_id, *args, consistent_read=True, **options)
+        seen.setdefault(customer_id, before(cls, customer_id, *args, **options))
         return seen[customer_id]
 
-    monkeypatch.setattr(Profiles, "find", find_as_first_read)
+    monkeypatch.setattr(CustomerModel, "get", classmethod(get_as_first_read))
     first, second = invite(client, ana), invite(client, ana)
     # Then the transaction on the customer lets only one through
     assert len(invitations()) == 1
@@ -198,6 +201,8 @@ def test_at_night_the_invitation_waits_for_the_morning_in_the_customers_time_zon
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Arn"] == get_settings().survey_worker_arn
     assert schedule["Target"]["RoleArn"] == get_settings().survey_scheduler_role_arn
+    # (an invocation Scheduler cannot deliver is kept, not dropped)
+    assert schedule["Target"]["DeadLetterConfig"] == {"Arn": get_settings().survey_dead_letter_queue_arn}
     assert json.loads(schedule["Target"]["Input"]) == {"action": "invite", "surveyId": contact_id}
     # When Scheduler calls the worker in the morning (twice: at least once delivery)
     clock(datetime.fromisoformat(f"{tomorrow}T{local_end}").replace(tzinfo=ZoneInfo(zone)).astimezone(UTC))
@@ -301,7 +306,10 @@ def test_a_link_answers_once(client, invited):
     ({"csat": 4, "ces": 6, "nps": -1}, "Vă rugăm să alegeți una dintre valorile afișate."),
     ({"csat": 4, "ces": 6, "nps": 9, "comment": "x" * 2001}, "cel mult 2.000 de caractere"),
     ({"csat": 4, "ces": 6, "nps": 9, "admin": "true"}, "nu l-am cerut"),
-], ids=["missing", "csat 6", "ces 0", "not a number", "negative", "comment too long", "unknown field"])
+    ({"csat": "\u00b2", "ces": 6, "nps": 9}, "Vă rugăm să alegeți una dintre valorile afișate."),
+    ({"csat": "\u0664", "ces": 6, "nps": 9}, "Vă rugăm să alegeți una dintre valorile afișate."),
+], ids=["missing", "csat 6", "ces 0", "not a number", "negative", "comment too long", "unknown field",
+        "superscript two", "arabic-indic four"])
 def test_unusable_answers_get_the_form_back_saying_why_and_write_nothing(client, invited, answers, problem):
     before = every_item()
     response = client.http.post(invited["link"], **form(**answers))

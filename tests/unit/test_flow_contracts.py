@@ -47,11 +47,14 @@ def test_the_cloudformation_rendering_is_the_same_flow(name):
 
 
 def test_the_inbound_flows_are_the_ones_that_call_the_lookup_then_predict_the_reason():
-    for name in ("inbound_voice", "inbound_chat"):
+    # Contacts are looked up first; chats then offer self-service; both predict the reason
+    expected = {"inbound_voice": {"predict_reason"},
+                "inbound_chat": {"offer_article", "answer_article", "predict_reason"}}
+    for name, functions in expected.items():
         invokes = [a for a in flows.render(name, "local")["Actions"] if a["Type"] == "InvokeLambdaFunction"]
         called = [a["Parameters"]["LambdaFunctionARN"].rsplit(":", 1)[-1] for a in invokes]
         assert called[0] == "contact-center-local-lookup_customer"
-        assert set(called[1:]) == {"contact-center-local-predict_reason"}
+        assert set(called[1:]) == {f"contact-center-local-{function}" for function in functions}
 
 
 def _voice():
@@ -80,11 +83,11 @@ def test_a_missing_target_an_unknown_function_and_an_unknown_type_are_caught(con
     _action(flow, "recording")["Transitions"]["NextAction"] = "nowhere"
     _action(flow, "lookup")["Parameters"]["LambdaFunctionARN"] = (
         "arn:aws:lambda:eu-central-1:123456789012:function:contact-center-local-no_such_function")
-    _action(flow, "logging")["Type"] = "InvokeFlowModule"
+    _action(flow, "logging")["Type"] = "CreatePersistentContactAssociation"
     problems = "\n".join(flowcheck.check("inbound_voice", flow, context))
     assert "transition to 'nowhere', which does not exist" in problems
     assert "is not a function in app.py" in problems
-    assert "action type 'InvokeFlowModule' is not one the simulator knows" in problems
+    assert "action type 'CreatePersistentContactAssociation' is not one the simulator knows" in problems
 
 
 @pytest.mark.parametrize("limit", ["2", "9", "0"])

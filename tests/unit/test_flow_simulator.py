@@ -92,31 +92,9 @@ def test_silence_at_a_prompt_takes_the_timeout_branch():
 
 
 def test_an_unsupported_action_type_stops_naming_the_type_and_the_action():
-    unknown = flow(act("guide", "ShowView", NextAction="end"), act("end", "DisconnectParticipant"))
-    with pytest.raises(FlowStop, match="action 'guide' has type 'ShowView'"):
-        simulator().run(unknown, Customer())
-
-
-def test_what_the_customer_types_stands_in_for_a_lex_bots_transcript():
-    # Given a flow that asks the open question through a Lex V2 bot and repeats the transcript
-    asked = flow(act("bot", "ConnectParticipantWithLexBot", {
-        "Text": "In a few words, how can we help?",
-        "LexV2Bot": {"AliasArn": "arn:aws:lex:eu-central-1:1:bot-alias/B/A"}},
-        NextAction="said", Errors=[{"NextAction": "silent", "ErrorType": "NoMatchingError"}]),
-        act("said", "MessageParticipant", {"Text": "You said: $.Lex.InputTranscript"}, NextAction="end"),
-        act("silent", "MessageParticipant", {"Text": "Nothing heard"}, NextAction="end"),
-        act("end", "DisconnectParticipant"))
-    # When the customer answers, or says nothing
-    spoke = simulator().run(asked, Customer(inputs=["my invoice is wrong"]))
-    silent = simulator().run(asked, Customer(inputs=[]))
-    # Then the answer is the transcript; silence is the error branch
-    assert spoke.heard() == ["In a few words, how can we help?", "You said: my invoice is wrong"]
-    assert silent.heard()[-1] == "Nothing heard"
-
-
-def test_a_lex_block_without_a_bot_alias_stops():
-    unknown = flow(act("bot", "ConnectParticipantWithLexBot", NextAction="end"), act("end", "DisconnectParticipant"))
-    with pytest.raises(FlowStop, match="action 'bot' names no Lex V2 bot alias"):
+    unknown = flow(act("assoc", "CreatePersistentContactAssociation", NextAction="end"),
+                   act("end", "DisconnectParticipant"))
+    with pytest.raises(FlowStop, match="action 'assoc' has type 'CreatePersistentContactAssociation': not supported"):
         simulator().run(unknown, Customer())
 
 
@@ -155,11 +133,11 @@ def test_condition_operators(operator, operand, value, holds):
 
 def test_json_paths_read_the_contact():
     said = flow(act("say", "MessageParticipant", {
-        "Text": "$.Channel from $.CustomerEndpoint.Address, tier $.Attributes.tier, $.Customer.FirstName."},
+        "Text": "$.Channel from $.CustomerEndpoint.Address, tier $.Attributes.tier, $.Segments.Current."},
         NextAction="end"), act("end", "DisconnectParticipant"))
     result = simulator().run(said, Customer(attributes={"tier": "gold"}))
     assert result.heard() == ["VOICE from +40712345678, tier gold, ."]
-    assert any("$.Customer.FirstName is not a namespace the simulator knows" in s.text for s in result.steps)
+    assert any("$.Segments.Current is not a namespace the simulator knows" in s.text for s in result.steps)
 
 
 def test_text_input_in_a_chat_is_matched_like_keys():

@@ -1,0 +1,210 @@
+"""What the simulated contact center around a flow answers: queue metrics, an Amazon Lex
+bot, Customer Profiles and Cases reads, and tasks.
+
+Each is a small stand-in with a documented, deterministic answer, so a run is
+repeatable: the same flow, customer and options give the same transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# CheckMetricData's MetricType -> the field of QueueState it reads.
+METRIC_TYPES = {
+    "NumberOfContactsInQueue": "waiting",
+    "OldestContactInQueueAgeSeconds": "oldest_age_seconds",
+    "NumberOfAgentsAvailable": "agents_available",
+    "NumberOfAgentsStaffed": "agents_staffed",
+    "NumberOfAgentsOnline": "agents_online",
+}
+
+
+@dataclass
+class QueueState:
+    """A queue as the real-time metrics would show it. By default nobody waits and one
+    agent is online and available, so a flow that checks for agents routes to the queue."""
+
+    waiting: int = 0
+    oldest_age_seconds: int = 0
+    agents_available: int = 1
+    agents_online: int = 1
+    agents_staffed: int = 1
+
+    def flow_metrics(self, name: str, arn: str) -> dict[str, Any]:
+        """The `$.Metrics` namespace GetMetricData loads (queue and agent counts)."""
+        return {
+            "Queue": {"Name": name, "ARN": arn, "Size": str(self.waiting),
+                      "OldestContactAge": str(self.oldest_age_seconds)},
+            "Agents": {"Online": {"Count": str(self.agents_online)},
+                       "Available": {"Count": str(self.agents_available)},
+                       "Staffed": {"Count": str(self.agents_staffed)},
+                       "AfterContactWork": {"Count": "0"}, "Busy": {"Count": "0"},
+                       "Missed": {"Count": "0"}, "NonProductive": {"Count": "0"}},
+        }
+
+
+class QueueMetrics:
+    """Real-time queue metrics from the simulator's options (`--queue-waiting billing=12`,
+    `--agents-available billing=0`), per queue name, ARN or id."""
+
+    def __init__(self, queues: dict[str, QueueState] | None = None) -> None:
+        self._queues = dict(queues or {})
+
+    @classmethod
+    def from_options(cls, waiting: Iterable[str] = (), available: Iterable[str] = ()) -> QueueMetrics:
+        queues: dict[str, QueueState] = {}
+        for option, attribute in ((waiting, "waiting"), (available, "agents_available")):
+            for item in option:
+                queue, count = parse_count(item)
+                state = queues.setdefault(queue, QueueState())
+                setattr(state, attribute, count)
+                if attribute == "waiting":
+                    # Someone waiting has waited a little: a minute per contact ahead.
+                    state.oldest_age_seconds = 60 * count
+                if attribute == "agents_available":
+                    state.agents_online = max(state.agents_online, count)
+                    state.agents_staffed = max(state.agents_staffed, count)
+        return cls(queues)
+
+    def of(self, *names: str | None) -> QueueState:
+        for name in names:
+            if name and name in self._queues:
+                return self._queues[name]
+        return QueueState()
+
+
+def parse_count(item: str) -> tuple[str, int]:
+    """`billing=12` -> ("billing", 12); anything else is a usage error naming the item."""
+    queue, sep, count = item.partition("=")
+    if not sep or not queue or not count.isdigit():
+        raise ValueError(f"{item!r}: expected QUEUE=COUNT, e.g. billing=12")
+    return queue, int(count)
+
+
+@dataclass(frozen=True)
+class LexAnswer:
+    intent: str
+    confidence: str
+    slots: dict[str, str] = field(default_factory=dict)
+
+
+class LexStandIn:
+    """Answers for an Amazon Lex bot: the customer's words go to `classify` (text ->
+    intent name or None); an intent named on the command line (`--intent`) wins; nothing
+    recognised is Lex's FallbackIntent."""
+
+    def __init__(self, intent: str | None = None, classify: Callable[[str], str | None] | None = None) -> None:
+        self.intent = intent
+        self.classify = classify
+
+    def answer(self, text: str) -> LexAnswer:
+        if self.intent:
+            return LexAnswer(self.intent, "1.00")
+        found = self.classify(text) if self.classify else None
+        return LexAnswer(found, "0.80") if found else LexAnswer("FallbackIntent", "0.00")
+
+
+def default_classifier() -> Callable[[str], str | None] | None:
+    """The application's contact-reason predictor as a Lex stand-in, when the application
+    has one (chalicelib.reasons): the predicted reason is the intent; "other" is none."""
+    try:
+        from chalicelib.reasons import predict as reasons
+    except ImportError:
+        return None
+    predict = getattr(reasons, "predict", None)
+    resolve_language = getattr(reasons, "resolve_language", None)
+    if predict is None:
+        return None
+
+    def intent_of(text: str) -> str | None:
+        language = resolve_language("", "", text) if resolve_language else "en"
+        reason = getattr(predict(text, language), "reason", None)
+        return reason if reason and reason != "other" else None
+
+    return intent_of
+
+
+class Directory:
+    """Customer Profiles and Cases reads. This base answers "none found"; the local run
+    answers from the application's own profiles and cases."""
+
+    def profiles(self, request: dict[str, str]) -> list[dict[str, str]]:
+        return []
+
+    def cases(self, request: dict[str, str]) -> list[dict[str, str]]:
+        return []
+
+
+class FixedDirectory(Directory):
+    """Profiles and cases given as lists of flat dicts (Customer Profiles' field names,
+    Cases' field ids); a request matches the records whose fields equal all its values."""
+
+    def __init__(self, profiles: list[dict[str, str]] = (), cases: list[dict[str, str]] = ()) -> None:  # type: ignore[assignment]
+        self._profiles = list(profiles)
+        self._cases = list(cases)
+
+    @staticmethod
+    def _matching(records: list[dict[str, str]], request: dict[str, str]) -> list[dict[str, str]]:
+        return [r for r in records if request and all(r.get(k) == v for k, v in request.items())]
+
+    def profiles(self, request: dict[str, str]) -> list[dict[str, str]]:
+        return self._matching(self._profiles, request)
+
+    def cases(self, request: dict[str, str]) -> list[dict[str, str]]:
+        return self._matching(self._cases, request)
+
+
+class LocalDirectory(Directory):
+    """Customer Profiles and Cases reads answered from this application's profiles and
+    cases (DynamoDB): a phone number, e-mail address or profile id finds the customer;
+    a case id or the customer's open case finds the case."""
+
+    def profiles(self, request: dict[str, str]) -> list[dict[str, str]]:
+        from chalicelib.profiles.identity import identity
+        from chalicelib.profiles.service import Profiles
+        from chalicelib.settings import get_settings
+
+        settings = get_settings()
+        profiles = Profiles(settings)
+        customer = None
+        if request.get("ProfileId"):
+            customer = profiles.find(request["ProfileId"])
+        else:
+            wanted = [(kind, request[key]) for key, kind in (("PhoneNumber", "phone"), ("EmailAddress", "email"))
+                      if request.get(key)]
+            for kind, raw in wanted:
+                try:
+                    customer = profiles.identify([identity(kind, raw, settings.default_phone_region)], create=False)
+                except ValueError:
+                    customer = None
+                if customer is not None:
+                    break
+        if customer is None:
+            return []
+        return [{"ProfileId": customer.customer_id, "FirstName": customer.first_name or "",
+                 "LastName": customer.last_name or "", "PartyType": "INDIVIDUAL",
+                 "ProfileARN": f"profile/{customer.customer_id}",
+                 "PhoneNumber": request.get("PhoneNumber", ""), "EmailAddress": request.get("EmailAddress", ""),
+                 "OpenCaseId": customer.open_case_id or ""}]
+
+    def cases(self, request: dict[str, str]) -> list[dict[str, str]]:
+        from chalicelib.cases.service import Cases
+        from chalicelib.settings import get_settings
+
+        cases = Cases(get_settings())
+        found = []
+        if request.get("case_id"):
+            case = cases.get(request["case_id"])
+            found = [case] if case is not None else []
+        elif request.get("customer_id"):
+            found = cases.open_cases(_profile_id(request["customer_id"]))
+        return [{"case_id": c.case_id, "status": c.status, "title": f"{c.kind} {c.reference or ''}".strip(),
+                 "reference_number": c.reference or "", "customer_id": c.customer_id,
+                 "created_datetime": c.opened_at.isoformat(), "summary": ""} for c in found]
+
+
+def _profile_id(value: str) -> str:
+    return re.sub(r"^.*profile/", "", value)

@@ -1,0 +1,144 @@
+"""Exported-style flows run through the local contact center: Customer Profiles and Cases
+reads answered from our own profiles and cases, and the command line a user runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from devkit.call import load_flow, local_simulator
+from devkit.flowsim import Customer
+from devkit.flowworld import LexStandIn, QueueMetrics
+from tests.helpers import EVENTS
+
+FLOWS = EVENTS / "connect" / "flows"
+ROOT = FLOWS.parents[3]
+
+
+def create(client, **body):
+    response = client.http.post("/customers", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)
+
+
+@pytest.fixture
+def assistant(client):
+    from app import app
+
+    def place(customer: Customer, waiting: str = "general=0"):
+        simulator = local_simulator(client, app, lex=LexStandIn("Billing"),
+                                    metrics=QueueMetrics.from_options([waiting]))
+        return simulator.run(load_flow(FLOWS / "billing_assistant.json", "local"), customer)
+
+    return place
+
+
+def test_a_known_caller_is_greeted_from_our_profile_and_told_about_their_open_case(client, assistant):
+    # Given Ana, whose return is open as a case
+    from chalicelib.cases.service import Cases, NewCase
+    from chalicelib.settings import get_settings
+
+    ana = create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+    Cases(get_settings()).open(NewCase(case_id="CASE-77", kind="return", customer_id=ana["id"], status="open"))
+    # When she calls the flow and says what it is about
+    result = assistant(Customer(address="+40712345678", said=["my bill"]))
+    # Then Customer Profiles and Cases reads were answered from our data
+    assert result.heard()[:2] == ["Hello Ana.", "Your request CASE-77 is open."]
+    # And with nobody waiting she is queued with a higher priority, tagged with her reason
+    assert (result.outcome, result.queue) == ("queued", "general")
+    assert result.routing == {"priority": 2}
+    assert result.tags == {"reason": "Billing"}
+
+
+def test_an_unknown_caller_is_not_greeted_by_name(client, assistant):
+    result = assistant(Customer(address="+40799000111", said=["my bill"]))
+    assert result.heard()[0] == "Hello."
+    assert any(s.text == "no profile found by PhoneNumber" for s in result.of("profile"))
+
+
+def run_cli(module: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=240, check=False)
+
+
+def test_the_command_line_records_the_task_a_busy_queue_creates_and_prints_json():
+    # When a user runs the flow with twelve callers waiting, as JSON
+    done = run_cli("devkit.call", str(FLOWS / "billing_assistant.json"), "--say", "my bill", "--intent", "Billing",
+                   "--queue-waiting", "general=12", "--json")
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    # Then the task went through boto3 (validated by botocore, recorded) and the caller was told
+    assert [t["Name"] for t in run["tasks"]] == ["Call back about a bill"]
+    assert run["tasks"][0]["ContactId"]
+    assert run["outcome"] == "disconnected"
+    assert run["steps"][0]["kind"] == "profile"
+
+
+def test_the_command_line_loads_a_module_beside_the_flow_and_reports_placeholders():
+    done = run_cli("devkit.call", str(FLOWS / "after_call_rating.json"), "--press", "5")
+    assert done.returncode == 0, done.stderr
+    assert "runs module Rating module" in done.stdout
+    assert "unresolved placeholders: ${BrandName}" in done.stdout
+
+
+def test_an_unsupported_action_stops_with_a_sentence_not_a_traceback(tmp_path):
+    flow = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "CreatePersistentContactAssociation", "Parameters": {}, "Transitions": {}}]}
+    (tmp_path / "flow.json").write_text(json.dumps(flow), encoding="utf-8")
+    done = run_cli("devkit.call", str(tmp_path / "flow.json"), "--no-seed")
+    assert done.returncode == 2
+    assert "action 'a' has type 'CreatePersistentContactAssociation': not supported" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_flowcheck_lists_what_a_flow_reads_that_nothing_sets(tmp_path):
+    from devkit import flowcheck
+
+    # Given a flow reading a contact attribute, a flow attribute and a module result nobody sets
+    flow = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "UpdateFlowAttributes", "Parameters": {"FlowAttributes": {"set": {"Value": "1"}}},
+         "Transitions": {"NextAction": "b"}},
+        {"Identifier": "b", "Type": "MessageParticipant", "Transitions": {"NextAction": "c"}, "Parameters": {
+            "Text": "$.Attributes.tier $.FlowAttributes.set $.FlowAttributes.unset $.Modules.Result.score"}},
+        {"Identifier": "c", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}
+    (tmp_path / "flow.json").write_text(json.dumps(flow), encoding="utf-8")
+    # When it is checked
+    assert flowcheck.main([str(tmp_path / "flow.json")]) == 1
+    found = flowcheck.unset_references(flow)
+    # Then each unset reference is listed, and the one the flow sets is not
+    assert found == ["b (MessageParticipant): $.Attributes.tier is read but nothing in the flow sets it",
+                     "b (MessageParticipant): $.FlowAttributes.unset is read but nothing in the flow sets it",
+                     "b (MessageParticipant): $.Modules.Result.score is read but no module returns it"]
+
+
+def test_flowcheck_knows_the_keys_our_lambda_answers():
+    from app import app
+    from deploy import flows
+    from devkit import flowcheck
+    from devkit.flowsim import AppFunctions
+
+    flow = flows.render("inbound_voice", "local")
+    functions = flowcheck.flow_functions(app)
+    resolve = AppFunctions(lambda n, e: None, [f.name for f in app.pure_lambda_functions], app.app_name).resolve
+    # Our own flow reads only keys our lookup answers
+    assert [f for f in flowcheck.unset_references(flow, [], functions, resolve) if "$.External" in f] == []
+    # And a key it does not answer is listed
+    flow["Actions"][-1]["Parameters"] = {"Text": "$.External.loyaltyPoints"}
+    assert any("$.External.loyaltyPoints is not answered by the Lambda it invokes" in f
+               for f in flowcheck.unset_references(flow, [], functions, resolve))
+
+
+def test_flowcheck_reads_the_results_of_the_modules_the_flow_invokes():
+    from devkit import flowcheck
+    from devkit.call import load_flow, load_library
+
+    flow = load_flow(FLOWS / "after_call_rating.json", "local")
+    modules = flowcheck.invoked_modules(flow, load_library([FLOWS]))
+    # The rating module beside the flow returns the rating the flow reads; nothing else is unset
+    assert [(m.get("Metadata") or {}).get("name") for m in modules] == ["Rating module"]
+    assert flowcheck.unset_references(flow, modules) == []
+    assert flowcheck.unset_references(flow) == [
+        "score (Compare): $.Modules.Result.rating is read but no module returns it"]
