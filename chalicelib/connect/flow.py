@@ -238,13 +238,23 @@ class Workers:
     def _work(self) -> None:
         while True:
             future, function, args = self._calls.get()
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(function(*args))
-                except BaseException as e:  # handed to the caller, who turns it into an answer
-                    future.set_exception(e)
-            with self._lock:
-                self._idle += 1
+            if not future.set_running_or_notify_cancel():
+                self._rest()
+                continue
+            try:
+                result = function(*args)
+            except BaseException as e:  # handed to the caller, who turns it into an answer
+                self._rest()
+                future.set_exception(e)
+            else:
+                # Idle before the caller hears the answer, so the caller's next call
+                # takes this thread instead of starting another.
+                self._rest()
+                future.set_result(result)
+
+    def _rest(self) -> None:
+        with self._lock:
+            self._idle += 1
 
     @property
     def threads(self) -> int:
