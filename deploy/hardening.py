@@ -359,6 +359,11 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
             resources[f"{logical}DeadLetterQueue"] = _queue()
             properties["DeadLetterQueue"] = {"Type": "SQS",
                                              "TargetArn": {"Fn::GetAtt": [f"{logical}DeadLetterQueue", "Arn"]}}
+    # WhatsApp keeps each message it can never handle in its own dead-letter queue, alone.
+    whatsapp = functions.get("OnWhatsappEvent")
+    if whatsapp is not None and "DeadLetterQueue" in whatsapp["Properties"]:
+        whatsapp["Properties"].setdefault("Environment", {}).setdefault("Variables", {})[
+            "WHATSAPP_DEAD_LETTER_QUEUE_ARN"] = whatsapp["Properties"]["DeadLetterQueue"]["TargetArn"]
     for logical, function in functions.items():
         if logical == "APIHandler":
             _suppress(function, "CKV_AWS_116", SYNCHRONOUS_REASON.format("API Gateway"))

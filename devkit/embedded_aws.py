@@ -33,6 +33,17 @@ def _create_schedule_group() -> None:
         Name=settings.schedule_group)
 
 
+def _create_dead_letter_queue() -> None:
+    """The queue events that can never be handled are kept in, as the stack creates it."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    boto3.client("sqs", region_name=settings.region).create_queue(
+        QueueName=settings.whatsapp_dead_letter_queue_arn.rpartition(":")[2])
+
+
 @contextmanager
 def embedded_aws() -> Iterator[str]:
     """Start the embedded AWS and yield its endpoint URL."""
@@ -53,6 +64,7 @@ def embedded_aws() -> Iterator[str]:
         tables.create_all(wait=True)
         _verify_email_sender()
         _create_schedule_group()
+        _create_dead_letter_queue()
         yield endpoint
     finally:
         server.stop()

@@ -18,7 +18,7 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.settings import Settings
 
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 MAX_TASK_NAME = 512
 MAX_TASK_DESCRIPTION = 4096
 

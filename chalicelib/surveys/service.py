@@ -52,7 +52,7 @@ from chalicelib.surveys.models import (
 from chalicelib.wire import to_wire
 
 MAX_ATTEMPTS = 5
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
 # The message's words for a contact's channel ("your call on ...").
 CHANNEL_WORDS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
 TOKEN_PURPOSE = "survey"  # noqa: S105 (a token purpose, not a secret)

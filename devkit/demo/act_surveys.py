@@ -121,7 +121,7 @@ def _post_call_survey(stage: Stage) -> None:
             t.detail(step.text, {k: v for k, v in answer.items() if v})
     now = utcnow().replace(microsecond=0)
     call = Contact("VOICE", now - timedelta(minutes=14), "Returns", "luca.b", wait=25, talk=420, acw=30,
-                   contact_id=contact_id, attributes={"customerId": giulia["id"], "contactReason": "returns"})
+                   contact_id=contact_id, attributes={"customerId": giulia["id"], "contactReason": "return"})
     _report(stage, [call])
     stored = _survey(contact_id)
     t.say("Her contact record arrives: no e-mail survey for a call she already answered, and her answers are")
@@ -183,7 +183,7 @@ def _quiet_hours(stage: Stage) -> None:
     t.say(f"James's chat with the VIP team ends during his quiet hours (set to {window} for the demo, so that "
           f"they include now in London):")
     chat = Contact("CHAT", now - timedelta(minutes=30), "VIP", "andrei.p", wait=5, talk=380, acw=20, method="API",
-                   contact_id="demo-james-chat", attributes={"customerId": james["id"], "contactReason": "upgrade"})
+                   contact_id="demo-james-chat", attributes={"customerId": james["id"], "contactReason": "sales"})
     before = len(_invitations(stage))
     with quiet_hours(window):
         _report(stage, [chat])

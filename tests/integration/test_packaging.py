@@ -52,6 +52,20 @@ def test_every_model_has_its_table_with_keys_and_ttl(template):
         assert sorted(keys, key=lambda k: k["KeyType"]) == sorted(model._get_schema()["key_schema"],
                                                                    key=lambda k: k["KeyType"])
         assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        # Recoverable to any second of the last 35 days
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        # Every index the code queries exists, with the model's keys and projection
+        schema = model._get_schema()
+        indexes = {i["IndexName"]: i for i in table["Properties"].get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {i["index_name"] for i in schema["global_secondary_indexes"]}, model.__name__
+        for wanted in schema["global_secondary_indexes"]:
+            index = indexes[wanted["index_name"]]
+            assert sorted(index["KeySchema"], key=str) == sorted(
+                [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in wanted["key_schema"]],
+                key=str)
+            assert index["Projection"]["ProjectionType"] == wanted["projection"]["ProjectionType"]
+        declared = {d["AttributeName"]: d["AttributeType"] for d in table["Properties"]["AttributeDefinitions"]}
+        assert declared == {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
         assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
         assert table["DeletionPolicy"] == "Retain"
     assert len(tables) == len(all_models())

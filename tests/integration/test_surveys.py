@@ -306,7 +306,10 @@ def test_a_link_answers_once(client, invited):
     ({"csat": 4, "ces": 6, "nps": -1}, "Vă rugăm să alegeți una dintre valorile afișate."),
     ({"csat": 4, "ces": 6, "nps": 9, "comment": "x" * 2001}, "cel mult 2.000 de caractere"),
     ({"csat": 4, "ces": 6, "nps": 9, "admin": "true"}, "nu l-am cerut"),
-], ids=["missing", "csat 6", "ces 0", "not a number", "negative", "comment too long", "unknown field"])
+    ({"csat": "\u00b2", "ces": 6, "nps": 9}, "Vă rugăm să alegeți una dintre valorile afișate."),
+    ({"csat": "\u0664", "ces": 6, "nps": 9}, "Vă rugăm să alegeți una dintre valorile afișate."),
+], ids=["missing", "csat 6", "ces 0", "not a number", "negative", "comment too long", "unknown field",
+        "superscript two", "arabic-indic four"])
 def test_unusable_answers_get_the_form_back_saying_why_and_write_nothing(client, invited, answers, problem):
     before = every_item()
     response = client.http.post(invited["link"], **form(**answers))
