@@ -29,6 +29,12 @@ def lookup_customer(event, context):
     return flow.run(event, context, "chalicelib.profiles.lookup:lookup_customer")
 
 
+@app.lambda_function(name="predict_reason")
+def predict_reason(event, context):
+    """Why the customer is contacting us (history, menu choice, their words) and the queue for it."""
+    return flow.run(event, context, "chalicelib.reasons.flow:predict_reason")
+
+
 # ---- REST API: customer profiles ----
 
 @app.route("/customers", methods=["POST"], authorizer=PROTECTED)
@@ -108,11 +114,12 @@ def unsubscribe_confirm(token):
 @app.on_sns_message(topic=os.environ.get("SES_FEEDBACK_TOPIC", "contact-center-ses-feedback"),
                     name="on_ses_feedback")
 def on_ses_feedback(event):
-    """SES bounces and complaints: suppress the address, mark the message. A message
-    that is not an SES notification raises, so SNS retries and then dead-letters it."""
+    """SES bounces and complaints from SES_FEEDBACK_TOPIC_ARN only: suppress the address,
+    mark the message. Another topic's message, or one that is not an SES notification,
+    raises, so it is retried and then dead-lettered."""
     from chalicelib.notify import feedback
 
-    feedback.handle(event.message)
+    feedback.handle_delivery(event.to_dict())
 
 
 # ---- Data protection: export and erasure of a customer's personal data ----
@@ -130,7 +137,7 @@ def export_customer(customer_id):
 def erase_customer(customer_id):
     from chalicelib.privacy import api
 
-    record = api.erase_customer(customer_id, app.current_request.json_body)
+    record = api.erase_customer(customer_id, json_object(app.current_request, optional=True))
     return Response(record, status_code=200 if record["status"] == "done" else 202)
 
 
@@ -173,6 +180,14 @@ def contact_metrics():
     from chalicelib.metrics import report
 
     return report.kpis(app.current_request.query_params)
+
+
+@app.route("/reasons", methods=["GET"], authorizer=PROTECTED)
+@answers
+def contact_reasons():
+    from chalicelib.reasons import api
+
+    return api.catalogue(app.current_request.query_params)
 
 
 # ---- Workforce management: staffing from queueing theory ----
@@ -315,12 +330,14 @@ def record_survey_answer(event, context):
     return flow.run(event, context, "chalicelib.surveys.dtmf:record_survey_answer")
 
 
-@app.lambda_function(name="survey_worker")
-def survey_worker(event, context):
-    """EventBridge Scheduler's target: invitations after quiet hours, follow-up retries."""
-    from chalicelib.surveys import worker
+@app.lambda_function(name="scheduled_step")
+def scheduled_step(event, context):
+    """What an EventBridge Scheduler one-time schedule runs: a survey invitation after
+    quiet hours or a follow-up retry, an appointment reminder or no-show check, a
+    return's follow-up. A failure raises so the schedule retries, then dead-letters."""
+    from chalicelib import steps
 
-    return worker.handle(event)
+    return steps.run(event)
 
 
 # ---- Journeys: retail returns, clinic appointments, WhatsApp, chat with memory ----
@@ -347,15 +364,6 @@ def next_appointment(event, context):
 def confirm_appointment(event, context):
     """The caller confirms the appointment they just heard."""
     return flow.run(event, context, "chalicelib.clinic.flow:confirm_appointment")
-
-
-@app.lambda_function(name="journey_step")
-def journey_step(event, context):
-    """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
-    check, return follow-up); a failure raises so the schedule retries, then dead-letters."""
-    from chalicelib.journeys import steps
-
-    return steps.run(event)
 
 
 @app.route("/returns/{return_id}", methods=["GET"], authorizer=PROTECTED)
@@ -397,6 +405,26 @@ def start_chat():
     from chalicelib.interactions import chat
 
     return chat.start(json_object(app.current_request))
+
+
+@app.route("/webhooks/whatsapp", methods=["GET"])
+@answers
+def whatsapp_webhook_handshake():
+    """Public: Meta verifies the webhook (hub.verify_token), we echo hub.challenge."""
+    from chalicelib.notify import meta_webhook
+
+    challenge = meta_webhook.handshake(app.current_request.query_params)
+    return Response(challenge, headers={"Content-Type": "text/plain", "X-Content-Type-Options": "nosniff"})
+
+
+@app.route("/webhooks/whatsapp", methods=["POST"])
+@answers
+def whatsapp_webhook():
+    """Public: Meta's signed WhatsApp notifications (X-Hub-Signature-256 over the raw body)."""
+    from chalicelib.notify import meta_webhook
+
+    request = app.current_request
+    return meta_webhook.receive(request.raw_body, request.headers)
 
 
 # The topic End User Messaging Social publishes the WhatsApp Business Account's events

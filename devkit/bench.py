@@ -605,6 +605,35 @@ def section_agent_panel(bench: Bench) -> None:
                    + ("; a Scan!" if "Scan" in counts else "; no Scan"))
 
 
+# ---- contact reasons --------------------------------------------------------------
+
+def section_reasons(bench: Bench) -> None:
+    from devkit import reasons
+
+    print("Contact-reason classifier (held-out examples: every fifth of each section, never trained on)")
+    for s in reasons.evaluate():
+        bench.line(f"{s.language}: accuracy, macro-F1, top-2 ({s.examples} examples)",
+                   f"{s.accuracy:.1%} {s.macro_f1:.2f} {s.top2:.1%}",
+                   f"target accuracy >= 90%: {'met' if s.accuracy >= 0.9 else 'MISSED'}")
+        bench.line(f"{s.language}: routed at the default threshold, of which right",
+                   f"{s.routed:.1%} {s.routed_right:.1%}", "the rest goes to the menu as `other`")
+    raw, zipped = reasons.model_size()
+    bench.line("model.json", f"{raw / 1024:.0f} KB ({zipped / 1024:.0f} KB gzip)")
+    loads = [reasons.load_ms() for _ in range(COLD_RUNS)]
+    baseline = [reasons.json_baseline_ms() for _ in range(COLD_RUNS)]
+    ratio = statistics.median(loads) / statistics.median(baseline)
+    bench.line("json.loads of model.json (baseline)", f"median {statistics.median(baseline):.1f} ms")
+    bench.line("model load", f"median {statistics.median(loads):.1f} ms = {ratio:.2f}x",
+               f"target well under 100 ms: {'met' if statistics.median(loads) < 50 else 'MISSED'}")
+    first = statistics.median(_fresh_run(reasons.FIRST_PREDICTION) for _ in range(COLD_RUNS))
+    bench.line("fresh process: imports, model, stemmer, first prediction", f"{first * 1000:.0f} ms",
+               "once per container")
+    predicting, stemming = reasons.prediction_times()
+    bench.line("stemming the text alone (baseline)", f"median {stemming:.2f} ms")
+    bench.line("one prediction (stems, features, centroids)", f"median {predicting:.2f} ms = "
+               f"{predicting / stemming:.1f}x")
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     section_cold_start,
     section_warm_lookup,
@@ -612,6 +641,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     section_contact_cost,
     section_package_size,
     section_contact_records,
+    section_reasons,
     section_wfm_backtest,
     section_knowledge_search,
     section_agent_panel,

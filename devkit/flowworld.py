@@ -177,7 +177,7 @@ class LocalDirectory(Directory):
                       if request.get(key)]
             for kind, raw in wanted:
                 try:
-                    customer = profiles.resolve([identity(kind, raw, settings.default_phone_region)])
+                    customer = profiles.identify([identity(kind, raw, settings.default_phone_region)], create=False)
                 except ValueError:
                     customer = None
                 if customer is not None:

@@ -199,7 +199,8 @@ def run(workers: int, contacts: int, hold_ms: float, throttle: float, seed: int)
         profiles = Profiles(get_settings())
         for customer in list(owner):
             if customer.startswith("+"):
-                owner[customer] = profiles.owner_of([Identity("phone", customer)]) or customer
+                found = profiles.identify([Identity("phone", customer)])
+                owner[customer] = found.customer_id if found else customer
         expected, found = expected_counters(interactions, owner), counters()
         outcome.exact = expected == found
         if not outcome.exact:

@@ -6,7 +6,13 @@ caller hears their next appointment and confirms it with a key press; an unconfi
 appointment nobody attended becomes a no-show, counted per day next to the contact
 KPIs.
 
-- `models`: the appointments table;
-- `service.Appointments`: booking, reminders, answers, attendance and no-shows;
-- `api`: the routes; `flow`: `next_appointment` and `confirm_appointment`.
+- `models`: the appointments table; `statuses`: an appointment's statuses and moves;
+- `booking`: the booking request checked before anything is written, the API's document;
+- `appointments.Appointments`: booking, answers, attendance and no-shows (each
+  change one transaction with its counters);
+- `reminders`: what is scheduled around an appointment and the messages it sends;
+- `frontdesk`: the front desk's Amazon Connect tasks; `kpis`: appointments and no-shows
+  per day, `noShowPercent`;
+- `api`: the routes; `flow`: `next_appointment` and `confirm_appointment`; `steps`: the
+  scheduled steps; `whatsapp`: the patient's WhatsApp answers; `privacy`: export and erasure.
 """

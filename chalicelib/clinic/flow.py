@@ -16,7 +16,8 @@ CONFIRM_KEYS = ("appointmentId", "appointmentStatus")
 
 @flow_function(keys=NEXT_KEYS)
 def next_appointment(request: FlowRequest, deadline: Deadline) -> FlowResponse:
-    from chalicelib.clinic.service import CONFIRMED, Appointments
+    from chalicelib.clinic.appointments import Appointments
+    from chalicelib.clinic.statuses import CONFIRMED
     from chalicelib.journeys.callers import caller
     from chalicelib.journeys.speech import local_date, spoken_date, spoken_time
     from chalicelib.settings import get_settings
@@ -39,7 +40,8 @@ def next_appointment(request: FlowRequest, deadline: Deadline) -> FlowResponse:
 
 @flow_function(keys=CONFIRM_KEYS)
 def confirm_appointment(request: FlowRequest, deadline: Deadline) -> FlowResponse:
-    from chalicelib.clinic.service import CONFIRMED, Appointments
+    from chalicelib.clinic.appointments import Appointments
+    from chalicelib.clinic.statuses import CONFIRMED
     from chalicelib.errors import InvalidInput
     from chalicelib.journeys.callers import caller
     from chalicelib.settings import get_settings

@@ -20,14 +20,14 @@ class AppointmentHolder:
             return [item for cid in subject.customer_ids for item in AppointmentModel.by_customer.query(cid)]
 
     def export(self, subject: Subject) -> list[dict[str, Any]]:
-        from chalicelib.clinic.service import document
+        from chalicelib.clinic.booking import document
 
         return [document(item) for item in self._items(subject) if is_live(item)]
 
     def erase(self, subject: Subject) -> int:
         from chalicelib.clinic.models import AppointmentModel
-        from chalicelib.clinic.service import no_show_schedule, reminder_schedule
-        from chalicelib.journeys.schedules import Schedules
+        from chalicelib.clinic.reminders import no_show_schedule, reminder_schedule
+        from chalicelib.schedules import Schedules
         from chalicelib.settings import get_settings
 
         settings = get_settings()

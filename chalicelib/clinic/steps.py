@@ -1,4 +1,4 @@
-"""The clinic's scheduled steps (registered in chalicelib/wiring.py, run by journey_step)."""
+"""The clinic's scheduled steps (registered in chalicelib/wiring.py, run by scheduled_step)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.errors import InvalidInput
-from chalicelib.journeys.steps import text
 from chalicelib.settings import get_settings
+from chalicelib.steps import text
 
 
 def appointment_reminder(step: Mapping[str, Any]) -> dict[str, Any]:
-    from chalicelib.clinic.service import Appointments
+    from chalicelib.clinic.appointments import Appointments
 
     hours = step.get("hours")
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 720:
@@ -20,6 +20,6 @@ def appointment_reminder(step: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def no_show_check(step: Mapping[str, Any]) -> dict[str, Any]:
-    from chalicelib.clinic.service import Appointments
+    from chalicelib.clinic.appointments import Appointments
 
     return Appointments(get_settings()).check_attendance(text(step, "appointmentId"))

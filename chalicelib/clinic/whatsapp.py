@@ -16,12 +16,12 @@ import re
 from typing import Any
 
 CHANNEL = "WHATSAPP"
-_PAYLOAD = re.compile(r"^appointment:([A-Za-z0-9][A-Za-z0-9_-]{0,39}):(confirm|reschedule|cancel)$")
+_PAYLOAD = re.compile(r"^appointment:([A-Za-z0-9][A-Za-z0-9_-]{0,39}):(confirm|reschedule|cancel)\Z")
 
 
 def answer(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """What was done with the message: (action, detail) for the timeline."""
-    from chalicelib.clinic.service import Appointments
+    from chalicelib.clinic.appointments import Appointments
 
     inbound, customer = event["inbound"], event["customer"]
     appointments = Appointments(event["settings"])
@@ -40,7 +40,7 @@ def answer(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
 def _reply(customer_id: str, appointments: Any, appointment: str, outcome: str, message_id: str) -> None:
     """A short free-form confirmation of what their tap did (they just wrote, so
     their 24-hour window is open)."""
-    from chalicelib.clinic.service import CANCELLED, CONFIRMED, RESCHEDULE
+    from chalicelib.clinic.statuses import CANCELLED, CONFIRMED, RESCHEDULE
     from chalicelib.notify.service import notifier
 
     if outcome not in (CONFIRMED, CANCELLED, RESCHEDULE):

@@ -1,6 +1,7 @@
 """Amazon Connect's contact APIs this application calls: tasks for people to follow
-up (StartTaskContact), chats started for a known customer (StartChatContact), and
-other contact operations named by their callers (`call`).
+up (StartTaskContact: the clinic's front desk, survey follow-ups), chats started for a
+known customer (StartChatContact), and other contact operations named by their
+callers (`call`).
 
 Starting a task or a chat takes a client token, so a retried request (an event
 delivered twice, a chat widget that resends) starts one contact, not two. Attributes
@@ -10,6 +11,7 @@ carry ids and routing facts only: Connect keeps them with the contact for two ye
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +19,7 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.settings import Settings
 
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 MAX_TASK_NAME = 512
 MAX_TASK_DESCRIPTION = 4096
 
@@ -37,6 +39,12 @@ def _attributes(attributes: dict[str, str]) -> dict[str, str]:
     if bad:
         raise InvalidInput(f"contact attribute keys must be letters, digits, '-' or '_': {', '.join(bad)}")
     return {k: str(v)[:1024] for k, v in attributes.items() if v not in (None, "")}
+
+
+def _reference(value: str | int) -> dict[str, str]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"Value": str(value), "Type": "NUMBER"}
+    return {"Value": str(value)[:4096], "Type": "STRING"}
 
 
 @dataclass(frozen=True)
@@ -79,19 +87,27 @@ class ConnectClient:
             raise DependencyFailure(f"{action} failed: {type(e).__name__}") from e
 
     def start_task(self, *, name: str, description: str, attributes: dict[str, str],
-                   references: dict[str, str], client_token: str) -> str:
-        """A task in the task flow (CONNECT_TASK_FLOW_ID), which queues it for people
-        to pick up. `references` are shown on the task as name -> text. Returns the
-        task's contact id; the same client token returns the same task."""
-        if not self.settings.connect_task_flow_id:
+                   references: Mapping[str, str | int], client_token: str, flow: str | None = None,
+                   related_contact: str | None = None, action: str = "starting a task") -> str:
+        """A task in `flow` (a flow id or ARN; by default the task flow,
+        CONNECT_TASK_FLOW_ID), which queues it for people to pick up. `references`
+        are shown on the task as name -> text (a number as a number). With
+        `related_contact` the agent sees that contact, and Connect copies its
+        attributes to the task. Returns the task's contact id; the same client token
+        returns the same task. `action` names the work in a failure's message."""
+        flow = flow or self.settings.connect_task_flow_id
+        if not flow:
             raise DependencyFailure("CONNECT_TASK_FLOW_ID is not set")
-        answer = self._call(
-            "starting a task", "start_task_contact",
-            InstanceId=self.instance_id, ContactFlowId=resource_id(self.settings.connect_task_flow_id, "contact-flow"),
-            Name=name[:MAX_TASK_NAME], Description=description[:MAX_TASK_DESCRIPTION],
-            Attributes=_attributes(attributes),
-            References={key: {"Value": value[:4096], "Type": "STRING"} for key, value in references.items() if value},
-            ClientToken=client_token[:500])
+        request: dict[str, Any] = {
+            "InstanceId": self.instance_id, "ContactFlowId": resource_id(flow, "contact-flow"),
+            "Name": name[:MAX_TASK_NAME], "Description": description[:MAX_TASK_DESCRIPTION],
+            "Attributes": _attributes(attributes),
+            "References": {key: _reference(value) for key, value in references.items() if value not in (None, "")},
+            "ClientToken": client_token[:500],
+        }
+        if related_contact:
+            request["RelatedContactId"] = related_contact
+        answer = self._call(action, "start_task_contact", **request)
         return str(answer["ContactId"])
 
     def start_chat(self, *, display_name: str, attributes: dict[str, str], customer_id: str,

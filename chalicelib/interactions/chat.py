@@ -24,7 +24,7 @@ from chalicelib.settings import get_settings
 
 _FIELDS = {"customerId", "email", "chatId", "phone", "displayName", "clientToken"}
 _WHO = ("customerId", "email", "chatId", "phone")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,500}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,500}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # How far back the timeline is searched for the customer's last chat.
 CHAT_LOOKBACK = 50
@@ -44,7 +44,7 @@ def _customer(body: dict[str, Any]) -> Any:
     if name == "customerId":
         return profiles.get(schema.customer_id(body[name]))
     kind = {"email": "email", "chatId": "chat", "phone": "phone"}[name]
-    found = profiles.resolve([identity(kind, body[name], settings.default_phone_region)])
+    found = profiles.identify([identity(kind, body[name], settings.default_phone_region)], create=False)
     if found is None:
         raise NotFound(f"no customer with that {name}")
     return found

@@ -25,15 +25,28 @@ from chalicelib.interactions import ledger as ledgers
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.interactions.parse import CTR, Observation, parse_time
 from chalicelib.metrics import counters
+from chalicelib.profiles import schema
+from chalicelib.profiles.identity import contact_addresses
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
+from chalicelib.profiles.service import Profiles
 from chalicelib.settings import Settings
 from chalicelib.wire import item_from_wire, to_wire
 
 MAX_ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100
-MAX_MERGE_HOPS = 3
 # A put refused because a condition failed or another writer's transaction holds the item.
 _PUT_RETRY_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
+
+
+class _ErasedCustomer(Exception):
+    """The contact names a customer who was erased."""
+
+
+def _erased(customer_id: str) -> bool:
+    """Whether this customer id was erased (its erasure record, the tombstone, exists)."""
+    from chalicelib.privacy.erasure import find_erasure
+
+    return find_erasure(customer_id) is not None
 
 
 class Timeline:
@@ -72,7 +85,13 @@ class Timeline:
 
         customer = self._customer(current["customer_id"]) if current.get("customer_id") else None
         if customer is None:
-            customer = self._resolve(observation)
+            try:
+                customer = self._resolve(observation)
+            except _ErasedCustomer:
+                # A late copy about an erased customer: it brings nothing back, and
+                # the mark left makes every later copy change nothing either.
+                self._mark_erased(interaction_id, version=int(current.get("version") or 0))
+                return False
         display = folding.fold(interaction_id, legs)
         kpi = folding.fold(interaction_id, legs, kpi=True)
         applied = folding.volume_contribution(kpi, self.settings.metrics_time_zone)
@@ -127,6 +146,10 @@ class Timeline:
                                         spread_key=interaction_id)
         self._commit(transaction, "recording a contact")
         self.last_item = item
+        if customer is not None:
+            from chalicelib.profiles.service import Profiles
+
+            Profiles(self.settings).in_touch(customer)  # no I/O unless half the retention has passed
         return True
 
     def _refresh(self, activity: dict[str, dict[str, Any]]) -> tuple[counters.Contribution, dict[str, Any]]:
@@ -277,26 +300,29 @@ class Timeline:
 
     def _customer(self, customer_id: str) -> CustomerModel | None:
         """The live customer for an id, following merges; consistent, for the ledger."""
-        for _ in range(MAX_MERGE_HOPS + 1):
-            with dynamo_errors("reading a customer"):
-                try:
-                    customer = CustomerModel.get(customer_id, consistent_read=True)
-                except CustomerModel.DoesNotExist:
-                    return None
-            if not is_live(customer):
-                return None
-            if not customer.merged_into:
-                return customer
-            customer_id = customer.merged_into
-        return None
+        return Profiles(self.settings).find(customer_id, consistent=True)
+
+    def _mark_erased(self, interaction_id: str, version: int) -> None:
+        """The mark an erasure leaves on an interaction: the id only, kept as long as
+        redeliveries may come."""
+        from pynamodb.exceptions import PutError
+
+        mark = InteractionModel(interaction_id, erased=True, version=version + 1,
+                                expires_at=expiry(self.settings.idempotency_retention_days))
+        condition = InteractionModel.interaction_id.does_not_exist() | (InteractionModel.version == version)
+        with dynamo_errors("marking an erased contact"):
+            try:
+                mark.save(condition=condition)
+            except PutError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                raise Contended() from e
 
     def _resolve(self, observation: Observation) -> CustomerModel | None:
         """Whose contact this is: the `customerId` attribute the flow set from the
         lookup's answer, else the link the lookup left, else (contact records only)
         the customer's address, else a new profile for that address
         (AUTO_CREATE_PROFILES)."""
-        from chalicelib.profiles import schema
-
         # The flow copies the lookup's answer into the contact's attributes; only
         # contact records carry attributes.
         explicit = observation.attributes.get("customerId", "")
@@ -304,9 +330,13 @@ class Timeline:
             try:
                 customer = self._customer(schema.customer_id(explicit))
             except InvalidInput:
-                customer = None
+                customer, explicit = None, ""
             if customer is not None:
                 return customer
+            if explicit and _erased(explicit):
+                # Never fall through to the address: it would start the erased
+                # customer again. A later contact that names no erased id starts afresh.
+                raise _ErasedCustomer(explicit)
         ids = list(dict.fromkeys([observation.contact_id, observation.interaction_id]))
         with dynamo_errors("reading contact links"):
             links = {link.contact_id: link for link in ContactLinkModel.batch_get(ids) if is_live(link)}
@@ -317,24 +347,12 @@ class Timeline:
                     return customer
         if observation.source != CTR:
             return None
-        from chalicelib.connect.flow import FlowRequest
-        from chalicelib.profiles.lookup import candidate_identities
-        from chalicelib.profiles.service import Profiles
-
-        request = FlowRequest(
-            contact_id=observation.contact_id, channel=observation.facts.get("channel", ""),
-            customer_address=observation.customer_address, customer_address_type=observation.customer_address_type,
-            subtype=observation.subtype, attributes=observation.attributes)
-        candidates, _ = candidate_identities(request, self.settings.default_phone_region)
-        if not candidates:
-            return None
-        profiles = Profiles(self.settings)
-        owner = profiles.owner_of(candidates)
-        customer = self._customer(owner) if owner else None
-        if customer is None and self.settings.auto_create_profiles:
-            created = profiles.create_for_contact(candidates)
-            customer = self._customer(created.customer_id) or created
-        return customer
+        candidates, _ = contact_addresses(
+            observation.attributes, channel=observation.facts.get("channel", ""), subtype=observation.subtype,
+            address=observation.customer_address, address_type=observation.customer_address_type,
+            default_region=self.settings.default_phone_region)
+        return Profiles(self.settings).identify(candidates, create=self.settings.auto_create_profiles,
+                                                consistent=True)
 
     def page(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[InteractionModel], str | None]:
         """One page of a customer's interactions, newest first, and the next cursor."""

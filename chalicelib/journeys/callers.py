@@ -25,4 +25,4 @@ def caller(request: FlowRequest, settings: Settings) -> Any:
         except InvalidInput:
             return None
     candidates, _ = candidate_identities(request, settings.default_phone_region)
-    return profiles.resolve(candidates) if candidates else None
+    return profiles.identify(candidates, create=False)

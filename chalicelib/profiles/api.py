@@ -30,7 +30,7 @@ def find_customer(query: dict[str, str] | None) -> dict[str, Any]:
         raise InvalidInput("search with exactly one of ?phone=, ?email=, ?whatsapp=, ?chatId=")
     key = given[0]
     ident = identity(_SEARCH_KEYS[key], query[key], get_settings().default_phone_region)
-    customer = _profiles().resolve([ident])
+    customer = _profiles().identify([ident], create=False)
     if customer is None:
         raise NotFound(f"no customer with that {key}")
     return profile_document(customer)

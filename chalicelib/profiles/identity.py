@@ -9,6 +9,7 @@ one key, so phone numbers go through libphonenumber into E.164.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib.errors import InvalidInput
@@ -16,8 +17,8 @@ from chalicelib.errors import InvalidInput
 KINDS = ("phone", "email", "wa", "chat")
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-_CHAT_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z")
+_CHAT_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}\Z")
 
 # Language and time zone a new profile starts with, from the caller's country.
 # Markets served today; anyone else gets the deployment's defaults.
@@ -102,3 +103,51 @@ def identity(kind: str, raw: object, default_region: str) -> Identity:
     if kind == "chat":
         return Identity("chat", normalize_chat_id(raw))
     raise InvalidInput(f"unknown identity kind {kind!r}")
+
+
+_WHATSAPP_SUBTYPES = {"connect:whatsapp"}
+_SMS_SUBTYPES = {"connect:sms"}
+
+
+def contact_addresses(given: Mapping[str, str], *, channel: str, subtype: str, address: str, address_type: str,
+                      default_region: str) -> tuple[list[Identity], bool]:
+    """Identities of a contact to try, best first, and whether an address was present
+    but unusable (a withheld or malformed number).
+
+    `given` holds what the flow passed (`phone`, `whatsapp`, `email`, `chatId`); then
+    comes Connect's CustomerEndpoint (`address` of `address_type`). A number on
+    WhatsApp is also tried as a phone and the other way round, so a customer who
+    phoned last week is recognised when she writes on WhatsApp today."""
+    found: list[Identity] = []
+    unusable = False
+
+    def add(kind: str, raw: str) -> None:
+        nonlocal unusable
+        if not raw:
+            return
+        try:
+            ident = identity(kind, raw, default_region)
+        except InvalidInput:
+            unusable = True
+            return
+        if ident not in found:
+            found.append(ident)
+
+    add("phone", (given.get("phone") or "").strip())
+    add("wa", (given.get("whatsapp") or "").strip())
+    add("email", (given.get("email") or "").strip())
+    add("chat", (given.get("chatId") or "").strip())
+
+    subtype = subtype.lower()
+    if address and address_type in ("TELEPHONE_NUMBER", ""):
+        if address_type == "" and "@" in address:
+            add("email", address)
+        elif channel == "CHAT" and subtype in _WHATSAPP_SUBTYPES:
+            add("wa", address)
+            add("phone", address)
+        elif channel == "VOICE" or subtype in _SMS_SUBTYPES or address_type == "TELEPHONE_NUMBER":
+            add("phone", address)
+            add("wa", address)
+    elif address and address_type == "EMAIL_ADDRESS":
+        add("email", address)
+    return found, unusable and not found

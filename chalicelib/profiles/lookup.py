@@ -9,13 +9,12 @@ last week is recognised when she writes on WhatsApp today.
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
+from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, Workers, flow_function
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
-from chalicelib.profiles.identity import Identity, identity
+from chalicelib.profiles.identity import Identity, contact_addresses
 from chalicelib.profiles.service import Profiles
 from chalicelib.profiles.views import routing_view
 from chalicelib.settings import get_settings
@@ -29,50 +28,19 @@ RESPONSE_KEYS = (
 )
 # Creating a profile is one more round trip; below this, answer without it.
 MIN_MS_TO_CREATE = 300
-_WHATSAPP_SUBTYPES = {"connect:whatsapp"}
-_SMS_SUBTYPES = {"connect:sms"}
 
 # The contact link is written while the profile is read: two round trips, not three.
-_side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookup-side")
+# A link write stuck behind a DynamoDB stall never holds up the next caller's.
+_side = Workers(8)
 
 
 def candidate_identities(request: FlowRequest, default_region: str) -> tuple[list[Identity], bool]:
     """Identities to try, best first, and whether an address was present but unusable
     (a withheld or malformed number)."""
-    found: list[Identity] = []
-    unusable = False
-
-    def add(kind: str, raw: str) -> None:
-        nonlocal unusable
-        if not raw:
-            return
-        try:
-            ident = identity(kind, raw, default_region)
-        except InvalidInput:
-            unusable = True
-            return
-        if ident not in found:
-            found.append(ident)
-
-    add("phone", request.value("phone"))
-    add("wa", request.value("whatsapp"))
-    add("email", request.value("email"))
-    add("chat", request.value("chatId"))
-
-    address, kind = request.customer_address, request.customer_address_type
-    subtype = request.subtype.lower()
-    if address and kind in ("TELEPHONE_NUMBER", ""):
-        if kind == "" and "@" in address:
-            add("email", address)
-        elif request.channel == "CHAT" and subtype in _WHATSAPP_SUBTYPES:
-            add("wa", address)
-            add("phone", address)
-        elif request.channel == "VOICE" or subtype in _SMS_SUBTYPES or kind == "TELEPHONE_NUMBER":
-            add("phone", address)
-            add("wa", address)
-    elif address and kind == "EMAIL_ADDRESS":
-        add("email", address)
-    return found, unusable and not found
+    return contact_addresses(
+        {name: request.value(name) for name in ("phone", "whatsapp", "email", "chatId")},
+        channel=request.channel, subtype=request.subtype, address=request.customer_address,
+        address_type=request.customer_address_type, default_region=default_region)
 
 
 @flow_function(keys=RESPONSE_KEYS)
@@ -88,41 +56,40 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
         if customer is None:
             return FlowResponse.not_found("UNKNOWN_CUSTOMER")
         _link(profiles, request, customer.customer_id)
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
         return FlowResponse.ok(**routing_view(customer))
 
     candidates, unusable = candidate_identities(request, settings.default_phone_region)
     if not candidates:
         return FlowResponse.not_found("INVALID_ADDRESS" if unusable else "NO_ADDRESS")
 
-    owner = profiles.owner_of(candidates)
-    if owner:
-        link = _side.submit(_link, profiles, request, owner)
-        customer = profiles.find(owner)
+    owners: list[str] = []
+    links: list = []
+
+    def link_meanwhile(owner: str) -> None:
+        owners.append(owner)
+        links.append(_side.submit(_link, profiles, request, owner))
+
+    # Creating a profile is one more round trip: only with the time for it.
+    customer = profiles.identify(
+        candidates, meanwhile=link_meanwhile,
+        create=lambda: settings.auto_create_profiles and deadline.remaining_ms() >= MIN_MS_TO_CREATE)
+    for link in links:
         # The caller's answer matters more than the link: do not wait past the budget.
         with contextlib.suppress(TimeoutError):
             link.result(timeout=deadline.remaining_ms() / 1000)
-        if customer is not None:
-            if customer.customer_id != owner:  # followed a merge
-                _link(profiles, request, customer.customer_id)
-            _keep_alive(profiles, customer)  # no I/O unless half the retention has passed
-            return FlowResponse.ok(**routing_view(customer))
-        # The address is still held by a profile that expired or is being erased:
-        # nobody to greet, and the address is not free for a new profile yet.
+    if customer is None:
+        # Nobody, or the address is still held by a profile that expired or is being
+        # erased: nobody to greet, and the address is not free for a new profile yet.
         return FlowResponse.not_found("UNKNOWN_CUSTOMER")
-
-    if not settings.auto_create_profiles or deadline.remaining_ms() < MIN_MS_TO_CREATE:
-        return FlowResponse.not_found("UNKNOWN_CUSTOMER")
-    customer = profiles.create_for_contact(candidates)
+    if owners:
+        if customer.customer_id != owners[0]:  # followed a merge
+            _link(profiles, request, customer.customer_id)
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
+        return FlowResponse.ok(**routing_view(customer))
     _link(profiles, request, customer.customer_id)
     get_logger().info("profile created for unknown contact", extra={"customer_id": customer.customer_id})
     return FlowResponse.not_found("UNKNOWN_CUSTOMER", **routing_view(customer))
-
-
-def _keep_alive(profiles: Profiles, customer: object) -> None:
-    try:
-        profiles.keep_alive(customer)
-    except Exception:
-        get_logger().warning("could not renew a customer's retention", exc_info=True)
 
 
 def _link(profiles: Profiles, request: FlowRequest, customer_id: str) -> None:

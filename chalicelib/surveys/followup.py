@@ -2,7 +2,7 @@
 becomes an Amazon Connect task for the follow-up team, and the supervisors get an
 alert e-mail.
 
-The task is started with StartTaskContact: the flow SURVEY_FOLLOW_UP_FLOW_ARN
+The task is started through the Connect client (StartTaskContact): the flow SURVEY_FOLLOW_UP_FLOW_ARN
 (templates/flows/survey_follow_up) queues it in the follow-up queue; it is related
 to the original contact (RelatedContactId: the agent sees that contact, and its
 attributes such as customerId are copied to the task); it carries the customer id,
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import aws
+from chalicelib.connect.client import ConnectClient
 from chalicelib.db import dynamo_errors
-from chalicelib.errors import DependencyFailure
+from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings
 from chalicelib.surveys.models import FOLLOW_UP_DONE, FOLLOW_UP_PENDING, SurveyModel
@@ -28,17 +28,9 @@ CONTACT_WORDS = {"VOICE": "a call", "CHAT": "a chat", "EMAIL": "an e-mail"}
 MAX_COMMENT = 1000
 
 
-def resource_id(arn: str, kind: str) -> str:
-    """The id after `<kind>/` in a Connect ARN (`arn:...:instance/<id>`,
-    `arn:...:instance/<id>/contact-flow/<id>`); an id is returned as it is."""
-    for marker in (f"/{kind}/", f":{kind}/"):
-        if marker in arn:
-            return arn.rsplit(marker, 1)[1].split("/", 1)[0]
-    return arn
-
-
-def task_request(survey: SurveyModel, settings: Settings) -> dict[str, Any]:
-    """The StartTaskContact request for a survey that needs following up."""
+def task(survey: SurveyModel) -> dict[str, Any]:
+    """The task for a survey that needs following up (ConnectClient.start_task's
+    arguments, apart from the flow)."""
     scores = {k: int(v) for k, v in (survey.scores.as_dict() if survey.scores else {}).items()}
     metric = survey.follow_up_metric or "nps"
     kind = ALERT_KINDS.get(metric, "detractor")
@@ -51,21 +43,15 @@ def task_request(survey: SurveyModel, settings: Settings) -> dict[str, Any]:
     description = f"After {contact}, the customer answered {shown}."
     if comment:
         description += f' They wrote: "{comment[:MAX_COMMENT]}"'
-    references = {
-        "customerId": {"Value": survey.customer_id or "unknown", "Type": "STRING"},
-        "originalContactId": {"Value": survey.survey_id, "Type": "STRING"},
-        **{name.upper(): {"Value": str(value), "Type": "NUMBER"} for name, value in sorted(scores.items())},
-    }
     return {
-        "InstanceId": resource_id(settings.connect_instance_arn, "instance"),
-        "ContactFlowId": resource_id(settings.survey_follow_up_flow_arn, "contact-flow"),
-        "RelatedContactId": survey.survey_id,
-        "Name": f"Survey follow-up: {metric.upper()} {scores.get(metric, '')} ({kind.replace('_', ' ')})",
-        "Description": description,
-        "References": references,
-        "Attributes": {"customerId": survey.customer_id or "", "surveyId": survey.survey_id,
+        "related_contact": survey.survey_id,
+        "name": f"Survey follow-up: {metric.upper()} {scores.get(metric, '')} ({kind.replace('_', ' ')})",
+        "description": description,
+        "references": {"customerId": survey.customer_id or "unknown", "originalContactId": survey.survey_id,
+                       **{name.upper(): value for name, value in sorted(scores.items())}},
+        "attributes": {"customerId": survey.customer_id or "", "surveyId": survey.survey_id,
                        "followUpReason": kind},
-        "ClientToken": f"survey-follow-up-{survey.survey_id}"[:500],
+        "client_token": f"survey-follow-up-{survey.survey_id}",
     }
 
 
@@ -73,10 +59,6 @@ class FollowUp:
     def __init__(self, settings: Settings, connect: Any = None) -> None:
         self.settings = settings
         self._connect = connect
-
-    @property
-    def connect(self) -> Any:
-        return self._connect or aws.client("connect")
 
     @property
     def tasks_configured(self) -> bool:
@@ -103,14 +85,11 @@ class FollowUp:
         return "done"
 
     def _start_task(self, survey: SurveyModel) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
-            answer = self.connect.start_task_contact(**task_request(survey, self.settings))
-        except (BotoCoreError, ClientError) as e:
-            code = e.response.get("Error", {}).get("Code") if isinstance(e, ClientError) else type(e).__name__
-            raise DependencyFailure(f"starting the follow-up task failed: {code}") from e
-        task_id = answer["ContactId"]
+            task_id = ConnectClient(self.settings, self._connect).start_task(
+                flow=self.settings.survey_follow_up_flow_arn, action="starting the follow-up task", **task(survey))
+        except InvalidInput as e:  # a refused request is retried like any other failure
+            raise DependencyFailure(f"starting the follow-up task failed: {e.code}") from e
         with dynamo_errors("updating a survey"):
             try:
                 survey.update(actions=[SurveyModel.task_contact_id.set(task_id)],

@@ -322,7 +322,7 @@ def search(raw_contact_id: str, body: dict[str, Any], accept_language: str | Non
         raise InvalidInput('search with exactly one of {"phone": ...} or {"email": ...}')
     t = words(agent_language(body.get("lang"), accept_language))
     settings = get_settings()
-    customer = Profiles(settings).resolve([identity(_SEARCH[given[0]], body[given[0]], settings.default_phone_region)])
+    customer = Profiles(settings).identify([identity(_SEARCH[given[0]], body[given[0]], settings.default_phone_region)])
     if customer is None:
         return {"customers": []}
     name = " ".join(n for n in (customer.first_name, customer.last_name) if n)
