@@ -34,15 +34,13 @@ MAX_SUBJECT, MAX_NOTE = 200, 4000
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
 _AGENT = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
-# The catalogue's reason ids (chalicelib/reasons when it is there).
-_REASONS = ("billing", "delivery", "return", "appointment", "technical", "account", "complaint",
-            "cancellation", "sales", "other")
-
-
 def require_reason(value: object) -> str:
-    """The reason id, or InvalidInput naming the known ones."""
-    if not isinstance(value, str) or value not in _REASONS:
-        raise InvalidInput(f"reason must be one of {', '.join(_REASONS)}", code="UNKNOWN_REASON")
+    """The reason id from the catalogue, or InvalidInput naming the known ones."""
+    from chalicelib.reasons.catalogue import load
+
+    ids = load().ids
+    if not isinstance(value, str) or value not in ids:
+        raise InvalidInput(f"reason must be one of {', '.join(ids)}", code="UNKNOWN_REASON")
     return value
 
 

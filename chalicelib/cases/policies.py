@@ -153,4 +153,6 @@ def parse(raw: Any, known_reasons: Iterable[str] | None = None) -> Policies:
 
 @cache
 def load() -> Policies:
-    return parse(json.loads(PATH.read_text(encoding="utf-8")))
+    from chalicelib.reasons.catalogue import load as catalogue
+
+    return parse(json.loads(PATH.read_text(encoding="utf-8")), known_reasons=catalogue().ids)

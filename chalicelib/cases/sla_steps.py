@@ -6,7 +6,7 @@ moves (a pause, a new priority) gets a new name and the old one is cancelled; an
 unchanged one keeps its name and is left alone. After every change the desk
 announces CASE_CLOCKS_CHANGED with the schedules to cancel and to create.
 
-`sla_due` is the step those schedules run (journey_step): it reads the case again
+`sla_due` is the step those schedules run (scheduled_step): it reads the case again
 and acts only if the clock still falls due at that instant and nothing was
 recorded for it, so a redelivered or stale schedule changes nothing. A breach moves
 the case per its policy: escalated to the next tier (with a task), or its tier's

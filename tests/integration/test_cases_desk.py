@@ -341,11 +341,11 @@ def scheduled_names():
     import boto3
 
     scheduler = boto3.client("scheduler")
-    return {s["Name"] for s in scheduler.list_schedules(GroupName=get_settings().journey_schedule_group)["Schedules"]}
+    return {s["Name"] for s in scheduler.list_schedules(GroupName=get_settings().schedule_group)["Schedules"]}
 
 
 def run_step(client, step):
-    answer = client.lambda_.invoke("journey_step", step)
+    answer = client.lambda_.invoke("scheduled_step", step)
     return answer.payload
 
 
