@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV := BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --compact --skip-download
 
-.PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor
+.PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor reasons-model
 
 setup: $(STAMP)
 
@@ -54,6 +54,11 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m devkit.bench
+
+# The contact-reason classifier (chalicelib/reasons/model.json), retrained from the
+# labelled examples in chalicelib/reasons/examples/ after they change.
+reasons-model: setup
+	$(BIN)/python -c 'from chalicelib.reasons import model; model.build()'
 
 # Concurrent ingestion of a generated day under DynamoDB's transaction conflicts and
 # throttling, K = 1, 4, 8, 16 workers (a few minutes; `make test` runs a short one).

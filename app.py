@@ -29,6 +29,12 @@ def lookup_customer(event, context):
     return flow.run(event, context, "chalicelib.profiles.lookup:lookup_customer")
 
 
+@app.lambda_function(name="predict_reason")
+def predict_reason(event, context):
+    """Why the customer is contacting us (history, menu choice, their words) and the queue for it."""
+    return flow.run(event, context, "chalicelib.reasons.flow:predict_reason")
+
+
 # ---- REST API: customer profiles ----
 
 @app.route("/customers", methods=["POST"], authorizer=PROTECTED)
@@ -108,11 +114,12 @@ def unsubscribe_confirm(token):
 @app.on_sns_message(topic=os.environ.get("SES_FEEDBACK_TOPIC", "contact-center-ses-feedback"),
                     name="on_ses_feedback")
 def on_ses_feedback(event):
-    """SES bounces and complaints: suppress the address, mark the message. A message
-    that is not an SES notification raises, so SNS retries and then dead-letters it."""
+    """SES bounces and complaints from SES_FEEDBACK_TOPIC_ARN only: suppress the address,
+    mark the message. Another topic's message, or one that is not an SES notification,
+    raises, so it is retried and then dead-lettered."""
     from chalicelib.notify import feedback
 
-    feedback.handle(event.message)
+    feedback.handle_delivery(event.to_dict())
 
 
 # ---- Data protection: export and erasure of a customer's personal data ----
@@ -130,7 +137,7 @@ def export_customer(customer_id):
 def erase_customer(customer_id):
     from chalicelib.privacy import api
 
-    record = api.erase_customer(customer_id, app.current_request.json_body)
+    record = api.erase_customer(customer_id, json_object(app.current_request, optional=True))
     return Response(record, status_code=200 if record["status"] == "done" else 202)
 
 
@@ -213,6 +220,12 @@ def floor_script():
     from chalicelib.web import floor
 
     return Response(floor.script(), status_code=200, headers=floor.SCRIPT_HEADERS)
+@app.route("/reasons", methods=["GET"], authorizer=PROTECTED)
+@answers
+def contact_reasons():
+    from chalicelib.reasons import api
+
+    return api.catalogue(app.current_request.query_params)
 
 
 # ---- Workforce management: staffing from queueing theory ----
@@ -239,6 +252,93 @@ def wfm_daily_plan(event):
     from chalicelib.wfm import plan
 
     return plan.plan_all()
+
+
+# ---- Agents: the customer panel in the Amazon Connect agent workspace, and wrap-up ----
+
+def _data(document, status_code=200):
+    return Response(document, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+@app.route("/agent", methods=["GET"])
+def agent_panel():
+    """Public: the panel's page shell (no customer data; its data calls are protected)."""
+    from chalicelib.web import panel
+
+    request = app.current_request
+    return Response(panel.page(request.query_params, request.headers.get("accept-language")),
+                    headers=panel.page_headers())
+
+
+@app.route("/agent/static/{name}", methods=["GET"])
+@answers
+def agent_panel_file(name):
+    """Public: the panel's script and style files."""
+    from chalicelib.web import panel
+
+    body, headers = panel.static_file(name)
+    return Response(body, headers=headers)
+
+
+@app.route("/agent/contacts/{contact_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def agent_contact(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.contact_view(contact_id, request.query_params, request.headers.get("accept-language")))
+
+
+@app.route("/agent/contacts/{contact_id}/timeline", methods=["GET"], authorizer=PROTECTED)
+@answers
+def agent_contact_timeline(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.timeline_page(contact_id, request.query_params, request.headers.get("accept-language")))
+
+
+@app.route("/agent/contacts/{contact_id}/search", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_search_customer(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.search(contact_id, json_object(request), request.headers.get("accept-language")))
+
+
+@app.route("/agent/contacts/{contact_id}/link", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_link_contact(contact_id):
+    from chalicelib.web import agent
+
+    return _data(agent.link(contact_id, json_object(app.current_request)))
+
+
+@app.route("/agent/contacts/{contact_id}/customer", methods=["PATCH"], authorizer=PROTECTED)
+@answers
+def agent_correct_customer(contact_id):
+    from chalicelib.web import agent
+
+    return _data(agent.correct(contact_id, json_object(app.current_request)))
+
+
+@app.route("/agent/contacts/{contact_id}/summary-email", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_summary_email(contact_id):
+    from chalicelib.web import agent
+
+    status, document = agent.send_summary(contact_id, json_object(app.current_request))
+    return _data(document, status)
+
+
+@app.route("/agent/contacts/{contact_id}/wrap-up", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_wrap_up(contact_id):
+    from chalicelib.web import wrapup
+
+    status, document = wrapup.save(contact_id, json_object(app.current_request))
+    return _data(document, status)
 
 
 # ---- Post-contact surveys: web answers, post-call keypad answers, scheduled work ----
@@ -268,12 +368,14 @@ def record_survey_answer(event, context):
     return flow.run(event, context, "chalicelib.surveys.dtmf:record_survey_answer")
 
 
-@app.lambda_function(name="survey_worker")
-def survey_worker(event, context):
-    """EventBridge Scheduler's target: invitations after quiet hours, follow-up retries."""
-    from chalicelib.surveys import worker
+@app.lambda_function(name="scheduled_step")
+def scheduled_step(event, context):
+    """What an EventBridge Scheduler one-time schedule runs: a survey invitation after
+    quiet hours or a follow-up retry, an appointment reminder or no-show check, a
+    return's follow-up. A failure raises so the schedule retries, then dead-letters."""
+    from chalicelib import steps
 
-    return worker.handle(event)
+    return steps.run(event)
 
 
 # ---- Journeys: retail returns, clinic appointments, WhatsApp, chat with memory ----
@@ -302,13 +404,84 @@ def confirm_appointment(event, context):
     return flow.run(event, context, "chalicelib.clinic.flow:confirm_appointment")
 
 
-@app.lambda_function(name="journey_step")
-def journey_step(event, context):
-    """A step an EventBridge Scheduler one-time schedule runs (reminder, no-show
-    check, return follow-up); a failure raises so the schedule retries, then dead-letters."""
-    from chalicelib.journeys import steps
+@app.route("/cases", methods=["POST"], authorizer=PROTECTED)
+@answers
+def open_case():
+    from chalicelib.cases import api
 
-    return steps.run(event)
+    return Response(api.open_case(json_object(app.current_request)), status_code=201)
+
+
+@app.route("/cases", methods=["GET"], authorizer=PROTECTED)
+@answers
+def case_worklist():
+    from chalicelib.cases import api
+
+    return api.worklist(app.current_request.query_params)
+
+
+@app.route("/cases/{case_id}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def get_case(case_id):
+    from chalicelib.cases import api
+
+    return api.get_case(case_id, app.current_request.query_params)
+
+
+@app.route("/cases/{case_id}/steps", methods=["POST"], authorizer=PROTECTED)
+@answers
+def record_case_step(case_id):
+    from chalicelib.cases import api
+
+    return api.record_step(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/priority", methods=["POST"], authorizer=PROTECTED)
+@answers
+def set_case_priority(case_id):
+    from chalicelib.cases import api
+
+    return api.set_priority(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/assignment", methods=["POST"], authorizer=PROTECTED)
+@answers
+def assign_case(case_id):
+    from chalicelib.cases import api
+
+    return api.assign(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/escalate", methods=["POST"], authorizer=PROTECTED)
+@answers
+def escalate_case(case_id):
+    from chalicelib.cases import api
+
+    return api.escalate(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/notes", methods=["POST"], authorizer=PROTECTED)
+@answers
+def add_case_note(case_id):
+    from chalicelib.cases import api
+
+    return api.add_note(case_id, json_object(app.current_request))
+
+
+@app.route("/cases/{case_id}/status", methods=["POST"], authorizer=PROTECTED)
+@answers
+def set_case_status(case_id):
+    from chalicelib.cases import api
+
+    return api.set_status(case_id, json_object(app.current_request))
+
+
+@app.route("/customers/{customer_id}/cases", methods=["GET"], authorizer=PROTECTED)
+@answers
+def customer_cases(customer_id):
+    from chalicelib.cases import api
+
+    return api.customer_cases(customer_id)
 
 
 @app.route("/returns/{return_id}", methods=["GET"], authorizer=PROTECTED)
@@ -350,6 +523,26 @@ def start_chat():
     from chalicelib.interactions import chat
 
     return chat.start(json_object(app.current_request))
+
+
+@app.route("/webhooks/whatsapp", methods=["GET"])
+@answers
+def whatsapp_webhook_handshake():
+    """Public: Meta verifies the webhook (hub.verify_token), we echo hub.challenge."""
+    from chalicelib.notify import meta_webhook
+
+    challenge = meta_webhook.handshake(app.current_request.query_params)
+    return Response(challenge, headers={"Content-Type": "text/plain", "X-Content-Type-Options": "nosniff"})
+
+
+@app.route("/webhooks/whatsapp", methods=["POST"])
+@answers
+def whatsapp_webhook():
+    """Public: Meta's signed WhatsApp notifications (X-Hub-Signature-256 over the raw body)."""
+    from chalicelib.notify import meta_webhook
+
+    request = app.current_request
+    return meta_webhook.receive(request.raw_body, request.headers)
 
 
 # The topic End User Messaging Social publishes the WhatsApp Business Account's events

@@ -29,6 +29,10 @@ WHATSAPP_MESSAGE = "whatsapp message"
 """A customer wrote on WhatsApp (not an opt-out). Payload: {"inbound", "customer",
 "settings"}; the first handler that answers (action, detail) decides what was done."""
 
+CASE_CLOCKS_CHANGED = "case clocks changed"
+"""A case's service-level deadlines moved. Payload: {"cancel": [schedule names],
+"create": [chalicelib.cases.sla_steps.Planned]}."""
+
 Handler = Callable[[dict[str, Any]], Any]
 _subscribers: dict[str, list[Handler | str]] = {}
 _loaded: dict[str, Handler] = {}

@@ -9,7 +9,9 @@ know to retry.
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +33,13 @@ _STATUS = {InvalidInput: BadRequestError, NotFound: NotFoundError, Conflict: Con
 PUBLIC_ROUTES: dict[str, str] = {
     "/unsubscribe/{token}": "opened from an e-mail; the token is signed, expiring and for unsubscribing only "
                             "(chalicelib/tokens.py), and names the customer by id",
+    "/agent": "the agent panel's page shell: labels only, no customer data; every data call it makes is "
+              "protected (chalicelib/web/panel.py)",
+    "/agent/static/{name}": "the agent panel's script and style files, a fixed list (chalicelib/web/panel.py)",
     "/s/{token}": "the survey a link in an invitation opens; the token is signed, expiring, for surveys only and "
                   "names the contact's survey, which is answered once",
+    "/webhooks/whatsapp": "Meta's WhatsApp webhook: the handshake needs the verify token, every notification "
+                          "X-Hub-Signature-256 over its raw body under the app secret (constant-time)",
 }
 
 
@@ -61,11 +68,72 @@ def answers(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def json_object(request: Any) -> dict[str, Any]:
-    """The request body, which must be a JSON object."""
-    body = request.json_body  # chalice answers 400 itself for malformed JSON
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(raw: object, low: int, high: int) -> int | None:
+    """`raw` (a query parameter, a form field) as a whole number from low to high, or
+    None. Only ASCII digits count: str.isdigit() also takes "²", which int() refuses,
+    and "٤", which int() reads; and a 5,000-digit string is no limit anyone meant."""
+    if not isinstance(raw, str) or not _DIGITS.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+# Deeper than any body a route takes; a parser follows about a thousand levels before
+# it fails with RecursionError, which would be a 500.
+MAX_JSON_DEPTH = 32
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _unusable(value: Any, path: str, depth: int = 0) -> str | None:
+    """What makes a parsed body unusable (too deep, text that is not valid Unicode),
+    naming where; None when it is fine."""
+    if depth > MAX_JSON_DEPTH:
+        return f"request body is nested more than {MAX_JSON_DEPTH} levels deep"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (\ud800): no store or mail can carry it
+            return f"{path or 'request body'} is not valid text (it holds a lone UTF-16 surrogate)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            problem = _unusable(key, where, depth + 1) or _unusable(item, where, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _unusable(item, f"{path}[{index}]", depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+def json_object(request: Any, *, optional: bool = False) -> dict[str, Any]:
+    """The request body, which must be a JSON object (with `optional`, an empty body
+    reads as {}). Whatever makes it unusable is a 400 that says what, before any
+    route code runs: not JSON (NaN and Infinity are not), nested too deep, text that
+    is not valid Unicode."""
+    raw = request.raw_body or b""
+    if optional and not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw, parse_constant=_not_json)
+    except RecursionError:
+        raise BadRequestError(f"request body is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError:  # also UnicodeDecodeError
+        raise BadRequestError("request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequestError("request body must be a JSON object")
+    problem = _unusable(body, "")
+    if problem:
+        raise BadRequestError(problem)
     return body
 
 

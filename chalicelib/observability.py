@@ -19,12 +19,21 @@ SERVICE = "contact-center"
 # in brackets (+44 (0) 20 7946 0958, (021) 123 4567), with a 00 prefix. A candidate
 # counts when it has nine digits or more (seven after a + or with an area code). It
 # may not start inside a word, a number, a path, an ARN account field or after a
-# dash (UUIDs, ISO dates, times, base64), nor end before a letter, a dash, a colon
-# or a decimal part.
+# dash (UUIDs, ISO dates, times, base64), nor end before a letter (but for an
+# extension: 0745112233x, x12, ext), a dash, a colon or a decimal part. Separators
+# are spaces of any width (also as JSON or repr escapes, the way a non-breaking space
+# reaches a serialized line or a traceback), dashes, dots and brackets; a slash only
+# in a number that starts with + (+40/745/112/233), so date ranges stay readable.
+_ESCAPE = r"\\{1,2}(?:u00a0|u2007|u2009|u202f|xa0)"  # \u00a0 in JSON, \xa0 in a repr, once more escaped
+_SPACE = r"(?:[ \u00a0\u2007\u2009\u202f]|" + _ESCAPE + ")"
+_ESCAPED_SPACE = re.compile(_ESCAPE, re.IGNORECASE)
 _PHONE = re.compile(
     r"(?<![\w.+\-/])(?<!\d:)(?<!::)"
-    r"\+?\s?\(?\d[\d \-().]{6,30}\d"
-    r"(?![\w\-:]|\.\d)"
+    r"(?:\+" + _SPACE + r"?\(?\d(?:[\d\-()./]|" + _SPACE + r"){6,30}\d"
+    r"|" + _SPACE + r"?\(?\d(?:[\d\-().]|" + _SPACE + r"){6,30}\d)"
+    # It may end before an extension (x12, ext) or a short suffix, not inside a word.
+    r"(?:(?=(?:x|ext)\d{0,6}(?![\w\-]))|(?![\w\-:]|\.\d))",
+    re.IGNORECASE,
 )
 _DECIMAL = re.compile(r"\d+\.\d+")
 # E-mail addresses, also URL-encoded (%40) and with unicode or JSON-escaped characters
@@ -32,22 +41,28 @@ _DECIMAL = re.compile(r"\d+\.\d+")
 # in logs (double quotes, brackets, separators of query strings, identity keys and
 # URIs). Parts are bounded as in RFC 5321, which also keeps a long token without
 # spaces linear to scan.
+_AT = r"(?:@|%40|\uff20|\ufe6b|\\{1,2}uff20|\\{1,2}ufe6b)"
 _EMAIL = re.compile(
-    r"[^\s\"<>(),;:@\[\]\\/#=&?*]{1,64}(?:@|%40)(?:[\w\-\\]{1,63}\.){1,8}([\w\-\\]{2,63})"
+    # a quoted local part ("john doe"@…, also JSON-escaped) or an unquoted one
+    r"(?:\\?\"[^\"\\\n]{1,64}\\?\"|[^\s\"<>(),;:@\uff20\ufe6b\[\]\\/#=&?*]{1,64})" + _AT +
+    # a domain name, or an address literal (@[192.0.2.1], @[IPv6:2001:db8::1])
+    r"(?:(?:[\w\-\\]{1,63}\.){1,8}([\w\-\\]{2,63})|\[(?:IPv6:)?[0-9A-Fa-f:.]{2,45}\])",
+    re.IGNORECASE,
 )
+_AT_SIGNS = ("@", "%40", "\uff20", "\ufe6b", "\\uff20", "\\ufe6b", "\\UFF20", "\\UFE6B")
 MIN_PHONE_DIGITS = 9
 MIN_DIALLED_DIGITS = 7
 
 
 def mask_phone(text: str) -> str:
     """Keep the last two digits only: enough to tell numbers apart in support."""
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"\D", "", _ESCAPED_SPACE.sub(" ", text))
     return "***" + digits[-2:] if len(digits) > 2 else "***"
 
 
 def _phone(match: re.Match[str]) -> str:
     found = match.group(0)
-    digits = sum(ch.isdigit() for ch in found)
+    digits = sum(ch.isdigit() for ch in _ESCAPED_SPACE.sub(" ", found))
     # A leading + or an area code in brackets says "phone number" even when short
     # ((022) 12345 in Ireland); bare digit runs need more to tell them from dates.
     dialled = found.lstrip().startswith("+") or "(" in found
@@ -58,12 +73,12 @@ def _phone(match: re.Match[str]) -> str:
 
 def mask_email(match: re.Match[str]) -> str:
     """Nothing of the address but its top-level domain: a domain can name a person."""
-    return "***@***." + match.group(1)
+    return "***@***." + match.group(1) if match.group(1) else "***@***"
 
 
 def mask_pii(text: str) -> str:
     """Mask every phone number and e-mail address in free text."""
-    if "@" in text or "%40" in text:  # most lines have neither: skip the costlier scan
+    if any(sign in text for sign in _AT_SIGNS):  # most lines have neither: skip the costlier scan
         text = _EMAIL.sub(mask_email, text)
     return _PHONE.sub(_phone, text)
 

@@ -25,7 +25,7 @@ from typing import Any
 from chalicelib.errors import Forbidden
 
 META_SIGNATURE_HEADER = "X-Hub-Signature-256"
-_META_SIGNATURE = re.compile(r"^sha256=([0-9a-fA-F]{64})$")
+_META_SIGNATURE = re.compile(r"^sha256=([0-9a-fA-F]{64})\Z")
 
 
 def _key(secret: str | bytes) -> bytes:

@@ -44,6 +44,14 @@ class Settings:
     auto_create_profiles: bool = True
     flow_budget_ms: int = 2500
 
+    # Work done later (chalicelib/schedules.py): the EventBridge Scheduler group, the
+    # function its one-time schedules run (scheduled_step), the role Scheduler assumes
+    # and the queue that keeps what could not be done (the stack hands all four).
+    schedule_group: str = ""
+    scheduled_step_arn: str = ""
+    scheduler_role_arn: str = ""
+    schedule_dead_letter_queue_arn: str = ""
+
     # Retention of personal data, in days (refreshed on every contact).
     profile_retention_days: int = 1095
     contact_link_retention_days: int = 2
@@ -75,6 +83,8 @@ class Settings:
     brand_color: str = "#0B5CAD"
     brand_accent_color: str = "#F2F6FB"
     ses_configuration_set: str = ""
+    # The only SNS topic on_ses_feedback accepts bounces and complaints from (set by the stack).
+    ses_feedback_topic_arn: str = ""
     supervisor_email: str = ""
     supervisor_language: str = "en"
     # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager
@@ -107,22 +117,27 @@ class Settings:
     survey_quiet_hours: str = "21:00-09:00"
     # A contact whose record arrives later than this after it ended gets no survey.
     survey_max_delay_hours: int = 48
-    # EventBridge Scheduler: the group, the role it assumes and the function it
-    # invokes (survey_worker) for delayed invitations and retried follow-ups.
-    survey_schedule_group: str = "default"
-    survey_scheduler_role_arn: str = ""
-    survey_worker_arn: str = ""
-    # Where Scheduler keeps an invocation it could not deliver to the worker.
-    survey_dead_letter_queue_arn: str = ""
     # Detractor follow-up: the Connect instance and the flow that queues the task
     # (templates/flows/survey_follow_up); empty means alert e-mails only.
     connect_instance_arn: str = ""
+    # The agent panel (an agent-workspace application): the origin of the instance's
+    # agent workspace, the only page allowed to frame it (https://<alias>.my.connect.aws;
+    # empty: the panel can only be opened on its own), and where an agent signs in
+    # (the Cognito hosted UI's authorize URL; empty: no sign-in link is shown).
+    agent_workspace_origin: str = ""
+    agent_sign_in_url: str = ""
     survey_follow_up_flow_arn: str = ""
 
     # WhatsApp through AWS End User Messaging Social: the phone number id messages go
     # from, and the WhatsApp Cloud API version they are written for.
     whatsapp_phone_number_id: str = ""
     whatsapp_meta_api_version: str = "v20.0"
+    # Meta's webhook (POST /webhooks/whatsapp), for accounts not on End User Messaging
+    # Social: the app secret that signs notifications (an SSM SecureString name; the
+    # value itself on the local stage only) and the verify token of the handshake.
+    meta_app_secret_parameter: str = ""
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
 
     # Journeys: retail returns and clinic appointments, WhatsApp through AWS End User
     # Messaging Social, Amazon Connect tasks and chats, EventBridge Scheduler.
@@ -148,10 +163,17 @@ class Settings:
     whatsapp_events_topic_arn: str = ""
     connect_chat_flow_id: str = ""
     connect_task_flow_id: str = ""
-    journey_schedule_group: str = ""
-    journey_step_function_arn: str = ""
-    journey_scheduler_role_arn: str = ""
-    journey_dead_letter_queue_arn: str = ""
+    # Where on_whatsapp_event keeps a message it can never handle, alone (the stack hands
+    # it the function's own dead-letter queue).
+    whatsapp_dead_letter_queue_arn: str = ""
+
+    # Contact reasons: below this confidence (percent) predict_reason answers `other`
+    # and the flow falls back to its menu. The inbound voice flow asks callers in
+    # these languages (comma-separated; Amazon Lex V2 has English and Italian locales,
+    # none for Romanian or Hungarian) the open question through a Lex V2 bot, whose
+    # fallback transcript predict_reason reads; "" asks nobody.
+    reason_confidence_percent: int = 50
+    reason_lex_languages: str = "en,it"
 
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
@@ -183,6 +205,14 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
              "knowledge_table", "floor_table", "floor_agents_table"}
+
+
+# Settings whose empty value means something of its own (SURVEY_QUIET_HOURS="": never
+# quiet), rather than "not set, use the default".
+_EMPTY_IS_A_VALUE = {"survey_quiet_hours"}
+# The stage that runs on a laptop or in CI, against the embedded AWS; every other
+# stage is deployed.
+LOCAL_STAGES = ("local",)
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -240,6 +270,7 @@ _INT_RANGES = {
     # Part of a contact-flow budget: the call must still be answered after it.
     "carrier_timeout_ms": (100, 5000),
     "no_show_grace_minutes": (0, 1440),
+    "reason_confidence_percent": (0, 100),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
 }
@@ -257,6 +288,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
             var = "AWS_REGION"
         else:
             raw = environ.get(var)
+        if raw == "" and field.name in _EMPTY_IS_A_VALUE:
+            values[field.name] = ""
+            continue
         if raw is None or raw == "":
             if field.name in _REQUIRED:
                 missing.append(var)
@@ -275,13 +309,42 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"API_AUTHORIZER must be one of {', '.join(AUTHORIZERS)}, got {settings.api_authorizer!r}"
         )
+    _check_stage(settings)
     _check_email(settings)
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
     _check_json_object("FLOOR_THRESHOLDS", settings.floor_thresholds)
+    _check_schedules(settings)
     _check_surveys(settings)
     _check_journeys(settings)
+    _check_agent_panel(settings)
+    _check_reasons(settings)
     return settings
+
+
+_SCHEDULE_GROUP = re.compile(r"[0-9A-Za-z_.-]{1,64}")
+
+
+def _check_schedules(settings: Settings) -> None:
+    if settings.schedule_group and not _SCHEDULE_GROUP.fullmatch(settings.schedule_group):
+        raise SettingsError(f"SCHEDULE_GROUP must be 1-64 letters, digits, '.', '_' or '-', "
+                            f"got {settings.schedule_group!r}")
+    for name in ("scheduled_step_arn", "scheduler_role_arn", "schedule_dead_letter_queue_arn",
+                 "whatsapp_dead_letter_queue_arn"):
+        value = getattr(settings, name)
+        if value and not value.startswith("arn:"):
+            raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
+
+
+LEX_LANGUAGES = ("en", "it")
+
+
+def _check_reasons(settings: Settings) -> None:
+    wanted = [code.strip() for code in settings.reason_lex_languages.split(",") if code.strip()]
+    unknown = [code for code in wanted if code not in LEX_LANGUAGES]
+    if unknown:
+        raise SettingsError(f"REASON_LEX_LANGUAGES lists languages Amazon Lex V2 has a locale for "
+                            f"({', '.join(LEX_LANGUAGES)}), got {', '.join(unknown)}")
 
 
 def _check_json_object(name: str, raw: str) -> None:
@@ -296,8 +359,26 @@ def _check_json_object(name: str, raw: str) -> None:
         raise SettingsError(f"{name} must be a JSON object")
 
 
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+def _check_stage(settings: Settings) -> None:
+    """What only the local run may do: serve the API without an authorizer, and hold
+    the link-signing secret in the environment instead of SSM."""
+    if settings.stage in LOCAL_STAGES:
+        return
+    if settings.api_authorizer == "none":
+        raise SettingsError(f"API_AUTHORIZER=none is for the local stage only, not {settings.stage!r}: "
+                            "use iam or cognito")
+    if settings.token_secret:
+        raise SettingsError(f"TOKEN_SECRET is for the local stage only, not {settings.stage!r}: "
+                            "put the secret in SSM and name it in TOKEN_SECRET_PARAMETER")
+    if not settings.token_secret_parameter:
+        raise SettingsError(f"TOKEN_SECRET_PARAMETER is required in the deployed stage {settings.stage!r}")
+    if settings.meta_app_secret:
+        raise SettingsError(f"META_APP_SECRET is for the local stage only, not {settings.stage!r}: "
+                            "put the secret in SSM and name it in META_APP_SECRET_PARAMETER")
+
+
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -331,7 +412,7 @@ def _check_time_zone(name: str, value: str) -> None:
         raise SettingsError(f"{name} must be an IANA time zone such as Europe/Bucharest, got {value!r}") from None
 
 
-_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d\Z")
 
 
 def _check_surveys(settings: Settings) -> None:
@@ -339,19 +420,18 @@ def _check_surveys(settings: Settings) -> None:
     if quiet and (not _QUIET_HOURS.match(quiet) or quiet[:5] == quiet[6:]):
         raise SettingsError(f"SURVEY_QUIET_HOURS must be two different times as HH:MM-HH:MM "
                             f"(21:00-09:00), or empty, got {quiet!r}")
-    for name in ("survey_scheduler_role_arn", "survey_worker_arn", "survey_dead_letter_queue_arn",
-                 "connect_instance_arn", "survey_follow_up_flow_arn"):
+    for name in ("connect_instance_arn", "survey_follow_up_flow_arn"):
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
-_META_VERSION = re.compile(r"^v\d{1,3}\.\d{1,2}$")
+_META_VERSION = re.compile(r"^v\d{1,3}\.\d{1,2}\Z")
 
 
 def _reminder_hours(raw: str) -> tuple[int, ...]:
     hours = []
     for part in raw.split(","):
         part = part.strip()
-        if not part.isdigit() or not 1 <= int(part) <= 720:
+        if not re.fullmatch(r"[0-9]{1,3}", part) or not 1 <= int(part) <= 720:
             raise SettingsError(f"APPOINTMENT_REMINDER_HOURS must be whole hours from 1 to 720, comma-separated, "
                                 f"like 48,24; got {raw!r}")
         hours.append(int(part))
@@ -370,7 +450,7 @@ def _check_journeys(settings: Settings) -> None:
         raise SettingsError(f"WHATSAPP_META_API_VERSION must look like v20.0, got {version!r}")
     for name in ("order_source", "carrier"):
         value = getattr(settings, name)
-        if not re.match(r"^[a-z]+$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", value):
+        if not re.fullmatch(r"[a-z]+|[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
             raise SettingsError(f"{name.upper()} must be a built-in name or package.module:Class, got {value!r}")
 
 
@@ -383,3 +463,16 @@ def get_settings() -> Settings:
     if _current is None:
         _current = load()
     return _current
+
+
+_ORIGIN = re.compile(r"https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?")
+
+
+def _check_agent_panel(settings: Settings) -> None:
+    origins = settings.agent_workspace_origin.split()
+    if any(not _ORIGIN.fullmatch(origin) for origin in origins):
+        raise SettingsError("AGENT_WORKSPACE_ORIGIN must be origins like https://example.my.connect.aws "
+                            f"(scheme and host, no path), separated by spaces; got {settings.agent_workspace_origin!r}")
+    url = settings.agent_sign_in_url
+    if url and (not url.startswith("https://") or _CONTROL.search(url) or " " in url):
+        raise SettingsError(f"AGENT_SIGN_IN_URL must be an https:// URL, got {url!r}")

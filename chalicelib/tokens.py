@@ -37,8 +37,8 @@ from chalicelib.errors import DependencyFailure, InvalidInput
 
 MAX_TOKEN_LENGTH = 1024
 MIN_SECRET_LENGTH = 32
-_PURPOSE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-_B64 = re.compile(r"^[A-Za-z0-9_-]+$")
+_PURPOSE = re.compile(r"^[a-z][a-z0-9_-]{0,31}\Z")
+_B64 = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 
 class TokenError(InvalidInput):

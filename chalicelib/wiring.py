@@ -1,6 +1,7 @@
 """Who listens to what: the one place where capabilities subscribe to the events
-lower layers announce (chalicelib.events) and register the steps schedules run
-(chalicelib.journeys.steps). app.py imports it, so every entry point has them.
+lower layers announce (chalicelib.events), register the steps schedules run
+(chalicelib.steps) and the history sources the contact-reason predictor asks
+(chalicelib.reasons.history). app.py imports it, so every entry point has them.
 
 Handlers are named, not imported: each is loaded the first time its event comes,
 so an entry point pays at cold start only for what it uses.
@@ -8,15 +9,22 @@ so an entry point pays at cold start only for what it uses.
 
 from __future__ import annotations
 
-from chalicelib import events
-from chalicelib.journeys import steps
+from chalicelib import events, steps
+from chalicelib.reasons import history
 
 events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended")
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.floor.state:contact_event")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
+events.subscribe(events.CASE_CLOCKS_CHANGED, "chalicelib.cases.clocks:case_clocks_changed")
 
+steps.register("invite", "chalicelib.surveys.worker:invite")
+steps.register("follow_up", "chalicelib.surveys.worker:follow_up")
 steps.register("return_follow_up", "chalicelib.retail.steps:return_follow_up")
 steps.register("appointment_reminder", "chalicelib.clinic.steps:appointment_reminder")
 steps.register("no_show_check", "chalicelib.clinic.steps:no_show_check")
+steps.register("case_sla", "chalicelib.cases.sla_steps:sla_due")
+
+history.register("cases", "chalicelib.cases.reasons:open_cases")
+history.register("clinic.appointments", "chalicelib.clinic.reasons:upcoming_appointment")

@@ -69,10 +69,28 @@ def stage_connect(stage: str) -> dict[str, Any]:
     return stages[stage]
 
 
+def reason_queue_keys() -> list[str]:
+    """Queues the contact-reason catalogue routes to (chalicelib/reasons/catalogue.json)."""
+    from chalicelib.reasons.catalogue import load
+
+    return sorted({queue for reason in load() for queue in reason.queues.values()})
+
+
 def queue_keys() -> list[str]:
-    """Queues the flows route to: one per language plus vip, cases and general."""
+    """Queues the flows route to: one per language, vip, cases, general and the reasons' queues."""
     keys = {"vip", "cases", "general"} | {p["queue"] for p in prompts()["languages"].values()}
-    return sorted(keys)
+    return sorted(keys | set(reason_queue_keys()))
+
+
+def reason_menu(languages: dict[str, Any]) -> dict[str, str]:
+    """The keypad menu of contact reasons in each prompt language, from the catalogue's
+    labels and menu digits: "For Billing and payments, press 1. ..."."""
+    from chalicelib.reasons.catalogue import load
+
+    reasons = sorted(load(), key=lambda r: (r.menu == "0", r.menu))
+    return {code: " ".join(prompts_["reason_menu_item"].replace("{label}", r.label(code)).replace("{digit}", r.menu)
+                           for r in reasons)
+            for code, prompts_ in languages.items()}
 
 
 # Queues only tasks are sent to (not offered by the inbound flows' routing).
@@ -182,6 +200,9 @@ def render_text(name: str, stage: str, cloudformation: bool = False) -> str:
         voice_languages=[code for code, _ in voiced],
         voice_languages_items=voiced,
         queue_keys=queue_keys(),
+        reason_queue_keys=reason_queue_keys(),
+        reason_menu=reason_menu(languages),
+        lex_bot_alias_arn=stage_connect(stage).get("lex_bot_alias_arn", ""),
         lambda_time_limit=LAMBDA_TIME_LIMIT_S,
         lambda_arn=targets.lambda_arn,
         queue_arn=targets.queue_arn,

@@ -359,6 +359,11 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
             resources[f"{logical}DeadLetterQueue"] = _queue()
             properties["DeadLetterQueue"] = {"Type": "SQS",
                                              "TargetArn": {"Fn::GetAtt": [f"{logical}DeadLetterQueue", "Arn"]}}
+    # WhatsApp keeps each message it can never handle in its own dead-letter queue, alone.
+    whatsapp = functions.get("OnWhatsappEvent")
+    if whatsapp is not None and "DeadLetterQueue" in whatsapp["Properties"]:
+        whatsapp["Properties"].setdefault("Environment", {}).setdefault("Variables", {})[
+            "WHATSAPP_DEAD_LETTER_QUEUE_ARN"] = whatsapp["Properties"]["DeadLetterQueue"]["TargetArn"]
     for logical, function in functions.items():
         if logical == "APIHandler":
             _suppress(function, "CKV_AWS_116", SYNCHRONOUS_REASON.format("API Gateway"))
@@ -425,12 +430,9 @@ def stack_names(template: dict[str, Any]) -> dict[str, Any]:
     found = [name for name, r in resources.items() if r["Type"] == "AWS::SES::ConfigurationSet"]
     if len(found) == 1:
         names["SES_CONFIGURATION_SET"] = {"Ref": found[0]}
-    # Schedule groups: the one whose logical id names the capability.
-    for name, resource in resources.items():
-        if resource["Type"] == "AWS::Scheduler::ScheduleGroup":
-            capability = "SURVEY" if "Survey" in name else "JOURNEY" if "Journey" in name else None
-            if capability:
-                names[f"{capability}_SCHEDULE_GROUP"] = {"Ref": name}
+    groups = [name for name, r in resources.items() if r["Type"] == "AWS::Scheduler::ScheduleGroup"]
+    if len(groups) == 1:
+        names["SCHEDULE_GROUP"] = {"Ref": groups[0]}
     return names
 
 

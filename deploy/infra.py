@@ -14,7 +14,7 @@ The merge template is built from, in order (later pieces deep-merge over earlier
 2. every JSON fragment in infra/*.json, in file-name order (for example the SES
    configuration set, or ReportBatchItemFailures on a Kinesis event source), with
    `{app}` and `{stage}` replaced as in the policies, so a fragment can name what
-   Chalice names (`{app}-{stage}-survey_worker`).
+   Chalice names (`{app}-{stage}-scheduled_step`).
 
 Deep merge: objects merge key by key, lists are concatenated, and two pieces that
 set the same key to different values are an error naming the key.
@@ -354,6 +354,11 @@ def package(stage: str, out: Path | None = None) -> Path:
     write_policy(stage)
     merge = out / "merge-template.json"
     merge.write_text(json.dumps(merge_template(stage, app), ensure_ascii=False, indent=1), encoding="utf-8")
+    # The cached package was slimmed in place by an earlier run: if what is kept has
+    # changed since (a new AWS service, say), chalice must build it afresh.
+    stale = deployment_cache()
+    if stale is not None and _slim_mark(stale) != _slim_signature():
+        stale.unlink()
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "package", "--stage", stage, "--pkg-format", "cloudformation",
                     "--merge-template", str(merge), str(out)],
@@ -366,6 +371,7 @@ def package(stage: str, out: Path | None = None) -> Path:
     if cached is not None:
         slim(cached)
         pack_knowledge(cached)
+        _slim_mark_path(cached).write_text(_slim_signature(), encoding="utf-8")
     template_path = out / "sam.json"
     template = hardening.harden(json.loads(template_path.read_text(encoding="utf-8")), stage,
                                 flow_invoked_functions(stage))
@@ -390,7 +396,7 @@ _UNUSED_DATA = (
 # The AWS services the functions create clients for (PynamoDB's is DynamoDB);
 # test_packaging checks this against every client the code creates. botocore's
 # top-level data (endpoints, partitions, retry rules, defaults) is always kept.
-BOTOCORE_SERVICES = ("connect", "dynamodb", "scheduler", "sesv2", "socialmessaging", "ssm")
+BOTOCORE_SERVICES = ("connect", "dynamodb", "scheduler", "sesv2", "socialmessaging", "sqs", "ssm")
 _BOTOCORE_DATA = "botocore/data/"
 
 
@@ -403,6 +409,19 @@ def _unused(name: str, locale_file: re.Pattern[str]) -> bool:
         # waiters and endpoint rules.
         return bool(rest) and (service not in BOTOCORE_SERVICES or rest.endswith("/examples-1.json"))
     return name.startswith(_UNUSED_DATA)
+
+
+def _slim_signature() -> str:
+    return json.dumps({"services": BOTOCORE_SERVICES, "unused": _UNUSED_DATA})
+
+
+def _slim_mark_path(cached: Path) -> Path:
+    return cached.with_name(cached.name + ".slimmed")
+
+
+def _slim_mark(cached: Path) -> str | None:
+    mark = _slim_mark_path(cached)
+    return mark.read_text(encoding="utf-8") if mark.exists() else None
 
 
 def deployment_cache() -> Path | None:

@@ -542,6 +542,98 @@ def section_knowledge_search(bench: Bench) -> None:
                    f"{found['recall@3']:.3f}, {found['mrr']:.3f}", f"target recall@3 >= 0.9: {met}")
 
 
+# ---- the agent panel's first paint ---------------------------------------------
+
+PANEL_RUNS = 200
+
+
+def section_agent_panel(bench: Bench) -> None:
+    """GET /agent/contacts/{contactId}: everything the panel paints first, for a
+    customer with 200 timeline items, against a raw GetItem; and its DynamoDB calls,
+    the same for 2 items as for 200."""
+    from datetime import timedelta
+
+    import boto3
+
+    from chalicelib.db import utcnow
+    from chalicelib.interactions import activity
+    from chalicelib.profiles import schema
+    from chalicelib.profiles.identity import Identity
+    from chalicelib.profiles.service import Profiles
+    from chalicelib.settings import get_settings
+    from chalicelib.web import agent
+
+    print(f"Agent panel: the first paint's one data call ({PANEL_RUNS} calls each)")
+    settings = get_settings()
+    profiles = Profiles(settings)
+    contacts = {}
+    for items, phone in ((2, "+40723000002"), (200, "+40723000200")):
+        customer = profiles.create(schema.ProfileInput(
+            values={"first_name": "Ana"}, identities={"phone": Identity("phone", phone)}))
+        now = utcnow()
+        for n in range(items):
+            activity.note(customer.customer_id, channel="EMAIL", kind="message_sent", reference=f"bench-{items}-{n}",
+                          at=now - timedelta(minutes=n + 1))
+        contacts[items] = f"bench-panel-{items}"
+        profiles.link_contact(contacts[items], customer.customer_id, "VOICE")
+    raw = boto3.client("dynamodb", region_name=settings.region)
+    key = {"customer_id": {"S": customer.customer_id}}
+
+    def view(contact: str) -> Callable[[], None]:
+        def call() -> None:
+            answer = agent.contact_view(contact, {"lang": "en"}, None)
+            assert answer["state"] == "known" and answer["before"]["items"], answer
+        return call
+
+    def get_item() -> None:
+        raw.get_item(TableName=settings.customers_table, Key=key)
+
+    for fn in (view(contacts[200]), get_item):
+        timed(fn, 20)
+    baseline = timed(get_item, PANEL_RUNS)
+    ours = timed(view(contacts[200]), PANEL_RUNS)
+    ratio = median_ms(ours) / median_ms(baseline)
+    p95 = statistics.quantiles(ours, n=20)[18] * 1000
+    bench.line("raw boto3 GetItem (baseline)", f"median {median_ms(baseline):.2f} ms")
+    bench.line("panel data, customer with 200 timeline items", f"median {median_ms(ours):.2f} ms = {ratio:.1f}x",
+               f"p95 {p95:.2f} ms; {verdict(ratio, 8)}")
+    for items, contact in contacts.items():
+        with dynamodb_calls() as counts:
+            view(contact)()
+        bench.line(f"DynamoDB calls, customer with {items} timeline items", f"{sum(counts.values())}",
+                   ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
+                   + ("; a Scan!" if "Scan" in counts else "; no Scan"))
+
+
+# ---- contact reasons --------------------------------------------------------------
+
+def section_reasons(bench: Bench) -> None:
+    from devkit import reasons
+
+    print("Contact-reason classifier (held-out examples: every fifth of each section, never trained on)")
+    for s in reasons.evaluate():
+        bench.line(f"{s.language}: accuracy, macro-F1, top-2 ({s.examples} examples)",
+                   f"{s.accuracy:.1%} {s.macro_f1:.2f} {s.top2:.1%}",
+                   f"target accuracy >= 90%: {'met' if s.accuracy >= 0.9 else 'MISSED'}")
+        bench.line(f"{s.language}: routed at the default threshold, of which right",
+                   f"{s.routed:.1%} {s.routed_right:.1%}", "the rest goes to the menu as `other`")
+    raw, zipped = reasons.model_size()
+    bench.line("model.json", f"{raw / 1024:.0f} KB ({zipped / 1024:.0f} KB gzip)")
+    loads = [reasons.load_ms() for _ in range(COLD_RUNS)]
+    baseline = [reasons.json_baseline_ms() for _ in range(COLD_RUNS)]
+    ratio = statistics.median(loads) / statistics.median(baseline)
+    bench.line("json.loads of model.json (baseline)", f"median {statistics.median(baseline):.1f} ms")
+    bench.line("model load", f"median {statistics.median(loads):.1f} ms = {ratio:.2f}x",
+               f"target well under 100 ms: {'met' if statistics.median(loads) < 50 else 'MISSED'}")
+    first = statistics.median(_fresh_run(reasons.FIRST_PREDICTION) for _ in range(COLD_RUNS))
+    bench.line("fresh process: imports, model, stemmer, first prediction", f"{first * 1000:.0f} ms",
+               "once per container")
+    predicting, stemming = reasons.prediction_times()
+    bench.line("stemming the text alone (baseline)", f"median {stemming:.2f} ms")
+    bench.line("one prediction (stems, features, centroids)", f"median {predicting:.2f} ms = "
+               f"{predicting / stemming:.1f}x")
+
+
 SECTIONS: list[Callable[[Bench], None]] = [
     section_cold_start,
     section_warm_lookup,
@@ -549,8 +641,10 @@ SECTIONS: list[Callable[[Bench], None]] = [
     section_contact_cost,
     section_package_size,
     section_contact_records,
+    section_reasons,
     section_wfm_backtest,
     section_knowledge_search,
+    section_agent_panel,
 ]
 
 

@@ -23,14 +23,25 @@ def _verify_email_sender() -> None:
 
 
 def _create_schedule_group() -> None:
-    """The EventBridge Scheduler group journeys schedule in, as the stack creates it."""
+    """The EventBridge Scheduler group work done later is scheduled in, as the stack creates it."""
     import boto3
 
     from chalicelib.settings import get_settings
 
     settings = get_settings()
     boto3.client("scheduler", region_name=settings.region).create_schedule_group(
-        Name=settings.journey_schedule_group)
+        Name=settings.schedule_group)
+
+
+def _create_dead_letter_queue() -> None:
+    """The queue events that can never be handled are kept in, as the stack creates it."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    boto3.client("sqs", region_name=settings.region).create_queue(
+        QueueName=settings.whatsapp_dead_letter_queue_arn.rpartition(":")[2])
 
 
 @contextmanager
@@ -53,6 +64,7 @@ def embedded_aws() -> Iterator[str]:
         tables.create_all(wait=True)
         _verify_email_sender()
         _create_schedule_group()
+        _create_dead_letter_queue()
         yield endpoint
     finally:
         server.stop()

@@ -214,7 +214,8 @@ class Actions:
         words = source.pop(0)
         steps.append(Step("say", words))
         answer = self.lex.answer(words)
-        contact.lex = {"IntentName": answer.intent, "IntentConfidence": {"Score": answer.confidence},
+        contact.lex = {"InputTranscript": words, "IntentName": answer.intent,
+                       "IntentConfidence": {"Score": answer.confidence},
                        "Slots": dict(answer.slots), "SessionAttributes": {
                            k: self._value(contact, v, steps)
                            for k, v in (parameters.get("LexSessionAttributes") or {}).items()},

@@ -25,6 +25,8 @@ class Customer:
     inputs: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     subtype: str | None = None
+    # An e-mail's subject (Connect names an EMAIL contact by it).
+    subject: str | None = None
     system_address: str = "+40312345000"
     initiation_method: str = "INBOUND"
     # Words said to a bot or typed at an open question (--say), before any --press.
@@ -157,7 +159,7 @@ class Contact:
             "InstanceARN": self.instance_arn,
             "LanguageCode": self.language_code,
             "MediaStreams": {"Customer": {"Audio": None}} if c.channel == "VOICE" else {},
-            "Name": None,
+            "Name": c.subject,
             "PreviousContactId": self.contact_id,
             "Queue": {"ARN": self.target_queue, "Name": self.target_queue.rsplit("/", 1)[-1]}
             if self.target_queue else None,

@@ -35,6 +35,7 @@ def aws():
         tables.create_all()
         verify_email_sender()
         create_schedule_group()
+        create_dead_letter_queue()
         yield
 
 
@@ -50,13 +51,23 @@ def verify_email_sender() -> None:
 
 
 def create_schedule_group() -> None:
-    """The EventBridge Scheduler group journeys schedule in (the stack creates it)."""
+    """The EventBridge Scheduler group work done later is scheduled in (the stack creates it)."""
     import boto3
 
     from chalicelib.settings import get_settings
 
     boto3.client("scheduler", region_name=localenv.REGION).create_schedule_group(
-        Name=get_settings().journey_schedule_group)
+        Name=get_settings().schedule_group)
+
+
+def create_dead_letter_queue() -> None:
+    """The queue events that can never be handled are kept in (the stack creates it)."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    name = get_settings().whatsapp_dead_letter_queue_arn.rpartition(":")[2]
+    boto3.client("sqs", region_name=localenv.REGION).create_queue(QueueName=name)
 
 
 @pytest.fixture

@@ -45,6 +45,18 @@ def load_json(name: str, **fields: Any) -> dict[str, Any]:
     return document
 
 
+def ses_feedback_event(message: str, topic: str | None = None) -> dict[str, Any]:
+    """An SNS delivery to on_ses_feedback, published on the configured topic unless
+    `topic` names another."""
+    from chalicelib.settings import get_settings
+
+    topic = topic or get_settings().ses_feedback_topic_arn
+    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{topic}:sub",
+                         "Sns": {"Type": "Notification", "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+                                 "TopicArn": topic, "Subject": None, "Message": message,
+                                 "Timestamp": "2026-03-02T10:00:00.000Z", "MessageAttributes": {}}}]}
+
+
 FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
 
 

@@ -84,7 +84,7 @@ def schedule(name: str) -> dict[str, Any] | None:
     settings = get_settings()
     try:
         return boto3.client("scheduler", region_name=settings.region).get_schedule(
-            Name=name, GroupName=settings.journey_schedule_group)
+            Name=name, GroupName=settings.schedule_group)
     except ClientError:
         return None
 
@@ -99,9 +99,9 @@ def schedule_time(found: dict[str, Any]) -> datetime:
 
 def fire(client, found: dict[str, Any]) -> Any:
     """What EventBridge Scheduler does at the schedule's time: invoke its target
-    (journey_step) with its input."""
-    assert found["Target"]["Arn"].endswith(":function:contact-center-local-journey_step")
-    return client.lambda_.invoke("journey_step", json.loads(found["Target"]["Input"])).payload
+    (scheduled_step) with its input."""
+    assert found["Target"]["Arn"].endswith(":function:contact-center-local-scheduled_step")
+    return client.lambda_.invoke("scheduled_step", json.loads(found["Target"]["Input"])).payload
 
 
 def whatsapp_event(name: str, *, sender: str | None = None, message_id: str | None = None,

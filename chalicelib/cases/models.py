@@ -30,6 +30,18 @@ class OpenCasesByCustomer(GlobalSecondaryIndex):
     opened_at = UTCDateTimeAttribute(range_key=True)
 
 
+class CasesByQueue(GlobalSecondaryIndex):
+    """A queue's worklist, oldest first (sparse: `worklist_queue` is set only on a case
+    of the contact center's desk until it is closed)."""
+
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+
+    worklist_queue = UnicodeAttribute(hash_key=True)
+    opened_at = UTCDateTimeAttribute(range_key=True)
+
+
 class CaseModel(BaseModel):
     """One case. `kind` says what it is (return); `reference` what it is about (the
     order number); `details` the kind's own facts (carrier, AWB, label link, pickup);
@@ -54,6 +66,36 @@ class CaseModel(BaseModel):
     closed_at = UTCDateTimeAttribute(null=True)
     version = NumberAttribute(default=1)
     expires_at = TTLAttribute()
+    # A desk case (kind "desk"): why the customer contacted us, how urgent, where it
+    # waits and its service-level clocks ({target: clock}, see chalicelib.cases.sla).
+    reason_id = UnicodeAttribute(null=True)
+    priority = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)
+    worklist_queue = UnicodeAttribute(null=True)
+    tier = UnicodeAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    resolution_code = UnicodeAttribute(null=True)
+    clocks = JSONAttribute(null=True)
 
     by_customer = CasesByCustomer()
     open_by_customer = OpenCasesByCustomer()
+    by_queue = CasesByQueue()
+
+
+class CaseEventModel(BaseModel):
+    """One change of a desk case, never rewritten: `event_key` is "<case id>#<n>" where n
+    is the case's version the change produced, written only if absent, in the same
+    transaction as the case's update conditional on the version before. Two agents who
+    act on the same version: one succeeds, the other is told to read again. Kept in the
+    cases table (the key cannot collide with a case id, which has no '#')."""
+
+    Meta = table_meta("cases_table")
+
+    event_key = UnicodeAttribute(hash_key=True, attr_name="case_id")
+    case = UnicodeAttribute(attr_name="event_of")
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    facts = JSONAttribute(default=dict)
+    expires_at = TTLAttribute()

@@ -42,7 +42,7 @@ class Appointments:
     @property
     def schedules(self) -> Any:
         if self._schedules is None:
-            from chalicelib.journeys.schedules import Schedules
+            from chalicelib.schedules import Schedules
 
             self._schedules = Schedules(self.settings)
         return self._schedules
@@ -91,40 +91,65 @@ class Appointments:
         """Book from the clinic's system; (appointment, created). The same request
         again answers the same appointment (and makes sure its reminders and
         confirmation exist); a different one under a taken id is a Conflict."""
+        from chalicelib.profiles.service import Profiles
+
         booking = parse_booking(body)
+        patient = self._patient_request(booking)
+        profiles = Profiles(self.settings)
         existing = self.find(booking.appointment_id)
         if existing is not None:
-            if existing.fingerprint != booking.fingerprint:
+            # The same visit for another patient is not the same request.
+            if existing.fingerprint != booking.fingerprint or self._known_patient(profiles, booking, patient) \
+                    != existing.customer_id:
                 raise Conflict(f"appointment {booking.appointment_id} exists with other details")
             self._after_booking(existing)
             return document(existing), False
-        customer_id = self._patient(booking)
-        item = self._create(booking, customer_id)
+        customer_id = self._known_patient(profiles, booking, patient)
+        created = None
+        if customer_id is None:
+            created, customer_id = self._new_patient(profiles, patient)
+        try:
+            item = self._create(booking, customer_id)
+        except Exception:
+            # A request that ends in an error leaves nothing behind: not even the
+            # profile it started for a new patient.
+            if created is not None:
+                profiles.withdraw_new(created)
+            raise
         self._after_booking(item)
         return document(item), True
 
-    def _patient(self, booking: Booking) -> str:
+    def _patient_request(self, booking: Booking) -> Any:
+        """The patient's details, checked before anything is read or written."""
         from chalicelib.profiles import schema
-        from chalicelib.profiles.service import Profiles
 
-        profiles = Profiles(self.settings)
         if booking.customer_id:
-            return profiles.get(booking.customer_id).customer_id
+            return None
         try:
-            request = schema.parse(booking.patient, default_region=self.settings.default_phone_region, partial=False)
+            return schema.parse(booking.patient, default_region=self.settings.default_phone_region, partial=False)
         except InvalidInput as e:
             raise InvalidInput(f"patient: {e.message}") from None
-        identities = [i for i in request.identities.values() if i is not None]
-        known = profiles.identify(identities, create=False)
-        if known is not None:
-            return known.customer_id
+
+    @staticmethod
+    def _known_patient(profiles: Any, booking: Booking, patient: Any) -> str | None:
+        """The customer the booking names (404 for an unknown id), or the one a new
+        patient's addresses already belong to (None: nobody yet)."""
+        if booking.customer_id:
+            return profiles.get(booking.customer_id).customer_id
+        known = profiles.identify([i for i in patient.identities.values() if i is not None], create=False)
+        return known.customer_id if known is not None else None
+
+    @staticmethod
+    def _new_patient(profiles: Any, patient: Any) -> tuple[Any, str]:
+        """(the profile this request created or None, the patient's customer id)."""
         try:
-            return profiles.create(request).customer_id
+            created = profiles.create(patient)
+            return created, created.customer_id
         except Conflict:  # created meanwhile for one of these addresses
-            known = profiles.identify(identities, create=False)
+            known = profiles.identify([i for i in patient.identities.values() if i is not None], create=False)
             if known is None:
                 raise
-            return known.customer_id
+            return None, known.customer_id
 
     def _create(self, booking: Booking, customer_id: str) -> Any:
         from chalicelib.clinic.models import AppointmentModel
@@ -239,13 +264,14 @@ class Appointments:
 
     def remind(self, appointment: str, hours: int) -> dict[str, Any]:
         """The reminder `hours` before: WhatsApp with buttons (e-mail when WhatsApp
-        cannot reach the patient); with the first reminder, the pre-visit
-        instructions by e-mail. Nothing for an appointment that is no longer on,
-        nor a later reminder for one already confirmed."""
+        cannot reach the patient); with the first reminder the appointment gets (the
+        only one, for a visit booked for tomorrow), the pre-visit instructions by
+        e-mail. Nothing for an appointment that is no longer on, nor a later reminder
+        for one already confirmed."""
         item = self.find(appointment)
         if item is None or item.status not in UPCOMING or item.starts_at <= utcnow():
             return {"reminder": "skipped", "status": item.status if item else "gone"}
-        first = hours == max(self.settings.reminder_hours, default=hours)
+        first = hours == max(reminders.planned_reminders(item, self.settings), default=hours)
         if item.status == CONFIRMED and not first:
             return {"reminder": "skipped", "status": CONFIRMED}
         return reminders.send_reminder(item, hours, first=first, settings=self.settings)

@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.db import utcnow
 from chalicelib.errors import InvalidInput
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIELDS = {"appointmentId", "customerId", "patient", "startsAt", "durationMinutes", "service", "practitioner",
            "location", "address", "instructions", "arriveMinutesEarly"}
@@ -80,11 +80,12 @@ def parse_booking(body: object, now: datetime | None = None) -> Booking:
     raw_start = body.get("startsAt")
     try:
         starts_at = datetime.fromisoformat(raw_start.replace("Z", "+00:00")) if isinstance(raw_start, str) else None
-    except ValueError:
+        # the calendar's edges (0001-01-01T00:00:00+01:00) have no UTC time
+        starts_at = starts_at.astimezone(UTC) if starts_at is not None and starts_at.tzinfo is not None else None
+    except (ValueError, OverflowError):
         starts_at = None
-    if starts_at is None or starts_at.tzinfo is None:
+    if starts_at is None:
         raise InvalidInput("startsAt must be an ISO 8601 date-time with a time zone, like 2026-03-12T09:30:00+02:00")
-    starts_at = starts_at.astimezone(UTC)
     if starts_at <= now:
         raise InvalidInput("startsAt must be in the future")
     if starts_at > now + MAX_AHEAD:

@@ -16,6 +16,18 @@ def digest(reference: str) -> str:
     return hashlib.sha256(reference.encode()).hexdigest()[:24]
 
 
+def _predicted(text: str, item: Any) -> dict[str, str]:
+    """Why a patient wrote, from their words and an upcoming appointment: the task
+    flow routes on the reason's queue; the words stay in the task's description."""
+    from chalicelib.reasons.predict import UPCOMING_APPOINTMENT_WEIGHT, Evidence, predict, resolve_language
+
+    history = [Evidence("appointment", UPCOMING_APPOINTMENT_WEIGHT, "upcoming appointment")] if item else []
+    language = resolve_language("", "", text)
+    prediction = predict(text, language, history=history)
+    return {"predictedReason": prediction.reason, "reasonBecause": prediction.because,
+            "predictedQueue": prediction.route().queue(language)}
+
+
 def task(connect: Any, item: Any, reason: str, text: str | None, reference: str,
          customer_id: str | None = None) -> str:
     """A task about `item` (the appointment, or None) for `reason`: reschedule or message."""
@@ -28,6 +40,8 @@ def task(connect: Any, item: Any, reason: str, text: str | None, reference: str,
         references.update(appointmentId=item.appointment_id, service=item.service,
                            startsAt=iso(item.starts_at) or "", location=item.location)
         attributes["appointmentId"] = item.appointment_id
+    if text and reason == "message":
+        attributes.update(_predicted(text, item))
     # The patient's own words are what the front desk needs to act on; Connect
     # shows them on the task (never in contact attributes).
     description = (text or "").strip() or f"The patient {what}; please call them back."

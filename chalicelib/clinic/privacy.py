@@ -27,7 +27,7 @@ class AppointmentHolder:
     def erase(self, subject: Subject) -> int:
         from chalicelib.clinic.models import AppointmentModel
         from chalicelib.clinic.reminders import no_show_schedule, reminder_schedule
-        from chalicelib.journeys.schedules import Schedules
+        from chalicelib.schedules import Schedules
         from chalicelib.settings import get_settings
 
         settings = get_settings()

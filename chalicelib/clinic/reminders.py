@@ -28,10 +28,19 @@ def variables(item: Any) -> dict[str, Any]:
             "practitioner": item.practitioner, "location": item.location, "address": item.address}
 
 
+def planned_reminders(item: Any, settings: Settings) -> list[int]:
+    """The reminders this appointment gets, furthest first: those of
+    APPOINTMENT_REMINDER_HOURS still ahead when it was booked (a visit booked for
+    tomorrow gets the 24 h one only)."""
+    booked = item.created_at or utcnow()
+    return [hours for hours in settings.reminder_hours
+            if item.starts_at - timedelta(hours=hours) > booked + timedelta(minutes=1)]
+
+
 def plan(item: Any, schedules: Any, settings: Settings) -> None:
     """The reminders still ahead and the attendance check after the visit."""
     now = utcnow()
-    for hours in settings.reminder_hours:
+    for hours in planned_reminders(item, settings):
         when = item.starts_at - timedelta(hours=hours)
         if when > now + timedelta(minutes=1):
             schedules.at(reminder_schedule(item.appointment_id, hours), when,
@@ -56,13 +65,16 @@ def confirm_booking(item: Any, settings: Settings) -> None:
         item.customer_id, "appointment_confirmation",
         {**variables(item), "instructions": list(item.instructions or []) or None},
         f"appointment:{item.appointment_id}:confirmation")
+    if not planned_reminders(item, settings):  # booked too late for any reminder: the instructions go now
+        send_previsit(item, settings)
     activity.note_quietly(item.customer_id, channel="API", kind="appointment_booked",
                           reference=item.appointment_id, at=item.created_at,
                           detail={"startsAt": iso(item.starts_at), "service": item.service})
 
 
-def send_reminder(item: Any, hours: int, *, first: bool, settings: Settings) -> dict[str, str]:
-    """The reminder `hours` before; with the first one, the pre-visit instructions."""
+def send_reminder(item: Any, hours: int, *, first: bool, settings: Settings) -> dict[str, str | None]:
+    """The reminder `hours` before; with the first one the appointment gets, the
+    pre-visit instructions."""
     from chalicelib.notify.service import notifier
 
     send = notifier(settings)
@@ -73,9 +85,18 @@ def send_reminder(item: Any, hours: int, *, first: bool, settings: Settings) -> 
     if not outcome.sent:
         sent["email"] = send.send_to_customer(item.customer_id, "appointment_reminder", values, key).status
     if first and item.instructions:
-        sent["previsit"] = send.send_to_customer(
-            item.customer_id, "previsit_instructions",
-            {**values, "instructions": list(item.instructions),
-             "arrive_minutes_early": int(item.arrive_minutes_early) if item.arrive_minutes_early else None},
-            f"appointment:{item.appointment_id}:previsit").status
+        sent["previsit"] = send_previsit(item, settings)
     return sent
+
+
+def send_previsit(item: Any, settings: Settings) -> str | None:
+    """The pre-visit instructions by e-mail, once (outbox key), if there are any."""
+    from chalicelib.notify.service import notifier
+
+    if not item.instructions:
+        return None
+    return notifier(settings).send_to_customer(
+        item.customer_id, "previsit_instructions",
+        {**variables(item), "instructions": list(item.instructions),
+         "arrive_minutes_early": int(item.arrive_minutes_early) if item.arrive_minutes_early else None},
+        f"appointment:{item.appointment_id}:previsit").status

@@ -1,4 +1,4 @@
-"""The clinic's scheduled steps (registered in chalicelib/wiring.py, run by journey_step)."""
+"""The clinic's scheduled steps (registered in chalicelib/wiring.py, run by scheduled_step)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.errors import InvalidInput
-from chalicelib.journeys.steps import text
 from chalicelib.settings import get_settings
+from chalicelib.steps import text
 
 
 def appointment_reminder(step: Mapping[str, Any]) -> dict[str, Any]:

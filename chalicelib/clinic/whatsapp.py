@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 CHANNEL = "WHATSAPP"
-_PAYLOAD = re.compile(r"^appointment:([A-Za-z0-9][A-Za-z0-9_-]{0,39}):(confirm|reschedule|cancel)$")
+_PAYLOAD = re.compile(r"^appointment:([A-Za-z0-9][A-Za-z0-9_-]{0,39}):(confirm|reschedule|cancel)\Z")
 
 
 def answer(event: dict[str, Any]) -> tuple[str, dict[str, str]]:

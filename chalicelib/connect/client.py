@@ -1,10 +1,11 @@
 """Amazon Connect's contact APIs this application calls: tasks for people to follow
-up (StartTaskContact: the clinic's front desk, survey follow-ups) and chats started
-for a known customer (StartChatContact).
+up (StartTaskContact: the clinic's front desk, survey follow-ups), chats started for a
+known customer (StartChatContact), and other contact operations named by their
+callers (`call`).
 
-Both take a client token, so a retried request (an event delivered twice, a chat
-widget that resends) starts one contact, not two. Attributes carry ids and routing
-facts only: Connect keeps them with the contact for two years.
+Starting a task or a chat takes a client token, so a retried request (an event
+delivered twice, a chat widget that resends) starts one contact, not two. Attributes
+carry ids and routing facts only: Connect keeps them with the contact for two years.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.settings import Settings
 
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 MAX_TASK_NAME = 512
 MAX_TASK_DESCRIPTION = 4096
 
@@ -132,3 +133,13 @@ class ConnectClient:
         return StartedChat(contact_id=str(answer["ContactId"]), participant_id=str(answer["ParticipantId"]),
                            participant_token=str(answer["ParticipantToken"]),
                            continued_from=answer.get("ContinuedFromContactId"))
+
+    def call(self, action: str, operation: str, **request: Any) -> dict[str, Any]:
+        """Another contact operation of this instance, with the same bounded client and
+        error translation. The caller names the operation in its own module: the IAM
+        permission is derived from the code that names it, so only the function that
+        makes the call is granted it (the agent panel's wrap-up:
+        `update_contact_attributes`)."""
+        if "Attributes" in request:
+            request["Attributes"] = _attributes(request["Attributes"])
+        return self._call(action, operation, InstanceId=self.instance_id, **request)

@@ -21,10 +21,12 @@ import contextlib
 import importlib
 import json
 import logging
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +42,7 @@ MAX_RESPONSE_BYTES = 32 * 1024
 LAMBDA_MARGIN_MS = 250
 DEFAULT_BUDGET_MS = 2500
 
-_KEY_OK = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_KEY_OK = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 _KEY_BAD_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -86,6 +88,8 @@ class FlowRequest:
     system_address: str = ""
     queue_name: str = ""
     subtype: str = ""
+    # The contact's name: an inbound e-mail's subject.
+    name: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
 
@@ -109,6 +113,7 @@ class FlowRequest:
             system_address=_text(_get(system, "Address"), 256),
             queue_name=_text(_get(queue, "Name"), 256),
             subtype=_text(subtype, 64),
+            name=_text(_get(data, "Name"), 512),
             attributes=_string_map(_get(data, "Attributes")),
             parameters=_string_map(_get(details, "Parameters")),
         )
@@ -204,15 +209,68 @@ def flow_function(*, keys: tuple[str, ...]) -> Callable[[FlowHandler], FlowHandl
     return declare
 
 
-_pool: ThreadPoolExecutor | None = None
+class Workers:
+    """Threads that run flow functions, so the answer can go when the budget ends.
+
+    A call that outlives its budget keeps its thread until its bounded AWS client
+    gives up (a DynamoDB stall can last many seconds). The next call never waits
+    behind it: an idle thread takes the call, or a new thread is started, up to
+    `limit` threads at once."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._calls: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            self._calls.put((future, function, args))
+            if self._idle:
+                self._idle -= 1  # that idle thread takes this call
+            elif self._threads < self._limit:
+                self._threads += 1
+                threading.Thread(target=self._work, name=f"flow-{self._threads}", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, function, args = self._calls.get()
+            if not future.set_running_or_notify_cancel():
+                self._rest()
+                continue
+            try:
+                result = function(*args)
+            except BaseException as e:  # handed to the caller, who turns it into an answer
+                self._rest()
+                future.set_exception(e)
+            else:
+                # Idle before the caller hears the answer, so the caller's next call
+                # takes this thread instead of starting another.
+                self._rest()
+                future.set_result(result)
+
+    def _rest(self) -> None:
+        with self._lock:
+            self._idle += 1
+
+    @property
+    def threads(self) -> int:
+        return self._threads
 
 
-def _worker_pool() -> ThreadPoolExecutor:
+# Far more than one container ever needs at once (Lambda gives it one call at a time):
+# room for many calls stuck behind a stalled dependency.
+MAX_WORKERS = 32
+_pool: Workers | None = None
+
+
+def _worker_pool() -> Workers:
     global _pool
     if _pool is None:
-        # A few workers: an abandoned, timed-out call may still hold one until its
-        # bounded client gives up.
-        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="flow")
+        _pool = Workers(MAX_WORKERS)
     return _pool
 
 

@@ -25,8 +25,8 @@ from chalicelib.interactions.models import InteractionModel
 from chalicelib.settings import get_settings
 
 CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL", "WHATSAPP", "SMS", "WEB", "API")
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-_REFERENCE = re.compile(r"^[A-Za-z0-9:._/#@+=-]{1,200}$")
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,47}\Z")
+_REFERENCE = re.compile(r"^[A-Za-z0-9:._/#@+=-]{1,200}\Z")
 _DETAIL_VALUE_LIMIT = 200
 _DETAIL_KEYS = 12
 

@@ -15,9 +15,12 @@ MAX_LIMIT = 100
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    from chalicelib.http import whole_number
+
+    limit = whole_number(raw, 1, MAX_LIMIT)
+    if limit is None:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return int(raw)
+    return limit
 
 
 def interaction_document(item: InteractionModel) -> dict[str, Any]:
@@ -45,6 +48,7 @@ def interaction_document(item: InteractionModel) -> dict[str, Any]:
         "disconnectReason": item.disconnect_reason,
         "abandoned": bool(item.abandoned),
         "contactReason": item.contact_reason,
+        "predictedReason": item.predicted_reason,
         "disposition": item.disposition,
         "resolved": item.resolved,
         "caseId": item.case_id,

@@ -24,7 +24,7 @@ from chalicelib.settings import get_settings
 
 _FIELDS = {"customerId", "email", "chatId", "phone", "displayName", "clientToken"}
 _WHO = ("customerId", "email", "chatId", "phone")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,500}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,500}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # How far back the timeline is searched for the customer's last chat.
 CHAT_LOOKBACK = 50

@@ -102,6 +102,10 @@ class Folded:
         return self.last("reason")
 
     @property
+    def predicted_reason(self) -> str | None:
+        return self.last("predicted_reason")
+
+    @property
     def handled(self) -> bool:
         return any(view.get("connected_at") for _, view in self.legs)
 
@@ -141,6 +145,7 @@ class Folded:
             "disconnect_reason": self.legs[-1][1].get("disconnect_reason") if self.legs else None,
             "abandoned": queued and not self.handled and self.ended,
             "contact_reason": self.reason,
+            "predicted_reason": self.predicted_reason,
             "disposition": self.last("disposition"),
             "resolved": self.resolved,
             "case_id": self.last("case_id"),
@@ -193,7 +198,11 @@ def volume_contribution(interaction: Folded, time_zone: str) -> counters.Contrib
     if interaction.has_initial:
         day = _day(interaction.first, time_zone)
         if day is not None:
+            # Whether the flow's predicted reason was the one the agent set at wrap-up:
+            # per reason (the agent's), the routing's accuracy.
+            checked = bool(interaction.predicted_reason and reason)
             counters.add(contribution, day, {
                 "channel": channel, "reason": reason, "queue": interaction.queue, "agent": interaction.agent,
-            }, {"contacts": 1})
+            }, {"contacts": 1, "predictions_checked": int(checked),
+                "predictions_right": int(checked and interaction.predicted_reason == reason)})
     return contribution

@@ -4,7 +4,8 @@ Both are delivered at least once and in no particular order; the timeline is
 idempotent, so these only decode, report and hand over.
 
 - Contact events (EventBridge, asynchronous invocation): a failure raises, so Lambda
-  retries and then hands the event to the rule's dead-letter queue.
+  retries the event twice and then hands it to the function's dead-letter queue (the
+  rule's own queue only catches events EventBridge could not deliver to Lambda).
 - Contact records (Kinesis): each record that cannot be processed is reported in
   `batchItemFailures` (ReportBatchItemFailures is enabled on the event source by
   infra/contact-records.json); the others in the batch are kept.
@@ -62,11 +63,20 @@ def _announce_recorded(observation: parse.Observation, interaction: dict[str, An
     events.announce(events.CONTACT_ENDED, {"observation": observation, "interaction": interaction})
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _decode(record: dict[str, Any]) -> parse.Observation:
+    """One Kinesis record as an observation, or UnusableInput: whatever is wrong with
+    one record (not base64, not JSON, NaN or Infinity, nested past what a parser can
+    follow) concerns that record only."""
     try:
         data = base64.b64decode(record["kinesis"]["data"], validate=True)
-        return parse.contact_record(json.loads(data))
-    except (KeyError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return parse.contact_record(json.loads(data, parse_constant=_not_json))
+    except parse.UnusableInput:
+        raise
+    except (KeyError, TypeError, binascii.Error, ValueError, OverflowError, RecursionError) as e:
         raise parse.UnusableInput(f"not a base64 JSON contact record ({type(e).__name__})") from None
 
 
@@ -81,6 +91,9 @@ def contact_records(event: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
             decoded.append((sequence, _decode(record)))
         except parse.UnusableInput as e:
             logger.error("unusable contact record", extra={"problem": str(e), "sequence_number": sequence})
+            failures.append(sequence)
+        except Exception:
+            logger.exception("contact record not read; reported", extra={"sequence_number": sequence})
             failures.append(sequence)
 
     # A batch often holds several copies of one contact's record; only the newest

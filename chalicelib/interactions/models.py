@@ -31,7 +31,8 @@ from chalicelib.db import BaseModel, table_meta
 # the projected size: projecting the bookkeeping would double the cost of a contact.
 SHOWN = ("channel", "initiation_method", "started_at", "ended_at", "status", "queue", "agent",
          "queue_wait_seconds", "talk_seconds", "hold_seconds", "after_contact_work_seconds", "handle_seconds",
-         "disconnect_reason", "abandoned", "contact_reason", "disposition", "resolved", "case_id", "transfers",
+         "disconnect_reason", "abandoned", "contact_reason", "predicted_reason", "disposition", "resolved", "case_id",
+         "transfers",
          "contact_ids", "fcr", "erased", "kind", "reference", "detail", "version", "expires_at")
 BOOKKEEPING = ("legs", "applied", "ledgered")
 
@@ -77,6 +78,7 @@ class InteractionModel(BaseModel):
     disconnect_reason = UnicodeAttribute(null=True)
     abandoned = BooleanAttribute(null=True)
     contact_reason = UnicodeAttribute(null=True)
+    predicted_reason = UnicodeAttribute(null=True)
     disposition = UnicodeAttribute(null=True)
     resolved = BooleanAttribute(null=True)
     case_id = UnicodeAttribute(null=True)

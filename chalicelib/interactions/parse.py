@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,12 +27,32 @@ CTR = "ctr"
 # Contact attributes the flow or the agent's tools set, read by the timeline.
 ATTR_CUSTOMER_ID = "customerId"
 ATTR_REASON = "contactReason"
+# The reason the inbound flow predicted (predict_reason), kept beside the agent's.
+ATTR_PREDICTED_REASON = "predictedReason"
 ATTR_DISPOSITION = "disposition"
 ATTR_RESOLVED = "resolved"
 ATTR_CASE_ID = "caseId"
 
 _TRUE = {"true", "yes", "1", "y", "resolved"}
 _FALSE = {"false", "no", "0", "n", "unresolved"}
+
+
+def reason_id(raw: object) -> str:
+    """The catalogue id a contact reason set by a flow or an agent means (older free
+    strings such as `refund` included); "" for one the catalogue does not know, which is
+    then counted under no reason rather than under a reason of its own."""
+    from chalicelib.reasons.catalogue import load
+
+    value = text(raw, 64)
+    if not value:
+        return ""
+    known = load().normalise(value)
+    if known is None:
+        from chalicelib.observability import get_logger
+
+        get_logger().warning("contact reason not in the catalogue, not counted", extra={
+            "known_reasons": ",".join(load().ids)})
+    return known or ""
 
 
 class UnusableInput(ValueError):
@@ -62,16 +83,25 @@ def text(value: object, limit: int = 256) -> str:
 
 
 def seconds(value: object) -> int:
+    """A duration in whole seconds; anything that is not a finite number reads as 0."""
     if isinstance(value, bool):
         return 0
-    if isinstance(value, int | float):
-        return max(0, round(value))
     if isinstance(value, str):
         try:
-            return max(0, round(float(value)))
+            value = float(value)
         except ValueError:
             return 0
+    if isinstance(value, int | float) and math.isfinite(value):
+        return max(0, round(min(value, _LONGEST_SECONDS)))
     return 0
+
+
+# No contact lasts longer than this; a larger duration is a corrupt value, capped so
+# that sums of it stay numbers DynamoDB can hold.
+_LONGEST_SECONDS = 10 * 365 * 86400
+# Times outside these years are corrupt values: read as unknown, so that shifting them
+# into a time zone or adding a retention period to them cannot overflow.
+_FIRST_YEAR, _LAST_YEAR = 1970, 2999
 
 
 def parse_time(value: object) -> datetime | None:
@@ -83,17 +113,19 @@ def parse_time(value: object) -> datetime | None:
         if number > 1e11:  # milliseconds
             number /= 1000
         try:
-            return datetime.fromtimestamp(number, UTC)
+            moment = datetime.fromtimestamp(number, UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    if not isinstance(value, str) or not value.strip():
+    elif not isinstance(value, str) or not value.strip():
         return None
-    raw = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    else:
+        raw = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(raw)
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError):  # 9999-12-31T23:59:59-01:00 is past the calendar's end in UTC
+            return None
+    return moment if _FIRST_YEAR <= moment.year <= _LAST_YEAR else None
 
 
 def iso(moment: datetime) -> str:
@@ -216,7 +248,8 @@ def contact_record(record: object) -> Observation:
         "acw": seconds(get(agent, "AfterContactWorkDuration")),
         "disconnected_at": time_text(get(record, "DisconnectTimestamp")),
         "disconnect_reason": text(get(record, "DisconnectReason"), 64).upper(),
-        "reason": text(attributes.get(ATTR_REASON), 64),
+        "reason": reason_id(attributes.get(ATTR_REASON)),
+        "predicted_reason": reason_id(attributes.get(ATTR_PREDICTED_REASON)),
         "disposition": text(attributes.get(ATTR_DISPOSITION), 64),
         "resolved": resolved_flag(attributes.get(ATTR_RESOLVED)),
         "case_id": text(attributes.get(ATTR_CASE_ID), 64),

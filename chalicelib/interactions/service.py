@@ -38,6 +38,17 @@ MAX_TRANSACTION_ITEMS = 100
 _PUT_RETRY_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
 
 
+class _ErasedCustomer(Exception):
+    """The contact names a customer who was erased."""
+
+
+def _erased(customer_id: str) -> bool:
+    """Whether this customer id was erased (its erasure record, the tombstone, exists)."""
+    from chalicelib.privacy.erasure import find_erasure
+
+    return find_erasure(customer_id) is not None
+
+
 class Timeline:
     """Interactions, per-customer ledgers and KPI counters."""
 
@@ -74,7 +85,13 @@ class Timeline:
 
         customer = self._customer(current["customer_id"]) if current.get("customer_id") else None
         if customer is None:
-            customer = self._resolve(observation)
+            try:
+                customer = self._resolve(observation)
+            except _ErasedCustomer:
+                # A late copy about an erased customer: it brings nothing back, and
+                # the mark left makes every later copy change nothing either.
+                self._mark_erased(interaction_id, version=int(current.get("version") or 0))
+                return False
         display = folding.fold(interaction_id, legs)
         kpi = folding.fold(interaction_id, legs, kpi=True)
         applied = folding.volume_contribution(kpi, self.settings.metrics_time_zone)
@@ -129,6 +146,10 @@ class Timeline:
                                         spread_key=interaction_id)
         self._commit(transaction, "recording a contact")
         self.last_item = item
+        if customer is not None:
+            from chalicelib.profiles.service import Profiles
+
+            Profiles(self.settings).in_touch(customer)  # no I/O unless half the retention has passed
         return True
 
     def _refresh(self, activity: dict[str, dict[str, Any]]) -> tuple[counters.Contribution, dict[str, Any]]:
@@ -281,6 +302,22 @@ class Timeline:
         """The live customer for an id, following merges; consistent, for the ledger."""
         return Profiles(self.settings).find(customer_id, consistent=True)
 
+    def _mark_erased(self, interaction_id: str, version: int) -> None:
+        """The mark an erasure leaves on an interaction: the id only, kept as long as
+        redeliveries may come."""
+        from pynamodb.exceptions import PutError
+
+        mark = InteractionModel(interaction_id, erased=True, version=version + 1,
+                                expires_at=expiry(self.settings.idempotency_retention_days))
+        condition = InteractionModel.interaction_id.does_not_exist() | (InteractionModel.version == version)
+        with dynamo_errors("marking an erased contact"):
+            try:
+                mark.save(condition=condition)
+            except PutError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                raise Contended() from e
+
     def _resolve(self, observation: Observation) -> CustomerModel | None:
         """Whose contact this is: the `customerId` attribute the flow set from the
         lookup's answer, else the link the lookup left, else (contact records only)
@@ -293,9 +330,13 @@ class Timeline:
             try:
                 customer = self._customer(schema.customer_id(explicit))
             except InvalidInput:
-                customer = None
+                customer, explicit = None, ""
             if customer is not None:
                 return customer
+            if explicit and _erased(explicit):
+                # Never fall through to the address: it would start the erased
+                # customer again. A later contact that names no erased id starts afresh.
+                raise _ErasedCustomer(explicit)
         ids = list(dict.fromkeys([observation.contact_id, observation.interaction_id]))
         with dynamo_errors("reading contact links"):
             links = {link.contact_id: link for link in ContactLinkModel.batch_get(ids) if is_live(link)}

@@ -1,10 +1,9 @@
-"""Work a journey does later: an appointment reminder two days before, a no-show
-check after the visit, a return's confirmations once the pickup is booked.
+"""What the businesses built on the capabilities share: who is calling
+(`callers.py`) and how dates and codes are said (`speech.py`).
 
-Each is an EventBridge Scheduler one-time schedule (`at(...)`) whose target is the
-`journey_step` Lambda with the step as its input (`schedules.py`), named after what
-it is for, so scheduling twice keeps one schedule. `steps.py` runs a step when its
-time comes; a step that fails raises, so the schedule's retry policy runs it again
-and then its dead-letter queue keeps it. Every step is idempotent (messages go
-through the outbox, state changes are conditional), so a retry never sends twice.
+Work a journey does later (an appointment reminder two days before, a no-show check
+after the visit, a return's confirmations once the pickup is booked) is a one-time
+schedule of the platform's (chalicelib/schedules.py), named after what it is for, so
+scheduling twice keeps one schedule. Every step is idempotent (messages go through
+the outbox, state changes are conditional), so a retry never sends twice.
 """

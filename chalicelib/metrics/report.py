@@ -23,7 +23,7 @@ from chalicelib.wire import from_wire, to_wire
 
 MAX_DAYS = 366
 GROUPINGS = ("queue", "agent", "channel", "reason")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ derive("averageHandleSeconds", "handle_seconds", "handled")
 derive("abandonmentPercent", "abandoned", "queued", 100)
 derive("averageQueueWaitSeconds", "queue_wait_seconds", "queued")
 derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
+# The flow's predicted reason against the agent's wrap-up, of contacts that have both.
+derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 100)
 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).
@@ -80,13 +82,20 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _day(name: str, raw: str | None) -> date:
     if raw is None or not _DATE.match(raw):
         raise InvalidInput(f"{name} must be a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"{name} is not a calendar date: {raw}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # also keeps the month arithmetic below from running off the calendar
+        raise InvalidInput(f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _months(start: date, end: date) -> list[str]:

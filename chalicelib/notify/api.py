@@ -23,6 +23,9 @@ def send_message(customer_id: str, body: dict[str, Any]) -> tuple[int, dict[str,
     for required in ("template", "idempotencyKey"):
         if not body.get(required):
             raise InvalidInput(f"{required} is required")
+    for name in ("template", "idempotencyKey", "channel"):
+        if name in body and not isinstance(body[name], str):
+            raise InvalidInput(f"{name} must be a string")
     settings = get_settings()
     customer = Profiles(settings).get(schema.customer_id(customer_id))
     outcome = notifier(settings).send_to_customer(

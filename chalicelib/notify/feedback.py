@@ -46,6 +46,17 @@ def _addresses(recipients: Any) -> tuple[list[str], int]:
     return found, skipped
 
 
+def handle_delivery(event: dict[str, Any], settings: Settings | None = None) -> FeedbackResult:
+    """One SNS delivery to on_ses_feedback. Raises Forbidden for a message published on
+    any topic but SES_FEEDBACK_TOPIC_ARN: a bounce from someone else's topic must not
+    suppress our customers' addresses."""
+    from chalicelib.security import sns_message
+
+    settings = settings or get_settings()
+    sns = sns_message(event, settings.ses_feedback_topic_arn)
+    return handle(sns.get("Message"), settings)
+
+
 def handle(message: str, settings: Settings | None = None) -> FeedbackResult:
     """Apply one SES notification (the SNS message body). Raises InvalidInput for a
     message that is not an SES notification at all, so it is reported, not lost."""

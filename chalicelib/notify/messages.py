@@ -32,9 +32,9 @@ ALERT_KINDS = ("detractor", "low_csat", "high_effort", "repeat_contact", "compla
 METRICS = ("nps", "csat", "ces")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-_URL = re.compile(r"^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost)(:\d+)?)([/?#][^\s]*)?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}\Z")
+_URL = re.compile(r"^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost)(:\d+)?)([/?#][^\s]*)?\Z")
+_CURRENCY = re.compile(r"^[A-Z]{3}\Z")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ LANGUAGES = ("en", "ro", "it", "hu")
 FALLBACK_LANGUAGE = "en"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$")
+_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|[0-9]{3}))?\Z")
 
 
 class RenderError(InvalidInput):

@@ -48,8 +48,8 @@ from chalicelib.observability import count, get_logger
 from chalicelib.privacy.consent import allows
 from chalicelib.settings import Settings, get_settings
 
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,159}$")
-_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,159}\Z")
+_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}\Z")
 
 
 def check_reference(reference: object) -> str:
@@ -113,7 +113,7 @@ class Notifier:
     # ---- the one path every message takes ------------------------------------
 
     def _sender(self, channel: str) -> Sender:
-        if channel not in self.senders:
+        if not isinstance(channel, str) or channel not in self.senders:
             raise InvalidInput(f"unknown channel {str(channel)[:16]!r}; channels: {', '.join(self.senders)}",
                                code="UNKNOWN_CHANNEL")
         return self.senders[channel]

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.db import plain
-from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.errors import Conflict, DependencyFailure, InvalidInput
 from chalicelib.notify.render import LANGUAGES, environment
+from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 
 TOPICS = {
@@ -72,7 +73,16 @@ def page(token: str, accept_language: str | None) -> tuple[int, str]:
 
 
 def unsubscribe(token: str, accept_language: str | None) -> tuple[int, str]:
-    """Record the opt-out and say so; 400 for a link that cannot be used."""
+    """Record the opt-out and say so; 400 for a link that cannot be used; 503 (a page
+    asking to try again) when AWS failed, with nothing recorded."""
+    try:
+        return _unsubscribe(token, accept_language)
+    except DependencyFailure:
+        get_logger().warning("unsubscribe not recorded: AWS failed")
+        return 503, _page("unavailable", language_from(accept_language), None)
+
+
+def _unsubscribe(token: str, accept_language: str | None) -> tuple[int, str]:
     from chalicelib.profiles.schema import ProfileInput
     from chalicelib.profiles.service import Profiles
 

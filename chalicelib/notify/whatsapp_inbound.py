@@ -64,19 +64,34 @@ def _entries(note: dict[str, Any]) -> list[Any]:
     raise InvalidInput("not a WhatsApp event: no whatsAppWebhookEntry")
 
 
+def _part(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    """An object inside a message (`text`, `button`, `interactive`...); a message whose
+    part is not an object cannot be read."""
+    part = raw.get(name)
+    if part is None:
+        return {}
+    if not isinstance(part, dict):
+        raise InvalidInput(f"a {raw.get('type')} message whose {name} is not an object")
+    return part
+
+
 def _message(raw: Any) -> Inbound | None:
+    """One customer message; None for what is not one; InvalidInput for a message
+    that cannot be read."""
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("from"), str):
         return None
     kind = str(raw.get("type") or "unknown")
     text, payload = "", ""
     if kind == "text":
-        text = str((raw.get("text") or {}).get("body") or "")
+        text = str(_part(raw, "text").get("body") or "")
     elif kind == "button":
-        button = raw.get("button") or {}
+        button = _part(raw, "button")
         text, payload = str(button.get("text") or ""), str(button.get("payload") or "")
     elif kind == "interactive":
-        reply = (raw.get("interactive") or {})
+        reply = _part(raw, "interactive")
         chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        if not isinstance(chosen, dict):
+            raise InvalidInput("an interactive message whose reply is not an object")
         text, payload = str(chosen.get("title") or ""), str(chosen.get("id") or "")
     try:
         at = datetime.fromtimestamp(int(raw.get("timestamp")), UTC)
@@ -87,11 +102,12 @@ def _message(raw: Any) -> Inbound | None:
                    payload=payload[:200])
 
 
-def parse(message: str) -> list[Inbound]:
-    """The customers' messages in one SNS message (none for delivery statuses)."""
+def raw_messages(message: str) -> list[Any]:
+    """The customers' messages in one notification, as they came (none for delivery
+    statuses). InvalidInput when the notification itself cannot be read."""
     try:
         note = json.loads(message)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         raise InvalidInput("the SNS message is not JSON") from None
     if not isinstance(note, dict):
         raise InvalidInput("the SNS message is not a WhatsApp event")
@@ -99,13 +115,11 @@ def parse(message: str) -> list[Inbound]:
     for entry in _entries(note):
         for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
             value = change.get("value") if isinstance(change, dict) else None
-            if not isinstance(value, dict):
+            if not isinstance(value, dict) or not isinstance(value.get("messages") or [], list):
                 continue
-            for raw in value.get("messages") or []:
-                inbound = _message(raw)
-                if inbound is not None:
-                    found.append(inbound)
+            found.extend(value.get("messages") or [])
     return found
+
 
 
 def handle(event: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
@@ -115,10 +129,73 @@ def handle(event: dict[str, Any], settings: Settings | None = None) -> dict[str,
 
     settings = settings or get_settings()
     sns = sns_message(event, settings.whatsapp_events_topic_arn)
-    outcomes = [receive(inbound, settings) for inbound in parse(sns.get("Message"))]
-    summary = {"messages": len(outcomes), "actions": [o["action"] for o in outcomes]}
-    get_logger().info("whatsapp event", extra=summary)
+    return handle_notification(sns.get("Message"), settings)
+
+
+def handle_notification(message: Any, settings: Settings) -> dict[str, Any]:
+    """The customers' messages in one notification: an End User Messaging Social
+    event, or Meta's own webhook body (chalicelib/notify/meta_webhook.py).
+
+    Each message is handled on its own. One that can never be handled (unreadable,
+    refused) is logged without its content, counted and dead-lettered alone; the
+    others take effect (a STOP in the same delivery included). A failure that may
+    pass (AWS) is raised after the others were handled, so the delivery is retried
+    and the messages already handled are recognised and skipped."""
+    logger = get_logger()
+    outcomes: list[dict[str, Any]] = []
+    unusable = 0
+    retry: Exception | None = None
+    for raw in raw_messages(message):
+        try:
+            inbound = _message(raw)
+            if inbound is not None:
+                outcomes.append(receive(inbound, settings))
+        except InvalidInput as e:
+            unusable += 1
+            logger.error("whatsapp message not handled; dead-lettered",
+                         extra={"problem": e.message, "message_ref": _reference(raw)})
+            _dead_letter(raw, e.message, settings)
+        except Exception as e:
+            logger.exception("whatsapp message not handled; the delivery will be retried",
+                             extra={"message_ref": _reference(raw)})
+            retry = retry or e
+    summary = {"messages": len(outcomes), "unusable": unusable, "actions": [o["action"] for o in outcomes]}
+    logger.info("whatsapp event", extra=summary)
+    if retry is not None:
+        raise retry
     return summary
+
+
+def _reference(raw: Any) -> str:
+    """Which message, without what it says or who sent it: a hash of its id."""
+    import hashlib
+
+    message_id = raw.get("id") if isinstance(raw, dict) else None
+    return hashlib.sha256(str(message_id).encode()).hexdigest()[:16] if message_id else ""
+
+
+def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
+    """Keep one message that can never be handled in the dead-letter queue, alone, for
+    someone to look at (it holds personal data, like the queue's other events)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib import aws
+    from chalicelib.errors import DependencyFailure
+
+    arn = settings.whatsapp_dead_letter_queue_arn
+    if not arn:
+        # Nowhere to keep it: fail the delivery, so the function's own retries and
+        # dead-letter queue keep it (the messages handled are skipped next time).
+        raise DependencyFailure("no dead-letter queue for an unusable WhatsApp message "
+                                "(WHATSAPP_DEAD_LETTER_QUEUE_ARN)")
+    _, _, _, region, account, name = arn.split(":", 5)
+    body = json.dumps({"source": "on_whatsapp_event", "problem": problem, "message": raw}, ensure_ascii=False,
+                      default=str)
+    try:
+        aws.client("sqs").send_message(QueueUrl=f"https://sqs.{region}.amazonaws.com/{account}/{name}",
+                                       MessageBody=body[:250_000])
+    except (BotoCoreError, ClientError) as e:
+        raise DependencyFailure(f"dead-lettering a WhatsApp message failed: {type(e).__name__}") from e
 
 
 def receive(inbound: Inbound, settings: Settings) -> dict[str, Any]:
@@ -147,7 +224,10 @@ def _sender(inbound: Inbound, settings: Settings) -> Any:
         return None
     profiles = Profiles(settings)
     phone = identity("phone", wa.value, settings.default_phone_region)
-    return profiles.identify([wa, phone], create=settings.auto_create_profiles)
+    customer = profiles.identify([wa, phone], create=settings.auto_create_profiles)
+    if customer is not None:
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
+    return customer
 
 
 def _keep_window_open(customer_id: str, at: datetime) -> None:

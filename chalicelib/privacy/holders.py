@@ -71,8 +71,12 @@ class Subject:
 
     @property
     def identity_keys(self) -> list[str]:
-        """Identity keys the profile owns (`phone#+40...`, `email#...`)."""
-        return sorted(self.profile.identities or ()) if self.profile is not None else []
+        """Every identity key the customer has or had (`phone#+40...`, `email#...`):
+        the addresses the profile owns, those it gave up, and those of the profiles
+        merged into it (moved to it by the merge)."""
+        if self.profile is None:
+            return []
+        return sorted(set(self.profile.identities or ()) | set(self.profile.former_identities or ()))
 
     def addresses(self, kind: str) -> list[str]:
         """The customer's addresses of one kind (phone, email, wa, chat), e.g. to find

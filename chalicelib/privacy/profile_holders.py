@@ -106,6 +106,10 @@ class Profile:
             return []
         document = profile_document(subject.profile)
         document["mergedCustomerIds"] = list(subject.merged_ids)
+        # Addresses the customer gave up, still known because items may be keyed by them.
+        document["formerAddresses"] = [{"kind": _API_KIND.get(k.partition("#")[0], k.partition("#")[0]),
+                                        "value": k.partition("#")[2]}
+                                       for k in sorted(subject.profile.former_identities or ())]
         document["expiresAt"] = iso(subject.profile.expires_at)
         return [jsonable(document)]
 

@@ -17,8 +17,8 @@ from chalicelib.errors import InvalidInput
 KINDS = ("phone", "email", "wa", "chat")
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-_CHAT_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z")
+_CHAT_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}\Z")
 
 # Language and time zone a new profile starts with, from the caller's country.
 # Markets served today; anyone else gets the deployment's defaults.

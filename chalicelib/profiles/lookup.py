@@ -9,9 +9,8 @@ last week is recognised when she writes on WhatsApp today.
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
+from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, Workers, flow_function
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
@@ -31,7 +30,8 @@ RESPONSE_KEYS = (
 MIN_MS_TO_CREATE = 300
 
 # The contact link is written while the profile is read: two round trips, not three.
-_side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookup-side")
+# A link write stuck behind a DynamoDB stall never holds up the next caller's.
+_side = Workers(8)
 
 
 def candidate_identities(request: FlowRequest, default_region: str) -> tuple[list[Identity], bool]:
@@ -56,6 +56,7 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
         if customer is None:
             return FlowResponse.not_found("UNKNOWN_CUSTOMER")
         _link(profiles, request, customer.customer_id)
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
         return FlowResponse.ok(**routing_view(customer))
 
     candidates, unusable = candidate_identities(request, settings.default_phone_region)
@@ -84,18 +85,11 @@ def lookup_customer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     if owners:
         if customer.customer_id != owners[0]:  # followed a merge
             _link(profiles, request, customer.customer_id)
-        _keep_alive(profiles, customer)  # no I/O unless half the retention has passed
+        profiles.in_touch(customer)  # no I/O unless half the retention has passed
         return FlowResponse.ok(**routing_view(customer))
     _link(profiles, request, customer.customer_id)
     get_logger().info("profile created for unknown contact", extra={"customer_id": customer.customer_id})
     return FlowResponse.not_found("UNKNOWN_CUSTOMER", **routing_view(customer))
-
-
-def _keep_alive(profiles: Profiles, customer: object) -> None:
-    try:
-        profiles.keep_alive(customer)
-    except Exception:
-        get_logger().warning("could not renew a customer's retention", exc_info=True)
 
 
 def _link(profiles: Profiles, request: FlowRequest, customer_id: str) -> None:

@@ -57,6 +57,10 @@ class CustomerModel(BaseModel):
     # Identity keys this customer owns (phone#..., email#...): erasure and merge find
     # them here without a Scan.
     identities = UnicodeSetAttribute(default=set)
+    # Identity keys this customer had and gave up (an address replaced or removed, or
+    # one a merged profile had given up): items keyed by address (a suppressed e-mail
+    # address, for one) may still hold them, and erasure must reach them too.
+    former_identities = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

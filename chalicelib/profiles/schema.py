@@ -34,8 +34,8 @@ IDENTITY_FIELDS = {"phone": "phone", "email": "email", "whatsapp": "wa", "chatId
 PROFILE_FIELDS = ("firstName", "lastName", "preferredLanguage", "timeZone", "tier", "consent")
 ALLOWED = set(PROFILE_FIELDS) | set(IDENTITY_FIELDS)
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+_LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|[0-9]{3}))?\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, plain, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
+from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
 from chalicelib.profiles.identity import REGION_DEFAULTS, Identity, region_of
 from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
@@ -144,6 +145,18 @@ class Profiles:
         )
         return customer
 
+    def withdraw_new(self, customer: CustomerModel) -> None:
+        """Delete a profile this request has just created, with its addresses, because
+        the request ends in an error: nothing may stay of it. Only while nobody else
+        has changed it or taken over an address."""
+        deletes = [(CustomerModel(customer.customer_id), CustomerModel.updated_at == customer.updated_at)]
+        deletes += [(IdentityModel(key), IdentityModel.customer_id == customer.customer_id)
+                    for key in sorted(customer.identities or ())]
+        try:
+            self._write("withdrawing a new customer", deletes=deletes)
+        except Conflict:
+            get_logger().warning("new customer kept: changed meanwhile", extra={"customer_id": customer.customer_id})
+
     def create_for_contact(self, identities: list[Identity]) -> CustomerModel:
         """A profile for an unknown caller's address. If a concurrent contact created
         one for the same address first, that one is returned."""
@@ -173,12 +186,14 @@ class Profiles:
 
         saves, deletes = [], []
         owned = set(customer.identities or ())
+        given_up: set[str] = set()
         for kind, replacement in request.identities.items():
             current = {k for k in owned if k.startswith(kind + "#")}
             if replacement is not None and current == {replacement.key}:
                 continue
             for key in current:
                 deletes.append(IdentityModel(key, customer_id=customer.customer_id, kind=kind, created_at=now))
+            given_up |= current
             owned -= current
             if replacement is not None:
                 saves.append((self._identity_item(replacement, customer.customer_id, now), self._identity_free(now)))
@@ -188,6 +203,10 @@ class Profiles:
         if owned != set(customer.identities or ()):
             customer.identities = owned
             actions.append(CustomerModel.identities.set(owned) if owned else CustomerModel.identities.remove())
+        given_up -= owned
+        if given_up:
+            customer.former_identities = set(customer.former_identities or ()) | given_up
+            actions.append(CustomerModel.former_identities.set(customer.former_identities))
         customer.updated_at = now
         actions.append(CustomerModel.updated_at.set(now))
         actions.append(CustomerModel.expires_at.set(self._expiry(now)))
@@ -225,13 +244,16 @@ class Profiles:
         previous_update = survivor.updated_at
         _absorb(survivor, duplicate)
         survivor.identities = set(survivor.identities or ()) | set(moved)
+        former = (set(survivor.former_identities or ()) | set(duplicate.former_identities or ())) - survivor.identities
+        survivor.former_identities = former or None
         survivor.updated_at = now
         survivor_actions = [
             getattr(CustomerModel, name).set(getattr(survivor, name))
             for name in _MERGED_FIELDS if getattr(survivor, name) not in (None, [], {}, set())
         ] + [CustomerModel.identities.set(survivor.identities) if survivor.identities
              else CustomerModel.identities.remove(), CustomerModel.updated_at.set(now),
-             CustomerModel.expires_at.set(self._expiry(now))]
+             CustomerModel.expires_at.set(self._expiry(now))] + (
+            [CustomerModel.former_identities.set(former)] if former else [])
         duplicate_actions = [
             CustomerModel.merged_into.set(survivor_id),
             CustomerModel.updated_at.set(now),
@@ -279,6 +301,15 @@ class Profiles:
         self._write("renewing retention", updates=updates)
         customer.expires_at = expires
         return True
+
+    def in_touch(self, customer: CustomerModel) -> None:
+        """The customer was in touch (a call, a chat, a WhatsApp message, a contact
+        record): renew their retention as keep_alive does. Every channel calls this;
+        a failure is logged, never the contact's failure (the next contact renews)."""
+        try:
+            self.keep_alive(customer)
+        except Exception:
+            get_logger().warning("could not renew a customer's retention", exc_info=True)
 
     def link_contact(self, contact_id: str, customer_id: str, channel: str) -> None:
         """Remember that a Connect contact belongs to this customer."""
@@ -349,7 +380,7 @@ class Profiles:
                 raise
 
 
-_PERSONAL_FIELDS = ("first_name", "last_name", "identities", "consent", "recent_contacts",
+_PERSONAL_FIELDS = ("first_name", "last_name", "identities", "former_identities", "consent", "recent_contacts",
                     "last_survey_scores")
 _MERGED_FIELDS = ("first_name", "last_name", "tier", "consent", "recent_contacts", "last_contact_at",
                   "last_channel", "last_agent", "last_reason", "open_case_id", "last_survey_at",

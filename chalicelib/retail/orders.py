@@ -21,7 +21,7 @@ from chalicelib.errors import InvalidInput
 from chalicelib.settings import Settings
 
 STATUSES = ("placed", "shipped", "delivered", "cancelled", "returned")
-_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}$")
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}\Z")
 
 
 def order_key(raw: object) -> str:

@@ -19,13 +19,13 @@ writes nothing.
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.cases.service import CaseExists, Cases, NewCase
+from chalicelib.connect.flow import Workers
 from chalicelib.db import utcnow
 from chalicelib.errors import DependencyFailure, InvalidInput, NotFound
 from chalicelib.observability import get_logger
@@ -43,7 +43,8 @@ FOLLOW_UP_CARRIER_TIMEOUT_S = 10.0
 # Left for writing the booking and answering the flow after the carrier answers.
 ANSWER_RESERVE_MS = 500
 
-_carrier_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="carrier")
+# A courier that hangs keeps its thread; the next caller's booking gets another.
+_carrier_pool = Workers(8)
 
 
 class ReturnRefused(InvalidInput):
@@ -77,7 +78,7 @@ class Returns:
         self.courier = courier or carrier(settings)
         self.cases = cases or Cases(settings)
         if schedules is None:
-            from chalicelib.journeys.schedules import Schedules
+            from chalicelib.schedules import Schedules
 
             schedules = Schedules(settings)
         self.schedules = schedules

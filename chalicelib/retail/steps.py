@@ -1,12 +1,12 @@
-"""Retail's scheduled steps (registered in chalicelib/wiring.py, run by journey_step)."""
+"""Retail's scheduled steps (registered in chalicelib/wiring.py, run by scheduled_step)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.journeys.steps import text
 from chalicelib.settings import get_settings
+from chalicelib.steps import text
 
 
 def return_follow_up(step: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ DIRECTORY = Path(__file__).resolve().parent / "definitions"
 LANGUAGES = ("en", "ro", "it", "hu")
 INVITATIONS = ("email", "voice")
 ANY_QUEUE = "*"
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
 _VOICE_PROMPTS = ("intro", "invalid", "thanks")
 
 

@@ -19,7 +19,7 @@ from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_fu
 
 RESPONSE_KEYS = ("surveyId", "questionId", "accepted")
 STATUS_INVALID = "INVALID"
-_DIGITS = re.compile(r"^[0-9]{1,2}$")
+_DIGITS = re.compile(r"^[0-9]{1,2}\Z")
 
 
 def parse_answer(raw: str, question_type: str) -> int | None:

@@ -36,8 +36,9 @@ from chalicelib.db import (
 from chalicelib.errors import Conflict, DependencyFailure
 from chalicelib.metrics import counters
 from chalicelib.observability import get_logger
+from chalicelib.schedules import Schedules
 from chalicelib.settings import Settings
-from chalicelib.surveys import definitions, scoring
+from chalicelib.surveys import definitions, schedule, scoring
 from chalicelib.surveys.models import (
     ANSWERED,
     FAILED,
@@ -51,7 +52,7 @@ from chalicelib.surveys.models import (
 from chalicelib.wire import to_wire
 
 MAX_ATTEMPTS = 5
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
 # The message's words for a contact's channel ("your call on ...").
 CHANNEL_WORDS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
 TOKEN_PURPOSE = "survey"  # noqa: S105 (a token purpose, not a secret)
@@ -130,7 +131,7 @@ class Surveys:
             queue=contact.queue, agent=contact.agent, contact_reason=contact.reason,
             contact_day=self._day(contact.started_at), contact_ended_at=contact.ended_at,
             created_at=now, version=1, expires_at=self._expiry(now))
-        if decision.action == policy.SCHEDULE and not self._scheduler().configured:
+        if decision.action == policy.SCHEDULE and not Schedules(self.settings).configured:
             get_logger().error("survey not scheduled: the scheduler is not configured",
                                extra={"survey_id": contact.survey_id})
             decision = policy.Decision(policy.SKIP, "cannot_schedule")
@@ -149,7 +150,7 @@ class Surveys:
         get_logger().info("survey decided", extra={"survey_id": contact.survey_id, "status": survey.status,
                                                    "definition": survey.definition_id})
         if survey.status == SCHEDULED:
-            self._scheduler().once("invite", survey.survey_id, decision.send_at, decision.zone)  # type: ignore[arg-type]
+            schedule.later(self.settings, "invite", survey.survey_id, decision.send_at, decision.zone)  # type: ignore[arg-type]
             return SCHEDULED
         return self.invite(survey.survey_id, now)
 
@@ -161,7 +162,7 @@ class Surveys:
             if survey.scheduled_for <= now:
                 return self.invite(survey.survey_id, now)  # its schedule is past: do not wait longer
             # The schedule may not have been created (a failure after the decision).
-            self._scheduler().once("invite", survey.survey_id, survey.scheduled_for.astimezone(UTC), "UTC")
+            schedule.later(self.settings, "invite", survey.survey_id, survey.scheduled_for.astimezone(UTC), "UTC")
         if survey.source == "voice":
             # Answered in the call, before the contact record told us the queue and
             # agent it ended with: file the answers where the contact KPIs are.
@@ -171,11 +172,6 @@ class Surveys:
 
             FollowUp(self.settings).run(survey.survey_id)
         return survey.status
-
-    def _scheduler(self) -> Any:
-        from chalicelib.surveys.schedule import Scheduler
-
-        return Scheduler(self.settings)
 
     def _create(self, survey: SurveyModel, now: datetime) -> str:
         """Write a decision that claims nothing else; the first one stands."""
@@ -455,8 +451,8 @@ class Surveys:
                 get_logger().warning("survey follow-up failed; retrying through a schedule",
                                      extra={"survey_id": after.survey_id}, exc_info=True)
         try:
-            self._scheduler().once("follow_up", after.survey_id, (now + timedelta(minutes=1)).astimezone(UTC),
-                                   "UTC")
+            schedule.later(self.settings, "follow_up", after.survey_id, (now + timedelta(minutes=1)).astimezone(UTC),
+                           "UTC")
         except Exception:
             # The contact record (arriving within minutes) drives pending follow-ups too.
             get_logger().exception("survey follow-up not scheduled", extra={"survey_id": after.survey_id})

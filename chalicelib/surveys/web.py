@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput
+from chalicelib.http import whole_number
 from chalicelib.notify.render import LANGUAGES, environment
 from chalicelib.notify.unsubscribe import HEADERS, language_from
 from chalicelib.observability import get_logger
@@ -117,10 +118,11 @@ def validate(survey_def: definitions.Survey, fields: dict[str, str]) -> tuple[di
                     errors[question.id] = "required"
                 continue
             low, high = question.scale
-            if not raw.isdigit() or len(raw) > 2 or not low <= int(raw) <= high:
+            score = whole_number(raw, low, high)
+            if score is None:
                 errors[question.id] = "range"
                 continue
-            answers[question.id] = int(raw)
+            answers[question.id] = score
         else:
             text = "".join(ch for ch in raw if ch.isprintable() or ch in "\n\t").strip()
             if len(text) > MAX_COMMENT:

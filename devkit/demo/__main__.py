@@ -19,6 +19,7 @@ ACTS = [
     "devkit.demo.act_clinic",
     "devkit.demo.act_wfm",
     "devkit.demo.act_knowledge",
+    "devkit.demo.act_agent_panel",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]
@@ -51,7 +52,7 @@ def main() -> int:
 
     _logs_to_file()
     with embedded_aws() as endpoint, Client(app, stage_name=localenv.STAGE) as client:
-        stage = Stage(client=client, transcript=Transcript(), recorder=calls)
+        stage = Stage(client=client, transcript=Transcript(), recorder=calls, screens=True)
         print(f"Embedded AWS (moto) on {endpoint}; tables created from the PynamoDB models.")
         for name in ACTS:
             importlib.import_module(name).run(stage)

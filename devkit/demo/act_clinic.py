@@ -78,7 +78,7 @@ def run(stage: Stage) -> None:
         t.detail(name, f"{found['ScheduleExpression']} -> {json.loads(found['Target']['Input'])}")
 
     t.say("Two days before the visit the first reminder runs: WhatsApp with buttons, instructions by e-mail")
-    t.detail("journey_step answered", fire(stage, schedule("apt-APT-20931-r48h")))
+    t.detail("scheduled_step answered", fire(stage, schedule("apt-APT-20931-r48h")))
     show_whatsapp(stage)
 
     tap = whatsapp_event("+40745112233", {"type": "button", "button": {
@@ -115,7 +115,7 @@ def run(stage: Stage) -> None:
     t.say("Mihai, booked for this morning, answers a message with OPRIRE (Romanian for STOP)")
     t.detail("his WhatsApp consent", profile["consent"]["whatsapp"])
     t.say("Nobody confirmed Mihai's visit and the clinic reported no attendance: the check after it runs")
-    t.detail("journey_step answered", fire(stage, schedule("apt-APT-4410-attendance")))
+    t.detail("scheduled_step answered", fire(stage, schedule("apt-APT-4410-attendance")))
     today = counters.local_day(datetime.now(UTC), get_settings().metrics_time_zone)
     status, report = stage.http("GET", f"/metrics?from={today}&to={today}")
     totals = report["totals"]

@@ -25,7 +25,11 @@ def _show(stage: Stage, who: str, outcome: object) -> None:
 
 
 def run(stage: Stage) -> None:
+    import uuid
+
+    from chalicelib.db import utcnow
     from chalicelib.notify.service import notifier
+    from chalicelib.settings import get_settings
     from devkit.mailbox import sent_emails, write_out
 
     stage.transcript.act("E-mail in the customer's language, sent once")
@@ -84,7 +88,10 @@ def run(stage: Stage) -> None:
                                                      "destination": ["eszter.nagy@example.hu"]},
               "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
                          "bouncedRecipients": [{"emailAddress": "eszter.nagy@example.hu", "status": "5.1.1"}]}}
-    stage.invoke("on_ses_feedback", stage.client.events.generate_sns_event(message=json.dumps(bounce)))
+    topic = get_settings().ses_feedback_topic_arn
+    stage.invoke("on_ses_feedback", {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": {
+        "Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic, "Subject": None,
+        "Message": json.dumps(bounce), "Timestamp": utcnow().isoformat(), "MessageAttributes": {}}}]})
     stage.transcript.say("SES reports through SNS that Eszter's address bounced for good")
     _show(stage, "Her appointment reminder", send.send_to_customer(
         eszter, "appointment_reminder", {k: v for k, v in visit.items() if k != "instructions"},

@@ -42,12 +42,12 @@ def schedule(name: str) -> dict[str, Any]:
 
     settings = get_settings()
     return boto3.client("scheduler", region_name=settings.region).get_schedule(
-        Name=name, GroupName=settings.journey_schedule_group)
+        Name=name, GroupName=settings.schedule_group)
 
 
 def fire(stage: Stage, found: dict[str, Any]) -> Any:
     """What EventBridge Scheduler does when the time comes: invoke the target with its input."""
-    return stage.invoke("journey_step", json.loads(found["Target"]["Input"]))
+    return stage.invoke("scheduled_step", json.loads(found["Target"]["Input"]))
 
 
 def call_ended(stage: Stage, contact_id: str, channel: str = "VOICE") -> None:
@@ -121,8 +121,8 @@ def run(stage: Stage) -> None:
                           "input": json.loads(follow_up["Target"]["Input"]),
                           "afterCompletion": follow_up["ActionAfterCompletion"]})
     before = len(sent_emails())
-    t.say("A minute later it runs (journey_step): WhatsApp confirms the return, the label goes by e-mail")
-    t.detail("journey_step answered", fire(stage, follow_up))
+    t.say("A minute later it runs (scheduled_step): WhatsApp confirms the return, the label goes by e-mail")
+    t.detail("scheduled_step answered", fire(stage, follow_up))
     show_whatsapp(stage)
     for mail in sent_emails()[before:]:
         t.detail(f"e-mail ({mail.header('Content-Language')})", mail.subject)

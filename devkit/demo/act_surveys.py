@@ -121,7 +121,7 @@ def _post_call_survey(stage: Stage) -> None:
             t.detail(step.text, {k: v for k, v in answer.items() if v})
     now = utcnow().replace(microsecond=0)
     call = Contact("VOICE", now - timedelta(minutes=14), "Returns", "luca.b", wait=25, talk=420, acw=30,
-                   contact_id=contact_id, attributes={"customerId": giulia["id"], "contactReason": "returns"})
+                   contact_id=contact_id, attributes={"customerId": giulia["id"], "contactReason": "return"})
     _report(stage, [call])
     stored = _survey(contact_id)
     t.say("Her contact record arrives: no e-mail survey for a call she already answered, and her answers are")
@@ -183,21 +183,21 @@ def _quiet_hours(stage: Stage) -> None:
     t.say(f"James's chat with the VIP team ends during his quiet hours (set to {window} for the demo, so that "
           f"they include now in London):")
     chat = Contact("CHAT", now - timedelta(minutes=30), "VIP", "andrei.p", wait=5, talk=380, acw=20, method="API",
-                   contact_id="demo-james-chat", attributes={"customerId": james["id"], "contactReason": "upgrade"})
+                   contact_id="demo-james-chat", attributes={"customerId": james["id"], "contactReason": "sales"})
     before = len(_invitations(stage))
     with quiet_hours(window):
         _report(stage, [chat])
     schedule = boto3.client("scheduler", region_name=get_settings().region).get_schedule(
-        Name="survey-invite-demo-james-chat", GroupName=get_settings().survey_schedule_group)
+        Name="survey-invite-demo-james-chat", GroupName=get_settings().schedule_group)
     t.detail("e-mails sent now", len(_invitations(stage)) - before)
     t.detail("EventBridge Scheduler", {k: schedule[k] for k in ("ScheduleExpression", "ScheduleExpressionTimezone",
                                                                 "ActionAfterCompletion")})
     t.detail("its target", {"function": schedule["Target"]["Arn"].rsplit(":", 1)[-1],
                             "input": json.loads(schedule["Target"]["Input"])})
-    t.say("When his quiet hours end, Scheduler calls survey_worker (twice here: delivery is at least once):")
+    t.say("When his quiet hours end, Scheduler calls scheduled_step (twice here: delivery is at least once):")
     for _ in range(2):
-        answer = stage.invoke("survey_worker", json.loads(schedule["Target"]["Input"]))
-        t.detail("survey_worker answered", answer)
+        answer = stage.invoke("scheduled_step", json.loads(schedule["Target"]["Input"]))
+        t.detail("scheduled_step answered", answer)
     mail = _invitations(stage)[-1]
     t.detail(mail.header("Content-Language"), mail.subject)
     done = _post(stage, _LINK.search(mail.text).group(1), csat=5, ces=6)

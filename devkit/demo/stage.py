@@ -34,6 +34,8 @@ class Stage:
     # botocore and recorded instead of sent: devkit/recorder.py.
     recorder: Any = None
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Photograph the pages into out/screens/ (the demo does; `make serve` does not).
+    screens: bool = False
 
     def show_recorded(self, operation: str) -> None:
         """Print what would have been sent to AWS for `operation` since the last call."""

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.stub import ANY
 
+from chalicelib.clinic.appointments import Appointments
 from chalicelib.clinic.models import AppointmentModel
 from chalicelib.db import utcnow
 from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.metrics import counters
 from chalicelib.notify.models import OutboxModel
-from chalicelib.profiles.models import CustomerModel
+from chalicelib.profiles.models import CustomerModel, IdentityModel
 from chalicelib.settings import get_settings
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer
@@ -130,6 +131,35 @@ def test_another_booking_under_a_taken_id_is_refused_and_changes_nothing(client,
     assert AppointmentModel.get("APT-20931").service == "Consultație cardiologie"
 
 
+def test_the_same_booking_for_another_patient_is_refused(client, ioana):
+    # Given Ioana's visit is booked
+    book(client, ioana)
+    bogdan = create_customer(client, firstName="Bogdan", phone="+40 722 334 455", email="bogdan@exemplu.ro")
+    # When the same appointment, same details, arrives for Bogdan, or for a new patient
+    for other in ({"customerId": bogdan}, {"customerId": None, "patient": {"phone": "+39 333 765 4321"}}):
+        status, body = post(client, "/appointments", booking(ioana, **other))
+        # Then it is a conflict, and the appointment stays Ioana's
+        assert status == 409 and "other details" in body["Message"]
+    assert AppointmentModel.get("APT-20931").customer_id == ioana
+    assert not IdentityModel.count("phone#+393337654321")
+
+
+def test_a_booking_that_fails_leaves_no_new_patient_behind(client, monkeypatch):
+    # Given the same appointment is being booked by two requests at once: this one
+    # read it as free, the other one wrote it first
+    first = {"firstName": "Maria", "phone": "+39 333 765 4321"}
+    book(client, None, customerId=None, patient=first)
+    monkeypatch.setattr(Appointments, "find", lambda self, appointment: None)
+    customers = CustomerModel.count()
+    # When this one, for a new patient, comes to write it
+    status, _ = post(client, "/appointments", booking(None, customerId=None,
+                                                          patient={"firstName": "Luca", "phone": "+39 347 111 2233"}))
+    # Then it is refused, and neither Luca's profile nor his number was kept
+    assert status == 409
+    assert CustomerModel.count() == customers
+    assert not IdentityModel.count("phone#+393471112233")
+
+
 @pytest.mark.parametrize(("changes", "complaint"), [
     ({"startsAt": None}, "startsAt must be an ISO 8601 date-time"),
     ({"startsAt": "2026-03-12T09:30:00"}, "with a time zone"),
@@ -141,6 +171,7 @@ def test_another_booking_under_a_taken_id_is_refused_and_changes_nothing(client,
     ({"service": "Cardio\nBcc: x@example.com"}, "service must be one line"),
     ({"location": None}, "location"),
     ({"appointmentId": "APT 1"}, "appointmentId must be"),
+    ({"appointmentId": "APT-20931\n"}, "appointmentId must be"),
     ({"instructions": "fast for 8 hours"}, "instructions must be a list"),
     ({"patient": {"phone": "+40745112233"}}, "either customerId"),
     ({"customerId": None}, "either customerId"),
@@ -203,6 +234,31 @@ def test_the_second_reminder_is_skipped_once_the_patient_confirmed(client, ioana
     inbound(client)
     assert fire(client, schedule("apt-APT-20931-r24h")) == {"step": "appointment_reminder", "reminder": "skipped",
                                                             "status": "confirmed"}
+
+
+def test_a_visit_booked_for_tomorrow_gets_its_one_reminder_with_the_instructions(client, ioana, social):
+    # Given Ioana books a visit 30 hours ahead: only the 24 h reminder is still to come
+    tomorrow = (utcnow() + timedelta(hours=30)).replace(microsecond=0)
+    book(client, ioana, startsAt=tomorrow.isoformat())
+    assert schedule("apt-APT-20931-r48h") is None
+    # And she confirms before it (on the phone line, say)
+    Appointments(get_settings()).respond("APT-20931", ioana, "confirm", channel="VOICE", reference="contact-1")
+    # When the reminder's time comes
+    expect_whatsapp(social)
+    outcome = fire(client, schedule("apt-APT-20931-r24h"))
+    # Then she is reminded, and the pre-visit instructions come by e-mail with it
+    assert (outcome["whatsapp"], outcome["previsit"]) == ("sent", "sent")
+    assert "Nu mâncați cu 8 ore înainte" in sent_emails()[-1].text
+
+
+def test_a_visit_booked_too_late_for_any_reminder_gets_the_instructions_at_once(client, ioana):
+    # When Ioana books a visit in 12 hours
+    book(client, ioana, startsAt=(utcnow() + timedelta(hours=12)).replace(microsecond=0).isoformat())
+    # Then no reminder is scheduled, and the confirmation and the instructions are both e-mailed now
+    assert schedule("apt-APT-20931-r24h") is None
+    previsit = [m for m in sent_emails() if "Nu mâncați cu 8 ore înainte" in m.text and m is not sent_emails()[0]]
+    assert len(sent_emails()) == 2 and previsit
+    assert OutboxModel.get("email#previsit_instructions#appointment:APT-20931:previsit").status == "sent"
 
 
 def test_a_patient_without_whatsapp_is_reminded_by_email(client, social):
@@ -275,7 +331,9 @@ def test_a_message_the_patient_writes_reaches_the_front_desk_with_her_words(clie
         "InstanceId": INSTANCE_ID, "ContactFlowId": "front_desk_task",
         "Name": "Patient wrote on WhatsApp: appointment APT-20931",
         "Description": "Bună ziua, pot veni cu 30 de minute mai târziu?",
-        "Attributes": {"customerId": ioana, "reason": "message", "channel": "WHATSAPP", "appointmentId": "APT-20931"},
+        "Attributes": {"customerId": ioana, "reason": "message", "channel": "WHATSAPP", "appointmentId": "APT-20931",
+                       "predictedReason": "appointment", "reasonBecause": "upcoming appointment",
+                       "predictedQueue": "front_desk"},
         "References": ANY, "ClientToken": ANY})
     inbound(client, "sns_text_message")
     # Her words are on the task for the front desk, not in her timeline
@@ -409,3 +467,90 @@ def test_the_date_is_said_in_the_language_the_flow_speaks(client, ioana):
 def test_a_caller_without_appointments_hears_so(client, ioana):
     answer = client.lambda_.invoke("next_appointment", flow_event("call-3", address=IOANA_PHONE)).payload
     assert (answer["status"], answer["errorCode"]) == ("NOT_FOUND", "NO_APPOINTMENT")
+
+
+def _delivery(*messages):
+    """One SNS delivery holding several customer messages."""
+    event = whatsapp_event("sns_text_message", sender=IOANA_PHONE)
+    sns = event["Records"][0]["Sns"]
+    note = json.loads(sns["Message"])
+    entry = json.loads(note["whatsAppWebhookEntry"])
+    template = entry["changes"][0]["value"]["messages"][0]
+    entry["changes"][0]["value"]["messages"] = [{**template, "id": f"wamid.{n}", **m} for n, m in enumerate(messages)]
+    note["whatsAppWebhookEntry"] = json.dumps(entry, ensure_ascii=False)
+    sns["Message"] = json.dumps(note, ensure_ascii=False)
+    return event
+
+
+def dead_letters():
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    url = sqs.get_queue_url(QueueName=get_settings().whatsapp_dead_letter_queue_arn.rpartition(":")[2])["QueueUrl"]
+    found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in found]
+
+
+@pytest.fixture
+def log_lines():
+    """The service's log lines, as serialized (masked) for CloudWatch."""
+    import logging
+
+    from chalicelib.observability import get_logger
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    logger = get_logger()
+    handler = Capture()
+    handler.setFormatter(logger.registered_formatter)
+    logging.getLogger(logger.name).addHandler(handler)
+    yield lines
+    logging.getLogger(logger.name).removeHandler(handler)
+
+
+def test_malformed_messages_are_dead_lettered_alone_and_a_stop_beside_them_takes_effect(client, ioana, log_lines):
+    # Given one delivery with three malformed messages and Ioana's STOP
+    event = _delivery({"type": "text", "text": "pot veni mai tarziu"}, {"type": "button", "button": ["Confirm"]},
+                      {"type": "interactive", "interactive": "yes"}, {"type": "text", "text": {"body": "STOP"}})
+    # When it arrives
+    summary = client.lambda_.invoke("on_whatsapp_event", event).payload
+    # Then the STOP withdrew her WhatsApp consent
+    consent = CustomerModel.get(ioana).consent.as_dict()["whatsapp"]
+    assert consent == {"transactional": False, "surveys": False, "marketing": False}
+    # And each malformed message is kept in the dead-letter queue on its own, and counted
+    kept = dead_letters()
+    assert sorted(m["message"]["id"] for m in kept) == ["wamid.0", "wamid.1", "wamid.2"]
+    assert all(m["source"] == "on_whatsapp_event" and m["problem"] for m in kept)
+    assert summary is None or summary.get("unusable", 3) == 3
+    # And the log says so without her number or what she wrote
+    logged = "\n".join(log_lines)
+    assert '"unusable":3' in logged
+    assert "745112233" not in logged and "tarziu" not in logged
+
+
+def test_a_message_that_fails_on_aws_is_retried_after_the_others_took_effect(client, ioana, monkeypatch):
+    # Given a delivery of two messages, the first of which meets an AWS failure
+    from chalicelib.errors import DependencyFailure
+    from chalicelib.notify import whatsapp_inbound
+
+    handled = []
+    receive = whatsapp_inbound.receive
+
+    def flaky(inbound, settings):
+        if inbound.message_id == "wamid.0" and not handled:
+            handled.append(inbound.message_id)
+            raise DependencyFailure("writing the timeline failed: ProvisionedThroughputExceededException")
+        return receive(inbound, settings)
+
+    monkeypatch.setattr(whatsapp_inbound, "receive", flaky)
+    event = _delivery({"type": "text", "text": {"body": "Bună ziua"}}, {"type": "text", "text": {"body": "STOP"}})
+    # When it arrives, the delivery fails (so it is retried)...
+    with pytest.raises(DependencyFailure):
+        client.lambda_.invoke("on_whatsapp_event", event)
+    # ...but the STOP beside it already took effect, and nothing went to the dead letters
+    assert CustomerModel.get(ioana).consent.as_dict()["whatsapp"]["transactional"] is False
+    assert dead_letters() == []

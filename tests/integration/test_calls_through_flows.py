@@ -43,8 +43,12 @@ def test_a_known_romanian_caller_is_greeted_by_name_and_queued_with_romanian_age
     ana = create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO", tier="gold")
     # When she calls
     result = call("inbound_voice", Customer(address="+40712345678"))
-    # Then she hears a Romanian voice greet her by name, and waits for a Romanian-speaking agent
-    assert result.heard() == ["Bună ziua, Ana! Vă mulțumim că ne-ați contactat.", "Un coleg vă va răspunde în curând."]
+    # Then she hears a Romanian voice greet her by name, the menu of reasons (no Lex bot speaks
+    # Romanian), and, pressing nothing, waits for a Romanian-speaking agent
+    heard = result.heard()
+    assert (heard[0], heard[-1]) == ("Bună ziua, Ana! Vă mulțumim că ne-ați contactat.",
+                                     "Un coleg vă va răspunde în curând.")
+    assert heard[1].startswith("Pentru Facturare și plăți, apăsați 1.") and len(heard) == 3
     assert any(s.kind == "voice" and s.text.startswith("Carmen") for s in result.steps)
     assert (result.outcome, result.queue) == ("queued", "romanian")
     # And the agent's CCP shows who she is, without her number or name
@@ -165,3 +169,77 @@ def test_the_lambda_receives_a_contact_flow_event_like_connects(client, call):
 
     answer = result.lambda_calls()[0].detail["answer"]
     assert [link.customer_id for link in ContactLinkModel.scan()] == [answer["customerId"]]
+
+
+# ---- why they call: the contact-reason steps ----
+
+def test_a_romanian_caller_who_chooses_returns_in_the_menu_reaches_the_orders_team(client, call):
+    create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+
+    result = call("inbound_voice", Customer(address="+40712345678", inputs=["3"]))
+
+    assert (result.outcome, result.queue) == ("queued", "orders")
+    assert (result.attributes["predictedReason"], result.attributes["reasonBecause"]) == ("return", "menu 3")
+
+
+def test_an_english_caller_says_why_and_is_routed_on_it(client, call):
+    # Given a caller whose language a Lex V2 bot speaks
+    create(client, firstName="James", phone="+447400123456", preferredLanguage="en-GB")
+    # When he answers the open question (the simulator types what he says)
+    result = call("inbound_voice", Customer(address="+447400123456",
+                                            inputs=["I was charged twice for the same invoice"]))
+    # Then he is asked, understood and queued with the billing team
+    assert "In a few words, how can we help?" in result.heard()
+    assert (result.outcome, result.queue) == ("queued", "billing")
+    assert result.attributes["predictedReason"] == "billing" and result.attributes["reasonBecause"] == "text"
+    assert "charged" not in json.dumps(result.attributes)
+
+
+def test_a_caller_with_a_pending_return_is_asked_about_it_and_confirms(client, call):
+    from chalicelib.reasons import history
+    from chalicelib.reasons.predict import PENDING_RETURN_WEIGHT, Evidence
+
+    ana = create(client, firstName="Ana", phone="+40712345678", preferredLanguage="ro-RO")
+    history.register("test.returns", lambda customer_id, now: [
+        Evidence("return", PENDING_RETURN_WEIGHT, "open return R-1004821, 2 days ago", "R-1004821")]
+        if customer_id == ana["id"] else [])
+    try:
+        result = call("inbound_voice", Customer(address="+40712345678", inputs=["1"]))
+    finally:
+        history._sources.pop("test.returns")
+
+    assert result.heard()[1] == ("Ne contactați în legătură cu R-1004821: Retururi și rambursări? "
+                                 "Apăsați 1 pentru da, 2 pentru altceva.")
+    assert (result.outcome, result.queue) == ("queued", "orders")
+    assert result.attributes["reasonBecause"] == "open return R-1004821, 2 days ago"
+
+
+def test_an_italian_chat_customer_writes_why_and_is_routed_on_it(client, call):
+    create(client, firstName="Giulia", email="giulia.rossi@example.it", preferredLanguage="it-IT")
+
+    result = call("inbound_chat", Customer(
+        channel="CHAT", address=None, attributes={"email": "giulia.rossi@example.it"},
+        inputs=["vorrei restituire le scarpe, sono troppo piccole"]))
+
+    assert "Ci dica in poche parole come possiamo aiutarla." in result.heard()
+    assert (result.outcome, result.queue, result.attributes["predictedReason"]) == ("queued", "orders", "return")
+
+
+def test_a_romanian_chat_without_a_bot_for_its_language_is_routed_by_language(client, call):
+    create(client, firstName="Ana", email="ana@example.ro", preferredLanguage="ro-RO")
+
+    result = call("inbound_chat", Customer(channel="CHAT", address=None, attributes={"email": "ana@example.ro"}))
+
+    assert (result.outcome, result.queue) == ("queued", "romanian")
+    assert "predictedReason" not in result.attributes
+
+
+def test_an_italian_email_is_queued_with_the_team_for_its_reason(client, call):
+    # Given an e-mail from an address we do not know yet (its profile starts in the default language)
+    email = Customer(channel="EMAIL", address="marco.bianchi@example.it", address_type="EMAIL_ADDRESS",
+                     subject="Reso ordine 4471: vorrei restituire le scarpe e avere il rimborso")
+    # When it arrives through the inbound e-mail flow
+    result = call("inbound_email", email)
+    # Then it waits with the orders team, its reason kept for the agent
+    assert (result.outcome, result.queue) == ("queued", "orders")
+    assert (result.attributes["predictedReason"], result.attributes["reasonBecause"]) == ("return", "text")

@@ -153,3 +153,29 @@ def test_an_aws_failure_is_a_503_the_client_can_retry(client, dynamodb_fault):
     dynamodb_fault("throttle")
     response = client.http.get("/customers/0123456789abcdef")
     assert response.status_code == 503
+
+
+def test_a_change_racing_another_is_a_409_and_writes_nothing(client, monkeypatch):
+    # Given Ana, and an agent whose change is read just before someone else's lands
+    from chalicelib.db import utcnow
+    from chalicelib.profiles.models import CustomerModel
+    from chalicelib.profiles.service import Profiles
+
+    _, ana = post(client, "/customers", {"firstName": "Ana", "phone": "+40712345678"})
+    read = Profiles._writable
+
+    def read_then_someone_else_writes(self, customer_id):
+        customer = read(self, customer_id)
+        CustomerModel(customer_id).update(actions=[CustomerModel.tier.set("gold"),
+                                                   CustomerModel.updated_at.set(utcnow())])
+        return customer
+
+    monkeypatch.setattr(Profiles, "_writable", read_then_someone_else_writes)
+    # When the agent's change arrives
+    status, answer = patch(client, f"/customers/{ana['id']}", {"firstName": "Anca", "phone": "+40722000111"})
+    # Then it is refused as a conflict, and neither the name nor the number changed
+    assert status == 409 and "changed meanwhile" in answer["Message"]
+    monkeypatch.undo()
+    profile = get(client, f"/customers/{ana['id']}")[1]
+    assert (profile["firstName"], profile["phone"], profile["tier"]) == ("Ana", "+40712345678", "gold")
+    assert get(client, "/customers?phone=%2B40722000111")[0] == 404

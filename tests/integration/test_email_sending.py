@@ -290,6 +290,8 @@ def test_an_agent_sends_a_follow_up_summary_once(client):
     ({"template": "case_opened", "variables": messages.TYPES["case_opened"].sample}, 400, "idempotencyKey"),
     ({"template": "case_opened", "variables": messages.TYPES["case_opened"].sample, "idempotencyKey": "a b"}, 400,
      "idempotency reference"),
+    ({"template": "case_opened", "variables": messages.TYPES["case_opened"].sample,
+      "idempotencyKey": "case:DUP:opened\n"}, 400, "idempotency reference"),
     ({"template": "supervisor_alert", "variables": messages.TYPES["supervisor_alert"].sample,
       "idempotencyKey": "x:1"}, 400, "staff message"),
     ({"template": "case_opened", "idempotencyKey": "x:1", "cc": "boss@example.com"}, 400, "unknown field"),

@@ -13,7 +13,7 @@ from chalicelib.notify.service import notifier
 from chalicelib.notify.suppressions import suppression_key
 from chalicelib.privacy import erasure
 from chalicelib.privacy.holders import NO_PERSONAL_DATA, holders
-from tests.helpers import load_event, load_json
+from tests.helpers import load_event, load_json, ses_feedback_event
 from tests.stored import every_item, stored_text
 
 JSON = {"Content-Type": "application/json"}
@@ -42,6 +42,11 @@ def create(client, **body):
     return profile
 
 
+def patch(client, path, body):
+    response = client.http.patch(path, headers=JSON, body=json.dumps(body))
+    return response.status_code, json.loads(response.body)
+
+
 def lookup(client, address, contact_id, address_type="TELEPHONE_NUMBER", channel="VOICE"):
     event = load_event("connect/voice_inbound.json", ContactId=contact_id, Channel=channel,
                        CustomerEndpoint={"Address": address, "Type": address_type})
@@ -62,8 +67,7 @@ def bounce(client, address, message_id):
     note["mail"]["destination"] = [address]
     for recipient in note["bounce"]["bouncedRecipients"]:
         recipient["emailAddress"] = address
-    event = client.events.generate_sns_event(message=json.dumps(note))
-    client.lambda_.invoke("on_ses_feedback", event)
+    client.lambda_.invoke("on_ses_feedback", ses_feedback_event(json.dumps(note)))
 
 
 @pytest.fixture
@@ -256,3 +260,78 @@ def test_erasure_takes_no_request_body(client, ilinca):
     assert response.status_code == 400
     assert every_item() == before
     assert post(client, f"/customers/{ilinca['id']}/erase", {})[0] == 200
+
+
+def test_an_erasure_reaches_everything_by_key_or_index_never_by_scanning(client, ilinca):
+    # Given the app's DynamoDB clients are watched
+    from devkit.bench import dynamodb_calls
+
+    # When Ilinca is erased
+    with dynamodb_calls() as calls:
+        status, record = post(client, f"/customers/{ilinca['id']}/erase")
+    # Then every holder found her items by key or through an index: no Scan, which would
+    # read every customer's data and grow with the table
+    assert status == 200 and record["status"] == "done"
+    assert calls and "Scan" not in calls
+    assert {"Query", "TransactWriteItems"} & set(calls)
+
+
+def test_an_erasure_reaches_the_addresses_the_customer_gave_up(client):
+    # Given Dana, whose old e-mail address bounced and was suppressed, then replaced
+    dana = create(client, firstName="Dana", email="dana.old@exemplu.ro", phone="+40 733 111 222")
+    sent = notifier().send_to_customer(dana["id"], "case_opened", messages.TYPES["case_opened"].sample, "case:D-1")
+    bounce(client, "dana.old@exemplu.ro", sent.provider_message_id)
+    assert patch(client, f"/customers/{dana['id']}", {"email": "dana.new@exemplu.ro"})[0] == 200
+    # and a duplicate profile of hers, merged in, had given up a number of its own
+    other = create(client, firstName="Dana", phone="+40 744 999 000")
+    assert patch(client, f"/customers/{other['id']}", {"phone": "+40 755 000 999"})[0] == 200
+    assert post(client, f"/customers/{dana['id']}/merge", {"duplicateId": other["id"]})[0] == 200
+    exported = client.http.get(f"/customers/{dana['id']}/export")
+    assert "dana.old@exemplu.ro" in exported.body.decode() and "+40744999000" in exported.body.decode()
+    # When she is erased
+    status, record = post(client, f"/customers/{dana['id']}/erase")
+    # Then the suppression of her former address is gone too, and nothing of any of them is stored
+    assert status == 200 and record["erased"]["suppressions"] == 1
+    stored = stored_text()
+    for trace in ["dana.old", "dana.new", "733111222", "744999000", "755000999",
+                  suppression_key("email", "dana.old@exemplu.ro")]:
+        assert trace not in stored, trace
+
+
+def _personal_tables() -> str:
+    """Everything stored but the KPI counters, as one text."""
+    import json
+
+    from tests.stored import every_item
+
+    return json.dumps({table: items for table, items in every_item().items() if table != "metrics_table"},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def test_a_late_contact_record_naming_an_erased_customer_brings_nothing_back(client, ilinca):
+    # Given Ilinca was erased while one of her calls was still going on
+    from chalicelib.interactions.models import InteractionModel
+    from tests.helpers import kinesis_event
+
+    assert post(client, f"/customers/{ilinca['id']}/erase")[0] == 200
+    before = _personal_tables()
+    # When that call's contact record arrives, carrying her customerId and her number, twice
+    late = load_json("contact-records/voice_abandoned.json", ContactId="late-call", InitialContactId="late-call",
+                     Attributes={"customerId": ilinca["id"]},
+                     CustomerEndpoint={"Address": "+40745112233", "Type": "TELEPHONE_NUMBER"})
+    for _ in range(2):
+        answer = client.lambda_.invoke("on_contact_record", kinesis_event([late])).payload
+        assert answer == {"batchItemFailures": []}
+    # Then no profile, address or timeline entry is started for her: only the mark
+    # that keeps later copies from acting stays, with nothing but the contact id
+    assert "745112233" not in stored_text() and ilinca["id"] not in stored_text()
+    mark = InteractionModel.get("late-call")
+    assert mark.erased and mark.customer_id is None
+    # (the call still counts in the KPI counters, which hold nobody's data)
+    assert len(_personal_tables()) <= len(before) + 200
+    # But a new call from that number, naming nobody, starts afresh
+    fresh = load_json("contact-records/voice_abandoned.json", ContactId="new-call", InitialContactId="new-call",
+                      Attributes={}, CustomerEndpoint={"Address": "+40745112233", "Type": "TELEPHONE_NUMBER"})
+    client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
+    newcomer = InteractionModel.get("new-call").customer_id
+    assert newcomer and newcomer != ilinca["id"]

@@ -87,3 +87,41 @@ def test_the_clinic_line_says_the_next_appointment_and_confirms_it_with_1(simula
 def test_a_front_desk_task_goes_to_the_general_queue(simulator):
     result = simulator.run(flows.render("front_desk_task", "local"), Customer(channel="TASK", address=None))
     assert (result.outcome, result.queue) == ("queued", "general")
+
+
+def test_a_task_from_a_whatsapp_message_goes_to_the_queue_of_its_reason(simulator):
+    task = Customer(channel="TASK", address=None, attributes={"predictedQueue": "billing"})
+    result = simulator.run(flows.render("front_desk_task", "local"), task)
+    assert (result.outcome, result.queue) == ("queued", "billing")
+
+
+# ---- why they call, from what is in progress ----
+
+def test_a_silent_caller_with_an_open_return_is_asked_about_it_and_reaches_the_orders_team(simulator, ana):
+    # Given Ana returned order 100-4821 on an earlier call
+    simulator.run(flows.render("retail_return", "local"), Customer(inputs=["1004821"]))
+    # When she calls the main line again and says nothing but "1"
+    result = simulator.run(flows.render("inbound_voice", "local"), Customer(inputs=["1"]))
+    # Then she is asked about that return, by its id, and queued with the orders team
+    assert result.heard()[1] == ("Ne contactați în legătură cu R-1004821: Retururi și rambursări? "
+                                 "Apăsați 1 pentru da, 2 pentru altceva.")
+    assert (result.outcome, result.queue) == ("queued", "orders")
+    assert result.attributes["predictedReason"] == "return"
+    assert result.attributes["reasonBecause"] == "open return R-1004821, today"
+
+
+def test_an_appointment_tomorrow_is_why_a_patient_calls(client):
+    from chalicelib.clinic.reasons import upcoming_appointment
+
+    ioana = create_customer(client, firstName="Ioana", phone="+40 745 112 233")
+    starts = (utcnow() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    visit = {"appointmentId": "APT-2", "customerId": ioana, "startsAt": starts.isoformat(),
+             "service": "Consultație", "location": "Clinica Lumen", "address": "Calea Victoriei 155"}
+    assert client.http.post("/appointments", headers={"Content-Type": "application/json"},
+                            body=json.dumps(visit)).status_code == 201
+
+    answer = client.lambda_.invoke("predict_reason", {"Name": "ContactFlowEvent", "Details": {
+        "ContactData": {"Channel": "VOICE", "Attributes": {"customerId": ioana}}, "Parameters": {}}}).payload
+
+    assert [e.because for e in upcoming_appointment(ioana, utcnow())] == ["appointment tomorrow"]
+    assert (answer["reason"], answer["because"]) == ("appointment", "appointment tomorrow")

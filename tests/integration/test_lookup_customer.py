@@ -199,3 +199,20 @@ def test_an_expired_number_is_not_recognised_and_can_be_claimed_again(client):
     answer = lookup(client, load_event("connect/voice_inbound.json"))
     assert answer["status"] == "NOT_FOUND"
     assert answer["customerId"] not in ("", ana["id"])
+
+
+@pytest.mark.parametrize(("scores", "days_ago", "flagged"), [
+    ({"nps": 3}, 2, "true"), ({"csat": 2}, 2, "true"), ({"nps": 6, "csat": 5}, 2, "true"),
+    ({"nps": 7, "csat": 3}, 2, "false"), ({"nps": 3}, 31, "false"), ({"csat": 1}, 29, "true"),
+])
+def test_a_recent_detractor_is_flagged_for_careful_routing(client, scores, days_ago, flagged):
+    # Given Ana answered a survey `days_ago` days ago (the cooldown is 30 days)
+    from tests.helpers import create_customer
+
+    ana = create_customer(client, firstName="Ana", phone="+40712345678")
+    CustomerModel(ana).update(actions=[CustomerModel.last_survey_scores.set(scores),
+                                       CustomerModel.last_survey_at.set(utcnow() - timedelta(days=days_ago))])
+    # When she calls
+    answer = client.lambda_.invoke("lookup_customer", load_event("connect/voice_inbound.json")).payload
+    # Then the flow knows whether she was unhappy lately
+    assert answer["recentDetractor"] == flagged

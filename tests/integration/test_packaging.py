@@ -52,6 +52,20 @@ def test_every_model_has_its_table_with_keys_and_ttl(template):
         assert sorted(keys, key=lambda k: k["KeyType"]) == sorted(model._get_schema()["key_schema"],
                                                                    key=lambda k: k["KeyType"])
         assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        # Recoverable to any second of the last 35 days
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        # Every index the code queries exists, with the model's keys and projection
+        schema = model._get_schema()
+        indexes = {i["IndexName"]: i for i in table["Properties"].get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {i["index_name"] for i in schema["global_secondary_indexes"]}, model.__name__
+        for wanted in schema["global_secondary_indexes"]:
+            index = indexes[wanted["index_name"]]
+            assert sorted(index["KeySchema"], key=str) == sorted(
+                [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in wanted["key_schema"]],
+                key=str)
+            assert index["Projection"]["ProjectionType"] == wanted["projection"]["ProjectionType"]
+        declared = {d["AttributeName"]: d["AttributeType"] for d in table["Properties"]["AttributeDefinitions"]}
+        assert declared == {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
         assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
         assert table["DeletionPolicy"] == "Retain"
     assert len(tables) == len(all_models())
@@ -267,30 +281,12 @@ def test_the_unpacked_zip_alone_answers_a_lookup_against_the_embedded_aws(packag
     assert result.stdout.split()[-2:] == ["OK", "Ana"]
 
 
-def test_journey_schedules_may_only_run_journey_step_and_keep_what_keeps_failing(template):
-    role = template["Resources"]["JourneySchedulerRole"]["Properties"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
-    [policy] = role["Policies"]
-    granted = {json.dumps(s["Action"]): s["Resource"] for s in policy["PolicyDocument"]["Statement"]}
-    assert granted == {'"lambda:InvokeFunction"': {"Fn::GetAtt": ["JourneyStep", "Arn"]},
-                       '"sqs:SendMessage"': {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]},
-                       # the queue is encrypted with the data key
-                       '["kms:Decrypt", "kms:GenerateDataKey"]': [
-                           {"Fn::If": ["CreateDataKey", {"Fn::GetAtt": ["DataKey", "Arn"]}, {"Ref": "DataKeyArn"}]}]}
-    for name in ("APIHandler", "StartReturn"):
-        variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
-        assert variables["JOURNEY_STEP_FUNCTION_ARN"] == {"Fn::GetAtt": ["JourneyStep", "Arn"]}
-        assert variables["JOURNEY_SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": ["JourneySchedulerRole", "Arn"]}
-        assert variables["JOURNEY_SCHEDULE_GROUP"] == {"Ref": "JourneySchedules"}
-    assert template["Resources"]["JourneySchedules"]["Properties"]["Name"] == {"Fn::Sub": "${AWS::StackName}-journeys"}
-
-
 def test_whatsapp_events_reach_their_handler_which_knows_the_one_topic_to_trust(template):
     function = template["Resources"]["OnWhatsappEvent"]["Properties"]
     [subscription] = function["Events"].values()
     assert (subscription["Type"], subscription["Properties"]["Topic"]) == ("SNS", {"Fn::Sub": "${WhatsAppEventsTopic}"})
     assert function["Environment"]["Variables"]["WHATSAPP_EVENTS_TOPIC_ARN"] == {"Ref": "WhatsAppEventsTopic"}
-    assert function["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]}
+    assert function["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["OnWhatsappEventDeadLetterQueue", "Arn"]}
     publisher = template["Resources"]["WhatsAppEventsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
     assert publisher["Principal"] == {"Service": "social-messaging.amazonaws.com"}
 
@@ -305,7 +301,7 @@ def test_every_asynchronous_function_keeps_what_it_could_not_process(template):
     flow_functions = infra.flow_invoked_functions(STAGE)
     asynchronous = hardening.asynchronous(template, flow_functions)
     # SNS (SES feedback, WhatsApp), EventBridge rules (contact events) and Scheduler targets
-    assert {"OnSesFeedback", "OnWhatsappEvent", "OnContactEvent", "SurveyWorker", "JourneyStep"} <= set(asynchronous)
+    assert {"OnSesFeedback", "OnWhatsappEvent", "OnContactEvent", "ScheduledStep"} <= set(asynchronous)
     for name, function in _functions(template).items():
         properties = function["Properties"]
         if name in asynchronous:
@@ -317,7 +313,7 @@ def test_every_asynchronous_function_keeps_what_it_could_not_process(template):
             for event in properties["Events"].values():
                 assert event["Properties"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS", name
     # Scheduler's own dead letters (a schedule it could not deliver) reach the queue through its role.
-    statements = template["Resources"]["JourneySchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    statements = template["Resources"]["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     assert any(s["Action"] == "sqs:SendMessage" for s in statements["Statement"])
 
 
@@ -410,9 +406,9 @@ def test_any_stack_name_works_the_functions_read_the_names_the_stack_creates(tem
         wrong = {k: v for k, v in environment.items() if _NAME.fullmatch(k) and v and v not in created}
         assert wrong == {}, name
         assert stack.resolve(template["Resources"][name]["Properties"]["FunctionName"]).startswith("acme-care-eu-")
-    survey = stack.environment("SurveyWorker")
-    assert survey["SURVEY_SCHEDULE_GROUP"] == "acme-care-eu-surveys"
-    assert survey["SURVEY_WORKER_ARN"] == stack.arn("SurveyWorker")
+    worker = stack.environment("ScheduledStep")
+    assert worker["SCHEDULE_GROUP"] == "acme-care-eu-schedules"
+    assert worker["SCHEDULED_STEP_ARN"] == stack.arn("ScheduledStep")
     assert stack.environment("APIHandler")["SES_CONFIGURATION_SET"] == "acme-care-eu-email"
     # And every resource a role names is the stack's, or one the stage names outside it
     outside = {"EMAIL_SENDER", "TOKEN_SECRET_PARAMETER", "CONTACT_RECORDS_STREAM", "AGENT_EVENTS_STREAM"}
@@ -500,3 +496,20 @@ def test_checkov_passes_every_check_or_names_why_it_does_not_apply(package):
     for skipped in report["results"]["skipped_checks"]:
         assert skipped["check_result"]["suppress_comment"].strip(), skipped["check_id"]
         assert "\n" not in skipped["check_result"]["suppress_comment"]
+
+
+def test_the_agent_panel_is_registered_as_a_per_contact_workspace_app_that_writes_to_its_instance_only(template):
+    [application] = resources(template, "AWS::AppIntegrations::Application").values()
+    properties = application["Properties"]
+    assert properties["ApplicationConfig"] == {"ContactHandling": {"Scope": "PER_CONTACT"}}
+    assert "Contact.Attributes.View" in properties["Permissions"]
+    source = properties["ApplicationSourceConfig"]["ExternalUrlConfig"]
+    assert source["AccessUrl"]["Fn::Sub"].endswith("/api/agent")
+    assert source["ApprovedOrigins"][0]["Fn::Sub"] == source["AccessUrl"]["Fn::Sub"].removesuffix("/api/agent")
+    # The wrap-up's UpdateContactAttributes is derived from the code for the API's
+    # function only, on the stack's instance's contacts.
+    granted = {name: r for name, r in resources(template, "AWS::IAM::Policy").items()
+               if "connect:UpdateContactAttributes" in json.dumps(r)}
+    assert list(granted) == ["APIHandlerConnectPolicy"]
+    [statement] = granted["APIHandlerConnectPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert {"Fn::Sub": "${ConnectInstanceArn}/contact/*"} in statement["Resource"]

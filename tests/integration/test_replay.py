@@ -21,7 +21,7 @@ from tests.integration.test_timeline import counters, get
 INSTANCE = "arn:aws:connect:eu-central-1:123456789012:instance/c8c0e68d-2200-4265-82c0-5f3a1b2c3d4e"
 QUEUES = ["Billing", "Support", "Retention", "Sales"]
 AGENTS = ["ioana.m", "andrei.p", "maria.t", "luca.b", "giulia.r", "eszter.k", "james.w", "radu.c"]
-REASONS = ["billing", "delivery", "refund", "technical"]
+REASONS = ["billing", "delivery", "return", "technical"]
 WINDOW_HOURS = 4
 INTERACTIONS = 150
 

@@ -15,7 +15,7 @@ from chalicelib.db import utcnow
 from chalicelib.privacy.holders import NO_PERSONAL_DATA
 from chalicelib.profiles.models import IdentityModel
 from devkit import localenv
-from tests.helpers import load_event
+from tests.helpers import load_event, load_json
 
 RETENTION = [f.name for f in fields(settings_module.Settings) if f.name.endswith("_retention_days")]
 KINDS = {"interaction", "survey", "outbox", "suppression", "case", "idempotency", "profile", "contact_link",
@@ -73,3 +73,55 @@ def test_an_expired_profile_is_not_served(client):
     assert client.http.get(f"/customers/{ana['id']}/export").status_code == 404
     answer = client.lambda_.invoke("lookup_customer", load_event("connect/voice_inbound.json")).payload
     assert (answer["status"], answer["customerId"]) == ("NOT_FOUND", "")
+
+
+def _nearly_expired(customer_id):
+    """Ana's profile and addresses, with a day of retention left (past the renewal threshold)."""
+    from chalicelib.profiles.models import CustomerModel
+
+    soon = utcnow() + timedelta(days=1)
+    CustomerModel(customer_id).update(actions=[CustomerModel.expires_at.set(soon)])
+    for key in CustomerModel.get(customer_id).identities:
+        IdentityModel(key).update(actions=[IdentityModel.expires_at.set(soon)])
+
+
+def _renewed(customer_id):
+    from chalicelib.profiles.models import CustomerModel
+
+    customer = CustomerModel.get(customer_id)
+    far = utcnow() + timedelta(days=365)
+    return customer.expires_at > far and all(IdentityModel.get(k).expires_at > far for k in customer.identities)
+
+
+def _whatsapp(client, sender):
+    from tests.journeys import whatsapp_event
+
+    client.lambda_.invoke("on_whatsapp_event", whatsapp_event("sns_text_message", sender=sender, text="STOP"))
+
+
+def _record(client, customer_id):
+    from tests.helpers import kinesis_event
+
+    record = load_json("contact-records/voice_abandoned.json", Attributes={"customerId": customer_id})
+    assert client.lambda_.invoke("on_contact_record", kinesis_event([record])).payload == {"batchItemFailures": []}
+
+
+def _lookup_by_id(client, customer_id):
+    answer = client.lambda_.invoke("lookup_customer", load_event("connect/voice_inbound.json",
+                                                                 Attributes={"customerId": customer_id})).payload
+    assert answer["status"] == "OK"
+
+
+@pytest.mark.parametrize("contact", [_whatsapp, _record, _lookup_by_id], ids=["whatsapp", "contact record",
+                                                                           "lookup by customerId"])
+def test_every_contact_renews_the_profile_and_its_addresses(client, contact):
+    # Given Ana, who only stays in touch on one channel, a day before her profile expires
+    response = client.http.post("/customers", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"firstName": "Ana", "whatsapp": "+40712345678",
+                                                 "phone": "+40712345678"}))
+    ana = json.loads(response.body)["id"]
+    _nearly_expired(ana)
+    # When she is in touch that way
+    contact(client, "+40712345678" if contact is _whatsapp else ana)
+    # Then her profile and every address of hers are kept for another retention period
+    assert _renewed(ana)

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
+from chalicelib.errors import Forbidden
 from chalicelib.notify import messages
 from chalicelib.notify.models import OutboxModel, SuppressionModel
 from chalicelib.notify.service import notifier
 from chalicelib.notify.suppressions import suppression_key
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer as create
-from tests.helpers import load_event
+from tests.helpers import load_event, ses_feedback_event
 
 CASE = messages.TYPES["case_opened"].sample
 
@@ -29,7 +30,7 @@ def notification(name: str, address: str, message_id: str) -> str:
 
 
 def deliver(client, message: str):
-    return client.lambda_.invoke("on_ses_feedback", client.events.generate_sns_event(message=message)).payload
+    return client.lambda_.invoke("on_ses_feedback", ses_feedback_event(message)).payload
 
 
 def send_case_mail(ana: str, reference: str):
@@ -92,3 +93,18 @@ def test_a_message_that_is_not_an_ses_notification_is_reported_not_dropped(clien
     with pytest.raises(Exception, match="not"):
         deliver(client, message)
     assert list(SuppressionModel.scan()) == []
+
+
+def test_a_bounce_from_another_topic_changes_nothing_and_is_refused(client):
+    # Given Ana got an e-mail
+    ana = create(client)
+    outcome = send_case_mail(ana, "case:C-1:opened")
+    # When a bounce for her address arrives from a topic that is not ours
+    other = "arn:aws:sns:eu-central-1:999999999999:someone-elses-feedback"
+    message = notification("bounce_permanent.json", "ana.popescu@example.ro", outcome.provider_message_id)
+    with pytest.raises(Forbidden, match="unexpected topic"):
+        client.lambda_.invoke("on_ses_feedback", ses_feedback_event(message, topic=other))
+    # Then her address is not suppressed and the next e-mail still goes out
+    assert list(SuppressionModel.scan()) == []
+    assert OutboxModel.get(outcome.key).status == "sent"
+    assert notifier().send_to_customer(ana, "case_opened", CASE, "case:C-2:opened").status == "sent"

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib import aws
+from chalicelib.settings import get_settings
 from chalicelib.surveys import scoring
 from deploy import flows
 from devkit.call import local_simulator
@@ -177,8 +178,8 @@ def test_a_detractor_on_the_phone_is_followed_up_after_the_call(client, simulato
     survey_call(simulator, ["2", "3", "4"], inbound.attributes, contact_id="call-ana-9")
     # Then the caller was not kept waiting for Connect: a schedule follows it up a minute later
     schedule = boto3.client("scheduler", region_name="eu-central-1").get_schedule(
-        Name="survey-follow_up-call-ana-9", GroupName="default")
-    assert json.loads(schedule["Target"]["Input"]) == {"action": "follow_up", "surveyId": "call-ana-9"}
+        Name="survey-follow_up-call-ana-9", GroupName=get_settings().schedule_group)
+    assert json.loads(schedule["Target"]["Input"]) == {"step": "follow_up", "surveyId": "call-ana-9"}
     assert survey_item("call-ana-9").follow_up == "pending"
     # When the contact record arrives (queue Billing, agent ioana.m) before the schedule fires
     with Stubber(aws.client("connect")) as connect:
@@ -191,7 +192,7 @@ def test_a_detractor_on_the_phone_is_followed_up_after_the_call(client, simulato
     assert "agent#unassigned" not in counts
     # And the task exists; the schedule firing later changes nothing
     assert survey_item("call-ana-9").task_contact_id == "task-42"
-    assert client.lambda_.invoke("survey_worker", {"action": "follow_up", "surveyId": "call-ana-9"}).payload[
+    assert client.lambda_.invoke("scheduled_step", {"step": "follow_up", "surveyId": "call-ana-9"}).payload[
         "status"] == "nothing"
     # And no e-mail survey follows a call she already answered
     from tests.integration.survey_support import invitations

@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from chalicelib import aws
+from chalicelib.settings import get_settings
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer
 from tests.integration import survey_support
@@ -127,15 +128,15 @@ def test_when_connect_throttles_the_answer_is_kept_and_the_follow_up_retried_lat
     assert supervisor_alerts() == []
     # And a one-time schedule will retry the follow-up through the worker
     schedule = boto3.client("scheduler", region_name="eu-central-1").get_schedule(
-        Name=f"survey-follow_up-{invited['contact']}", GroupName="default")
+        Name=f"survey-follow_up-{invited['contact']}", GroupName=get_settings().schedule_group)
     work = json.loads(schedule["Target"]["Input"])
-    assert work == {"action": "follow_up", "surveyId": invited["contact"]}
+    assert work == {"step": "follow_up", "surveyId": invited["contact"]}
     # When Scheduler calls the worker (twice: delivery is at least once) and Connect is back
     connect.add_response("start_task_contact", {"ContactId": "task-7790"}, expected_task(
         invited, name="Survey follow-up: NPS 2 (detractor)", reason="detractor",
         scores={"csat": 3, "ces": 4, "nps": 2}))
-    assert client.lambda_.invoke("survey_worker", work).payload["status"] == "done"
-    assert client.lambda_.invoke("survey_worker", work).payload["status"] == "nothing"
+    assert client.lambda_.invoke("scheduled_step", work).payload["status"] == "done"
+    assert client.lambda_.invoke("scheduled_step", work).payload["status"] == "nothing"
     # Then there is one task and one alert
     connect.assert_no_pending_responses()
     assert survey_item(invited["contact"]).task_contact_id == "task-7790"

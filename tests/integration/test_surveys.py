@@ -194,20 +194,20 @@ def test_at_night_the_invitation_waits_for_the_morning_in_the_customers_time_zon
     survey = survey_item(contact_id)
     assert survey.status == "scheduled"
     schedule = boto3.client("scheduler", region_name="eu-central-1").get_schedule(
-        Name=f"survey-invite-{contact_id}", GroupName="default")
+        Name=f"survey-invite-{contact_id}", GroupName=get_settings().schedule_group)
     tomorrow = (local + timedelta(days=1)).date().isoformat()
     assert schedule["ScheduleExpression"] == f"at({tomorrow}T{local_end}:00)"
     assert schedule["ScheduleExpressionTimezone"] == zone
     assert schedule["ActionAfterCompletion"] == "DELETE"
-    assert schedule["Target"]["Arn"] == get_settings().survey_worker_arn
-    assert schedule["Target"]["RoleArn"] == get_settings().survey_scheduler_role_arn
+    assert schedule["Target"]["Arn"] == get_settings().scheduled_step_arn
+    assert schedule["Target"]["RoleArn"] == get_settings().scheduler_role_arn
     # (an invocation Scheduler cannot deliver is kept, not dropped)
-    assert schedule["Target"]["DeadLetterConfig"] == {"Arn": get_settings().survey_dead_letter_queue_arn}
-    assert json.loads(schedule["Target"]["Input"]) == {"action": "invite", "surveyId": contact_id}
+    assert schedule["Target"]["DeadLetterConfig"] == {"Arn": get_settings().schedule_dead_letter_queue_arn}
+    assert json.loads(schedule["Target"]["Input"]) == {"step": "invite", "surveyId": contact_id}
     # When Scheduler calls the worker in the morning (twice: at least once delivery)
     clock(datetime.fromisoformat(f"{tomorrow}T{local_end}").replace(tzinfo=ZoneInfo(zone)).astimezone(UTC))
     for _ in range(2):
-        answer = client.lambda_.invoke("survey_worker", json.loads(schedule["Target"]["Input"])).payload
+        answer = client.lambda_.invoke("scheduled_step", json.loads(schedule["Target"]["Input"])).payload
     # Then the invitation goes out once
     assert answer["status"] == "invited"
     assert len(invitations()) == 1
@@ -221,14 +221,14 @@ def test_a_customer_who_opts_out_before_the_morning_gets_nothing(client, clock):
     client.http.patch(f"/customers/{ana}", headers={"Content-Type": "application/json"},
                       body=json.dumps({"consent": {"email": {"surveys": False}}}))
     clock(night + timedelta(hours=10))
-    assert client.lambda_.invoke("survey_worker", {"action": "invite", "surveyId": contact_id}).payload[
+    assert client.lambda_.invoke("scheduled_step", {"step": "invite", "surveyId": contact_id}).payload[
         "status"] == "skipped"
     assert invitations() == []
 
 
 def test_the_worker_refuses_input_no_schedule_sends(client):
-    with pytest.raises(Exception, match="expected"):
-        client.lambda_.invoke("survey_worker", {"action": "delete everything", "surveyId": "x"})
+    with pytest.raises(Exception, match="unknown scheduled step 'delete everything'"):
+        client.lambda_.invoke("scheduled_step", {"step": "delete everything", "surveyId": "x"})
 
 
 # ---- answering on the web ----------------------------------------------------------
@@ -306,7 +306,10 @@ def test_a_link_answers_once(client, invited):
     ({"csat": 4, "ces": 6, "nps": -1}, "Vă rugăm să alegeți una dintre valorile afișate."),
     ({"csat": 4, "ces": 6, "nps": 9, "comment": "x" * 2001}, "cel mult 2.000 de caractere"),
     ({"csat": 4, "ces": 6, "nps": 9, "admin": "true"}, "nu l-am cerut"),
-], ids=["missing", "csat 6", "ces 0", "not a number", "negative", "comment too long", "unknown field"])
+    ({"csat": "\u00b2", "ces": 6, "nps": 9}, "Vă rugăm să alegeți una dintre valorile afișate."),
+    ({"csat": "\u0664", "ces": 6, "nps": 9}, "Vă rugăm să alegeți una dintre valorile afișate."),
+], ids=["missing", "csat 6", "ces 0", "not a number", "negative", "comment too long", "unknown field",
+        "superscript two", "arabic-indic four"])
 def test_unusable_answers_get_the_form_back_saying_why_and_write_nothing(client, invited, answers, problem):
     before = every_item()
     response = client.http.post(invited["link"], **form(**answers))

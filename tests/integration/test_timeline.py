@@ -274,6 +274,40 @@ def test_unreadable_records_are_reported_and_the_rest_of_the_batch_is_kept(clien
     assert InteractionModel.get(TRANSFERRED_CALL).queue == "Billing"
 
 
+def test_records_with_numbers_or_nesting_no_parser_takes_are_reported_on_their_own(client):
+    # Given a batch with records that are JSON only to a lenient parser, or nested deeper
+    # than any parser follows, next to a good one
+    good = load_json("contact-records/voice_transfer_leg1.json")
+    nan = json.dumps(load_json("contact-records/chat.json")).replace('"AgentInteractionDuration": 600',
+                                                                     '"AgentInteractionDuration": NaN')
+    infinity = json.dumps({**load_json("contact-records/chat.json"), "ContactId": "c-inf"})[:-1] + ', "x": Infinity}'
+    nested = '{"ContactId": "c-deep", "Attributes": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert "NaN" in nan
+    event_ = kinesis_event([nan.encode(), infinity.encode(), nested.encode(), good])
+    # When it arrives
+    answer = client.lambda_.invoke("on_contact_record", event_).payload
+    # Then each bad record is named, and the good one is on the timeline
+    sequences = [r["kinesis"]["sequenceNumber"] for r in event_["Records"]]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": s} for s in sequences[:3]]}
+    assert InteractionModel.get(TRANSFERRED_CALL).queue == "Billing"
+
+
+@pytest.mark.parametrize("edge", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z",
+                                  1e300, -1])
+def test_times_at_the_edges_of_the_calendar_are_read_as_unknown_and_the_batch_goes_on(client, edge):
+    # Given a record whose times are past the calendar's edges, next to a good one
+    create(client, firstName="Ana", phone="+40712345678")
+    odd = load_json("contact-records/voice_abandoned.json", LastUpdateTimestamp=edge, DisconnectTimestamp=edge)
+    odd["Queue"]["EnqueueTimestamp"] = edge
+    good = load_json("contact-records/voice_transfer_leg1.json")
+    # When they arrive
+    answer = client.lambda_.invoke("on_contact_record", kinesis_event([odd, good])).payload
+    # Then nothing fails: the odd record is kept without the times it could not read
+    assert answer == {"batchItemFailures": []}
+    assert InteractionModel.get(TRANSFERRED_CALL).queue == "Billing"
+    assert InteractionModel.get(odd["ContactId"]).channel == "VOICE"
+
+
 def test_records_that_cannot_be_written_are_reported_for_retry(client, dynamodb_fault):
     dynamodb_fault("throttle")
     event_ = kinesis_event([load_json("contact-records/voice_abandoned.json")])
@@ -361,7 +395,8 @@ def test_the_timeline_pages_newest_first_across_channels(client):
     assert pages == 3
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=bm9wZQ", "page=2"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=bm9wZQ", "page=2", "limit=%C2%B2",
+                                   "limit=" + "9" * 5000, "limit=%D9%A3"])
 def test_a_bad_timeline_request_says_what_is_wrong(client, query):
     ana = create(client, firstName="Ana", phone="+40712345678")
     status, answer = get(client, f"/customers/{ana['id']}/timeline?{query}")
@@ -384,6 +419,7 @@ def test_expired_interactions_are_not_shown(client):
     ("", "from"), ("from=2025-13-01", "from"), ("from=14.05.2025", "from"),
     ("from=2025-05-14&to=2025-05-13", "before"), ("from=2024-01-01&to=2025-01-01", "366"),
     ("from=2025-05-14&by=moon", "by"), ("from=2025-05-14&per=queue", "unknown"),
+    ("from=9999-12-01&to=9999-12-31", "from"), ("from=0001-01-01&to=0001-01-02", "from"),
 ])
 def test_a_bad_metrics_request_says_what_is_wrong(client, query, problem):
     status, answer = get(client, f"/metrics?{query}")
@@ -444,3 +480,37 @@ def test_a_record_redelivered_after_the_customer_was_erased_brings_nothing_back(
     assert (erased.erased, erased.customer_id, erased.legs, erased.agent) == (True, None, None, None)
     assert client.http.get("/customers?phone=%2B40712345678").status_code == 404
     assert counters() == counted
+
+
+# ---- the predicted reason beside the agent's ----------------------------------------
+
+def test_the_predicted_and_the_agents_reason_are_both_kept_and_measured(client):
+    ana = create(client, firstName="Ana", phone="+40712345678")
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    right = _call("right", start, "billing")
+    right["Attributes"]["predictedReason"] = "billing"
+    wrong = _call("wrong", start + timedelta(hours=1), "return")
+    wrong["Attributes"]["predictedReason"] = "delivery"
+    unpredicted = _call("unpredicted", start + timedelta(hours=2), "refund")
+    records(client, right, wrong, unpredicted)
+    # The timeline shows both reasons; an older free string arrives as its catalogue id
+    timeline = {i["id"]: i for i in get(client, f"/customers/{ana['id']}/timeline")[1]["interactions"]}
+    assert (timeline["wrong"]["predictedReason"], timeline["wrong"]["contactReason"]) == ("delivery", "return")
+    assert (timeline["unpredicted"]["predictedReason"], timeline["unpredicted"]["contactReason"]) == (None, "return")
+    # Supervisors see how often routing guessed the agent's reason, in total and per reason
+    status, report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}&by=reason")
+    assert status == 200
+    assert report["totals"]["predictionAccuracyPercent"] == 50.0
+    groups = {g["reason"] if "reason" in g else g.get("value"): g for g in report["groups"]}
+    assert groups["billing"]["predictionAccuracyPercent"] == 100.0
+    assert groups["return"]["predictionAccuracyPercent"] == 0.0
+
+
+def test_a_wrap_up_reason_outside_the_catalogue_is_not_counted_as_a_reason(client):
+    create(client, firstName="Ana", phone="+40712345678")
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    records(client, _call("odd", start, "bananas"))
+    status, report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}&by=reason")
+    assert status == 200
+    assert "bananas" not in json.dumps(report)
+    assert InteractionModel.get("odd").contact_reason is None

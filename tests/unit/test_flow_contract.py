@@ -72,3 +72,37 @@ def test_request_parsing_tolerates_nulls_and_wrong_types():
     assert request.attributes == {}
     assert request.contact_id == ""
     assert request.value("phone") == "40712345678"
+
+
+_STALL = __import__("threading").Event()
+
+
+def stalls(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    _STALL.wait(30)  # a DynamoDB call stuck far past the budget
+    return FlowResponse.ok(answer="late")
+
+
+def answers(request: FlowRequest, deadline: Deadline) -> FlowResponse:
+    return FlowResponse.ok(answer="now")
+
+
+def test_calls_stuck_past_their_budget_never_starve_the_next_caller():
+    # Given a stall: more calls stuck on a dependency than a small worker pool holds
+    try:
+        for _ in range(6):
+            assert flow.run({}, _Context(400), f"{__name__}:stalls") == {"status": "ERROR", "errorCode": "TIMEOUT"}
+        # When the next caller comes while they are all still stuck
+        started = time.monotonic()
+        answer = flow.run({}, _Context(400), f"{__name__}:answers")
+        # Then they are answered at once, not timed out behind the stuck calls
+        assert answer == {"status": "OK", "answer": "now"}
+        assert time.monotonic() - started < 0.3
+    finally:
+        _STALL.set()
+
+
+def test_the_workers_are_reused_once_a_stall_is_over():
+    workers = flow.Workers(limit=4)
+    for _ in range(20):
+        assert workers.submit(lambda: 42).result(timeout=1) == 42
+    assert workers.threads <= 2

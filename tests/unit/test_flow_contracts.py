@@ -46,14 +46,15 @@ def test_the_cloudformation_rendering_is_the_same_flow(name):
         [(a["Identifier"], a["Type"], a.get("Transitions")) for a in stack["Actions"]]
 
 
-def test_the_inbound_flows_are_the_ones_that_call_the_lookup():
-    # Calls look the caller up and nothing else; chats then offer self-service
-    expected = {"inbound_voice": ["lookup_customer"],
-                "inbound_chat": ["lookup_customer", "offer_article", "answer_article", "answer_article"]}
+def test_the_inbound_flows_are_the_ones_that_call_the_lookup_then_predict_the_reason():
+    # Contacts are looked up first; chats then offer self-service; both predict the reason
+    expected = {"inbound_voice": {"predict_reason"},
+                "inbound_chat": {"offer_article", "answer_article", "predict_reason"}}
     for name, functions in expected.items():
         invokes = [a for a in flows.render(name, "local")["Actions"] if a["Type"] == "InvokeLambdaFunction"]
-        assert [a["Parameters"]["LambdaFunctionARN"].rsplit(":", 1)[-1] for a in invokes] == \
-            [f"contact-center-local-{function}" for function in functions]
+        called = [a["Parameters"]["LambdaFunctionARN"].rsplit(":", 1)[-1] for a in invokes]
+        assert called[0] == "contact-center-local-lookup_customer"
+        assert set(called[1:]) == {f"contact-center-local-{function}" for function in functions}
 
 
 def _voice():

@@ -112,3 +112,62 @@ def test_the_service_logger_masks_message_extras_and_exceptions():
     assert "712345678" not in digits(text.replace("-", ""))
     assert "ana.popescu" not in text and "example.ro" not in text
     assert "***78" in text
+
+
+HOSTILE_NUMBERS = ["+40/745/112/233", "0745\u00a0112\u00a0233", "0745\u202f112\u202f233", "0745112233x",
+                   "0745112233 ext 12", "+40\u00a0745\u00a0112\u00a0233"]
+HOSTILE_ADDRESSES = ["ana.popescu\uff20example.ro", '"ana popescu"@example.ro', "ana.popescu@[192.168.10.20]",
+                     "ana.popescu@[IPv6:2001:db8::1]"]
+
+
+@pytest.mark.parametrize("number", HOSTILE_NUMBERS)
+@pytest.mark.parametrize("render", [str, json.dumps, repr, lambda n: json.dumps(n, ensure_ascii=False)])
+def test_numbers_written_with_slashes_odd_spaces_or_extensions_are_masked(number, render):
+    masked = mask_pii(f"caller {render(number)} waited")
+    assert "745112" not in digits(masked.replace("00a0", "").replace("202f", ""))
+    assert "***33" in masked
+
+
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+@pytest.mark.parametrize("render", [str, json.dumps, repr])
+def test_full_width_at_signs_quoted_local_parts_and_address_literals_are_masked(address, render):
+    masked = mask_pii(f"to {render(address)} now")
+    assert "popescu" not in masked and "example" not in masked and "192.168" not in masked
+    assert "2001" not in masked
+    assert "***@***" in masked
+
+
+def test_an_unexpected_error_on_a_route_is_logged_with_its_values_masked(capsys):
+    # Given a route whose code fails on a value holding a number with non-breaking spaces
+    from chalice import Chalice
+    from chalice.test import Client
+
+    from chalicelib.http import answers
+
+    app = Chalice(app_name="contact-center", configure_logs=False)
+
+    @app.route("/boom")
+    @answers
+    def boom():
+        raise ValueError(repr("0745\u00a0112\u00a0233 ana.popescu\uff20example.ro"))
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    logger = get_logger()
+    handler = Capture()
+    handler.setFormatter(logger.registered_formatter)
+    logging.getLogger(logger.name).addHandler(handler)
+    try:
+        # When it is called
+        with Client(app) as client:
+            assert client.http.get("/boom").status_code == 500
+    finally:
+        logging.getLogger(logger.name).removeHandler(handler)
+    # Then the traceback is logged, with neither the number nor the address in it
+    text = "\n".join(lines)
+    assert "ValueError" in text
+    assert "745" not in text.replace("***33", "") and "popescu" not in text

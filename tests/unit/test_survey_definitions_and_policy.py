@@ -124,7 +124,8 @@ def test_sampling_decides_the_same_for_a_contact_every_time_and_keeps_about_the_
 
 @pytest.mark.parametrize(("name", "value"), [
     ("SURVEY_QUIET_HOURS", "21:00-21:00"), ("SURVEY_QUIET_HOURS", "9-17"), ("SURVEY_QUIET_HOURS", "24:00-06:00"),
-    ("SURVEY_SAMPLE_PERCENT", "101"), ("SURVEY_LINK_DAYS", "0"), ("SURVEY_WORKER_ARN", "survey_worker"),
+    ("SURVEY_SAMPLE_PERCENT", "101"), ("SURVEY_LINK_DAYS", "0"), ("SCHEDULED_STEP_ARN", "scheduled_step"),
+    ("SCHEDULE_GROUP", "surveys and journeys"),
 ])
 def test_survey_settings_are_checked_when_the_function_starts(name, value):
     import os

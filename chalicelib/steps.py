@@ -1,11 +1,13 @@
-"""`journey_step`: runs what a schedule (schedules.py) named, when its time comes.
+"""The steps schedules run (chalicelib/schedules.py), by name: what `scheduled_step`
+does with a schedule's input `{"step": "<name>", ...ids}`.
 
-The event is the schedule's input: {"step": "<name>", ...}. Each capability
-registers its steps (chalicelib/wiring.py): a callable or a "module:function" name
-loaded on first use. An unknown or malformed step raises InvalidInput (kept by the
-dead-letter queue after the retries: someone must look at it); a dependency that
-failed raises DependencyFailure (the retry policy runs it again). A step whose
-subject is gone (an erased customer, a cancelled appointment) does nothing and says so.
+Each capability registers its steps (chalicelib/wiring.py): a callable or a
+"module:function" name loaded on first use, so this registry costs nothing at cold
+start and grants nothing (the scheduler client is in schedules.py). An unknown or
+malformed step raises InvalidInput (kept by the dead-letter queue after the retries:
+someone must look at it); a dependency that failed raises DependencyFailure (it runs
+again). A step whose subject is gone (an erased customer, a cancelled appointment)
+does nothing and says so.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ def register(name: str, step: Step | str) -> None:
     STEPS[name] = step
 
 
-def text(step: Mapping[str, Any], name: str) -> str:
+def text(step: Mapping[str, Any], name: str, longest: int = 64) -> str:
     """A step's required text field (an id), or InvalidInput naming it."""
     value = step.get(name)
-    if not isinstance(value, str) or not 0 < len(value) <= 64:
+    if not isinstance(value, str) or not 0 < len(value) <= longest:
         raise InvalidInput(f"{step.get('step')} needs {name}")
     return value
 
@@ -42,9 +44,10 @@ def _resolve(step: Step | str) -> Step:
 
 
 def run(event: object) -> dict[str, Any]:
+    """Run the step a schedule's input names."""
     if not isinstance(event, Mapping) or event.get("step") not in STEPS:
         name = event.get("step") if isinstance(event, Mapping) else None
-        raise InvalidInput(f"unknown journey step {str(name)[:40]!r}; steps: {', '.join(STEPS)}")
+        raise InvalidInput(f"unknown scheduled step {str(name)[:40]!r}; steps: {', '.join(STEPS)}")
     outcome = _resolve(STEPS[event["step"]])(event)
-    get_logger().info("journey step done", extra={"step": event["step"], "outcome": outcome})
+    get_logger().info("scheduled step done", extra={"step": event["step"], "outcome": outcome})
     return {"step": event["step"], **outcome}

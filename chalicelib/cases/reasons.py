@@ -1,0 +1,30 @@
+"""What a customer's open cases say about why they contact us now, for
+predict_reason (registered in chalicelib/wiring.py): a return weighs most (its
+pickup or refund is what people call about), any other case by its kind's reason,
+`complaint` otherwise. One indexed query; `because` and `reference` name ids and
+ages only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.reasons.catalogue import load as catalogue
+from chalicelib.reasons.predict import OPEN_CASE_WEIGHT, PENDING_RETURN_WEIGHT, Evidence
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    days = (now - moment).days
+    return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def open_cases(customer_id: str, now: datetime) -> list[Evidence]:
+    from chalicelib.cases.service import Cases
+    from chalicelib.settings import get_settings
+
+    evidence = []
+    for case in Cases(get_settings()).open_cases(customer_id)[:3]:
+        reason = catalogue().normalise(case.kind) or "complaint"
+        weight = PENDING_RETURN_WEIGHT if reason == "return" else OPEN_CASE_WEIGHT
+        evidence.append(Evidence(reason, weight, f"open {case.kind} {case.case_id}, {_ago(case.opened_at, now)}",
+                                 case.case_id))
+    return evidence

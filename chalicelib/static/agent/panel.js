@@ -1,0 +1,311 @@
+// The agent panel: learns the contact from the Amazon Connect agent workspace
+// (AmazonConnectApp.init -> onCreate -> event.context.scope.contactId) or, opened on
+// its own, from ?contactId=; then one data call fills the page. No customer data is
+// ever put in a URL other than the contact id, nor logged.
+"use strict";
+
+(function () {
+  const words = JSON.parse(document.getElementById("words").textContent);
+  const lang = document.documentElement.lang;
+  const $ = (id) => document.getElementById(id);
+  const state = { contactId: null, cursor: null, shown: 0, customerState: null };
+  // A Cognito hosted UI sign-in comes back with #id_token=...: keep it for this tab only.
+  const TOKEN_KEY = "agent-panel-token";
+
+  function takeToken() {
+    const hash = new URLSearchParams(window.location.hash.slice(1));
+    if (hash.get("id_token")) {
+      sessionStorage.setItem(TOKEN_KEY, hash.get("id_token"));
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  }
+
+  function say(text, isError) {
+    const status = $("status");
+    status.textContent = text;
+    status.classList.toggle("error", Boolean(isError));
+    status.hidden = !text;
+  }
+
+  class PanelError extends Error {
+    constructor(message, status) { super(message); this.status = status; }
+  }
+
+  async function call(method, path, body) {
+    const headers = { "Accept": "application/json" };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers["Authorization"] = token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch("agent/contacts/" + encodeURIComponent(state.contactId) + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin", cache: "no-store",
+      });
+    } catch (e) {
+      throw new PanelError(words.unavailable, 0);
+    }
+    let answer = null;
+    try { answer = await response.json(); } catch (e) { answer = null; }
+    if (response.status === 401 || response.status === 403) {
+      const link = $("sign-in");
+      if (link) link.hidden = false;
+      throw new PanelError(words.sign_in, response.status);
+    }
+    if (!response.ok) {
+      // Only a 4xx answer's message is meant for people; anything else is "try again".
+      const readable = response.status < 500 && answer && typeof answer.Message === "string";
+      throw new PanelError(readable ? fill(words.failed, { message: answer.Message }) : words.unavailable,
+                           response.status);
+    }
+    return answer;
+  }
+
+  function withLang(path) {
+    return path + (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(lang);
+  }
+
+  function text(id, value) { $(id).textContent = value || "—"; }
+
+  function showWho(who) {
+    text("who-name", who.name || words.no_name);
+    if (who.vip) {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = words.vip;
+      $("who-name").append(badge);
+    }
+    text("who-language", who.preferredLanguageName);
+    text("who-tier", who.tierName);
+    text("who-consent", who.consentSummary);
+    text("who-addresses", who.addresses.map((a) => a.label + " " + a.value).join(", "));
+    text("who-since", who.customerSince);
+    text("who-how", who.recognisedByText);
+    const languages = $("correct-language");
+    if (![...languages.options].some((o) => o.value === who.preferredLanguage)) {
+      // A regional variant the list does not name (en-US): offer it as it is, so that
+      // saving the tier does not change the language.
+      languages.add(new Option(who.preferredLanguageName + " (" + who.preferredLanguage + ")", who.preferredLanguage));
+    }
+    languages.value = who.preferredLanguage;
+    $("correct-tier").value = who.tier;
+    $("who").hidden = false;
+  }
+
+  function showWhy(why) {
+    const list = $("why-list");
+    list.replaceChildren();
+    const rows = [[words.open_case, why.openCaseId], [words.last_reason, why.lastReason]].filter((r) => r[1]);
+    if (!rows.length) rows.push([words.nothing_open, ""]);
+    for (const [label, value] of rows) {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      list.append(dt, dd);
+    }
+    $("why").hidden = false;
+  }
+
+  function formatTime(iso) {
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) return "";
+    return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(moment);
+  }
+
+  function addItems(page) {
+    const list = $("timeline");
+    for (const item of page.items) {
+      const li = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = item.at || "";
+      time.textContent = formatTime(item.at);
+      li.append(time, document.createTextNode(item.line));
+      list.append(li);
+    }
+    state.shown += page.items.length;
+    state.cursor = page.nextCursor;
+    $("timeline-count").textContent = state.shown ? fill(words.page_of, { n: state.shown }) : words.no_history;
+    $("more").hidden = !state.cursor;
+    $("before").hidden = false;
+  }
+
+  function showWrapUp(wrapUp) {
+    $("wrap").hidden = false;
+    if (!wrapUp) return;
+    $("wrap-reason").value = wrapUp.reason || "";
+    $("wrap-disposition").value = wrapUp.disposition || "answered";
+    $(wrapUp.resolved ? "wrap-resolved-yes" : "wrap-resolved-no").checked = true;
+    $("wrap-note").value = wrapUp.note || "";
+    if (!wrapUp.editable) {
+      for (const control of $("wrap-form").elements) control.disabled = true;
+    }
+  }
+
+  function reset() {
+    for (const id of ["who", "why", "find", "before", "wrap", "correct"]) $(id).hidden = true;
+    $("timeline").replaceChildren();
+    $("find-results").replaceChildren();
+    state.cursor = null;
+    state.shown = 0;
+  }
+
+  async function load(contactId) {
+    state.contactId = contactId;
+    reset();
+    say(words.loading);
+    let view;
+    try {
+      view = await call("GET", withLang(""));
+    } catch (e) {
+      say(e.message, true);
+      return;
+    }
+    state.customerState = view.state;
+    say("");
+    if (view.state === "erased") {
+      say(words.erased);
+    } else if (view.state === "unknown" || view.state === "new") {
+      $("find-intro").textContent = view.state === "new" ? words.new_profile : words.unknown;
+      $("find").hidden = false;
+      if (view.state === "unknown") $("title").textContent = words.unknown_title;
+    }
+    if (view.who) {
+      $("title").textContent = words.title;
+      showWho(view.who);
+      showWhy(view.why);
+      addItems(view.before);
+      $("correct").hidden = false;
+    }
+    showWrapUp(view.wrapUp);
+  }
+
+  async function more() {
+    try {
+      addItems(await call("GET", withLang("/timeline?cursor=" + encodeURIComponent(state.cursor))));
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  function result(customer) {
+    const box = document.createElement("div");
+    const name = document.createElement("p");
+    name.textContent = words.found + ": " + (customer.name || words.no_name) + " · " + customer.tierName
+      + " · " + customer.addresses.map((a) => a.label + " " + a.value).join(", ");
+    box.append(name);
+    const actions = [[words.link, false]];
+    if (state.customerState === "new") actions.push([words.merge, true]);
+    for (const [label, merge] of actions) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label;
+      button.addEventListener("click", async () => {
+        try {
+          await call("POST", "/link", { customerId: customer.customerId, merge });
+        } catch (e) {
+          say(e.message, true);
+          return;
+        }
+        await load(state.contactId);
+        say(words.linked);
+      });
+      box.append(button);
+    }
+    return box;
+  }
+
+  async function find(event) {
+    event.preventDefault();
+    const by = document.querySelector("#find-form input[name=by]:checked").value;
+    const value = $("find-value").value.trim();
+    if (!value) { $("find-value").focus(); return; }
+    // The address goes in the request body, never in a URL.
+    let answer;
+    try {
+      answer = await call("POST", "/search", { [by]: value, lang });
+    } catch (e) {
+      say(e.message, true);
+      return;
+    }
+    const results = $("find-results");
+    results.replaceChildren();
+    if (!answer.customers.length) {
+      const none = document.createElement("p");
+      none.textContent = words.not_found;
+      results.append(none);
+      return;
+    }
+    for (const customer of answer.customers) results.append(result(customer));
+    results.querySelector("button").focus();
+  }
+
+  async function wrapUp(event) {
+    event.preventDefault();
+    const reason = $("wrap-reason").value.trim();
+    if (!reason) { $("wrap-reason").focus(); return; }
+    try {
+      const answer = await call("POST", "/wrap-up", {
+        reason, disposition: $("wrap-disposition").value,
+        resolved: $("wrap-resolved-yes").checked, note: $("wrap-note").value,
+      });
+      say(answer.status === "unchanged" ? words.unchanged : words.saved);
+    } catch (e) {
+      say(e.status === 409 ? words.closed : e.message, true);
+    }
+  }
+
+  async function correct(event) {
+    event.preventDefault();
+    try {
+      await call("PATCH", "/customer", { preferredLanguage: $("correct-language").value, tier: $("correct-tier").value });
+      say(words.profile_saved);
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  async function summary(event) {
+    event.preventDefault();
+    const done = $("summary-done").value.split("\n").map((l) => l.trim()).filter(Boolean);
+    if (!done.length) { $("summary-done").focus(); return; }
+    try {
+      await call("POST", "/summary-email", { done });
+      say(words.summary_sent);
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  function start() {
+    takeToken();
+    $("find-form").addEventListener("submit", find);
+    $("wrap-form").addEventListener("submit", wrapUp);
+    $("correct-form").addEventListener("submit", correct);
+    $("summary-form").addEventListener("submit", summary);
+    $("more").addEventListener("click", more);
+    const standalone = new URLSearchParams(window.location.search).get("contactId");
+    if (standalone) {
+      load(standalone);
+      return;
+    }
+    const sdk = globalThis.AmazonConnectSDK;
+    if (!sdk || !sdk.AmazonConnectApp) return;
+    // Inside the agent workspace: with the application's per-contact scope, onCreate
+    // names the contact this instance of the panel is for.
+    sdk.AmazonConnectApp.init({
+      onCreate: (event) => {
+        const scope = event && event.context && event.context.scope;
+        if (scope && scope.contactId) load(scope.contactId);
+      },
+      onDestroy: () => reset(),
+    });
+  }
+
+  start();
+})();

@@ -1,0 +1,292 @@
+"""The agent panel's data calls and wrap-up, through the app's routes: what an agent
+is shown for a contact, and what the agent's actions change (Amazon Connect stubbed:
+moto has no UpdateContactAttributes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.db import utcnow
+from chalicelib.profiles.models import AuditModel
+from tests.agent_panel import (
+    ANA_PHONE,
+    CONTACT,
+    INSTANCE_ID,
+    contact_record,
+    known_caller,
+    lookup,
+    many_activities,
+    panel,
+    post,
+    records,
+)
+from tests.helpers import create_customer
+from tests.journeys import connect
+
+__all__ = ["connect"]  # fixture used here
+
+WRAP = {"reason": "billing", "disposition": "answered", "resolved": True, "note": "Explained the invoice."}
+
+
+def expect_attributes(stub, reason="billing", disposition="answered", resolved="true", contact=CONTACT):
+    stub.add_response("update_contact_attributes", {}, {
+        "InstanceId": INSTANCE_ID, "InitialContactId": contact,
+        "Attributes": {"contactReason": reason, "disposition": disposition, "resolved": resolved}})
+
+
+def test_a_known_caller_is_shown_with_who_why_and_history_in_the_agents_language(client):
+    # Given Ana, a VIP with three earlier calls, calling now
+    ana = known_caller(client, history=3)
+    # When the panel asks for the contact, in Romanian
+    status, view = panel(client, query="?lang=ro")
+    # Then the agent sees who she is, her address masked, how she was recognised
+    assert status == 200 and view["state"] == "known"
+    who = view["who"]
+    assert (who["customerId"], who["name"], who["vip"], who["tierName"]) == (ana, "Ana Popescu", True, "VIP")
+    assert who["preferredLanguageName"] == "română"
+    assert {"kind": "phone", "value": "+40 7•• ••• 678", "label": "Telefon"} in who["addresses"]
+    assert who["recognisedBy"] == "phone" and who["recognisedByText"] == "număr de telefon"
+    assert "e-mail: servicii, chestionare" in who["consentSummary"]
+    # And her calls, newest first, each in one line of Romanian
+    lines = [item["line"] for item in view["before"]["items"]]
+    assert len(lines) == 3 and all(line.startswith("Apel") and "motiv: billing" in line for line in lines)
+    stamps = [item["at"] for item in view["before"]["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+    # And nothing that identifies her in full is in the answer
+    body = json.dumps(view, ensure_ascii=False)
+    assert ANA_PHONE not in body and "ana.popescu@example.ro" not in body
+
+
+def test_the_answer_is_never_cached(client):
+    known_caller(client, history=0)
+    response = client.http.get(f"/agent/contacts/{CONTACT}")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_customer_with_200_timeline_items_is_paged_20_at_a_time_newest_first(client):
+    ana = known_caller(client, history=0)
+    many_activities(ana, 200)
+    status, view = panel(client)
+    assert status == 200 and len(view["before"]["items"]) == 20
+    seen = [item["id"] for item in view["before"]["items"]]
+    cursor = view["before"]["nextCursor"]
+    while cursor:
+        response = client.http.get(f"/agent/contacts/{CONTACT}/timeline?cursor={cursor}&lang=en")
+        page = json.loads(response.body)
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["nextCursor"]
+    assert len(seen) == len(set(seen)) == 200
+    assert view["before"]["items"][0]["line"] == "E-mail: message sent"
+
+
+def test_an_unknown_caller_gets_a_new_profile_the_agent_merges_into_the_customer_found_by_email(client):
+    # Given Ana, known by e-mail, calling from a number we have never seen
+    ana = create_customer(client)
+    created = lookup(client, CONTACT, address="+40733999888")["customerId"]
+    status, view = panel(client)
+    assert view["state"] == "new" and view["who"]["customerId"] == created
+    # When the agent searches by her e-mail address (in the body, not the URL)
+    status, found = post(client, f"/agent/contacts/{CONTACT}/search", {"email": "Ana.Popescu@example.ro"})
+    assert status == 200 and [c["customerId"] for c in found["customers"]] == [ana]
+    assert found["customers"][0]["addresses"] == [{"kind": "email", "value": "a•••@example.ro", "label": "E-mail"}]
+    # And merges the new profile into hers
+    status, linked = post(client, f"/agent/contacts/{CONTACT}/link", {"customerId": ana, "merge": True})
+    assert (status, linked["merged"]) == (200, True)
+    # Then the contact shows Ana, with the new number among her addresses, and the merge is audited
+    status, view = panel(client)
+    assert view["state"] == "known" and view["who"]["customerId"] == ana
+    assert {"kind": "phone", "value": "+40 7•• ••• 888", "label": "Phone"} in view["who"]["addresses"]
+    assert AuditModel.get(f"merge#{created}").subject_id == ana
+
+
+def test_a_contact_nobody_recognised_can_be_linked_to_a_customer(client, settings_env):
+    settings_env(AUTO_CREATE_PROFILES="false")
+    ana = create_customer(client, phone=ANA_PHONE)
+    lookup(client, CONTACT, address="+40733999888")
+    assert panel(client)[1]["state"] == "unknown"
+    assert post(client, f"/agent/contacts/{CONTACT}/search", {"phone": "0712 345 678"})[1]["customers"][0][
+        "customerId"] == ana
+    assert post(client, f"/agent/contacts/{CONTACT}/link", {"customerId": ana})[0] == 200
+    assert panel(client)[1]["who"]["customerId"] == ana
+
+
+def test_a_search_that_finds_nobody_says_so(client):
+    lookup(client, CONTACT)
+    assert post(client, f"/agent/contacts/{CONTACT}/search", {"phone": "+40744000111"}) == (200, {"customers": []})
+
+
+def test_an_erased_customer_shows_nothing_of_theirs(client):
+    # Given Ana's call was recorded, then her data was erased at her request
+    ana = known_caller(client, history=1)
+    records(client, contact_record(CONTACT, utcnow() - timedelta(minutes=5)))
+    assert client.http.post(f"/customers/{ana}/erase").status_code in (200, 202)
+    # Then the panel says so and shows nothing of hers
+    status, view = panel(client)
+    assert status == 200 and view["state"] == "erased"
+    assert "who" not in view and "before" not in view
+    assert "Ana" not in json.dumps(view)
+
+
+def test_the_agent_corrects_language_and_tier(client):
+    ana = known_caller(client, history=0)
+    response = client.http.patch(f"/agent/contacts/{CONTACT}/customer", headers={"Content-Type": "application/json"},
+                                 body=json.dumps({"preferredLanguage": "hu-HU", "tier": "gold"}))
+    assert response.status_code == 200
+    who = panel(client)[1]["who"]
+    assert (who["customerId"], who["preferredLanguage"], who["tier"]) == (ana, "hu-HU", "gold")
+
+
+def test_the_panel_corrects_nothing_but_language_tier_and_consent(client):
+    known_caller(client, history=0)
+    response = client.http.patch(f"/agent/contacts/{CONTACT}/customer", headers={"Content-Type": "application/json"},
+                                 body=json.dumps({"firstName": "Eve"}))
+    assert response.status_code == 400 and "consent, preferredLanguage, tier" in json.loads(response.body)["Message"]
+
+
+def test_the_contact_summary_email_is_sent_once(client):
+    from devkit.mailbox import sent_emails
+
+    known_caller(client, history=0)
+    body = {"done": ["Checked the invoice", "Refunded the late fee"]}
+    assert post(client, f"/agent/contacts/{CONTACT}/summary-email", body)[0] == 201
+    assert post(client, f"/agent/contacts/{CONTACT}/summary-email", body)[0] == 200
+    [mail] = sent_emails()
+    assert "Refunded the late fee" in mail.text
+
+
+# ---- wrap-up ----------------------------------------------------------------
+
+def test_wrap_up_sets_the_contact_attributes_and_one_timeline_entry(client, connect):
+    ana = known_caller(client, history=0)
+    expect_attributes(connect)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert status == 201 and answer["wrapUp"]["editable"] is True
+    # Sent again as it is: nothing called, nothing written twice
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert (status, answer["status"]) == (200, "unchanged")
+    items = panel(client)[1]["before"]["items"]
+    wrap_ups = [i["line"] for i in items if i["kind"] == "wrap_up"]
+    assert wrap_ups == ["Call: wrap-up by the agent · reason: billing · resolved"]
+    assert panel(client)[1]["wrapUp"]["note"] == "Explained the invoice."
+    assert ana
+
+
+def test_a_changed_wrap_up_replaces_the_first_until_the_contact_record_arrives(client, connect):
+    known_caller(client, history=0)
+    expect_attributes(connect)
+    expect_attributes(connect, disposition="callback", resolved="false")
+    post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up",
+                          {**WRAP, "disposition": "callback", "resolved": False})
+    assert status == 200 and answer["wrapUp"]["resolved"] is False
+    assert len([i for i in panel(client)[1]["before"]["items"] if i["kind"] == "wrap_up"]) == 1
+    # When the contact record arrives, carrying the attributes the wrap-up set
+    records(client, contact_record(CONTACT, utcnow() - timedelta(minutes=10), contactReason="billing",
+                                   disposition="callback", resolved="false"))
+    # Then the contact is settled: no more changes
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert status == 409 and "contact record" in answer["Message"]
+    assert panel(client)[1]["wrapUp"]["editable"] is False
+
+
+@pytest.mark.parametrize("resolved", [True, False])
+def test_first_contact_resolution_follows_what_the_agent_said(client, connect, resolved):
+    ana = known_caller(client, history=0)
+    flag = "true" if resolved else "false"
+    expect_attributes(connect, resolved=flag)
+    post(client, f"/agent/contacts/{CONTACT}/wrap-up", {**WRAP, "resolved": resolved})
+    # The contact record carries the attributes the wrap-up set (asserted by the stub)
+    records(client, contact_record(CONTACT, utcnow() - timedelta(minutes=10), contactReason="billing",
+                                   disposition="answered", resolved=flag))
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    call = next(i for i in timeline if i["id"] == CONTACT)
+    assert (call["resolved"], call["resolvedAtFirstContact"]) == (resolved, resolved)
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ({"disposition": "answered", "resolved": True}, "reason must be"),
+    ({"reason": "Billing Issue!", "disposition": "answered", "resolved": True}, "reason must be"),
+    ({"reason": "billing", "disposition": "whatever", "resolved": True}, "disposition must be one of"),
+    ({"reason": "billing", "disposition": "answered", "resolved": "yes"}, "resolved must be true or false"),
+    ({**WRAP, "note": "x" * 1001}, "note must be"),
+    ({**WRAP, "agent": "me"}, "unknown field(s): agent"),
+])
+def test_a_bad_wrap_up_says_what_is_wrong_and_changes_nothing(client, connect, body, problem):
+    known_caller(client, history=0)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", body)
+    assert status == 400 and problem in answer["Message"]
+    assert panel(client)[1]["wrapUp"] is None
+
+
+def test_a_note_is_kept_only_for_a_contact_linked_to_a_customer(client, connect, settings_env):
+    settings_env(AUTO_CREATE_PROFILES="false")
+    lookup(client, CONTACT, address="+40733999888")
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert status == 400 and "link the contact to a customer" in answer["Message"]
+    expect_attributes(connect)
+    assert post(client, f"/agent/contacts/{CONTACT}/wrap-up", {**WRAP, "note": ""})[0] == 201
+
+
+def test_a_wrap_up_connect_refuses_writes_nothing(client, connect):
+    known_caller(client, history=0)
+    connect.add_client_error("update_contact_attributes", "ThrottlingException", http_status_code=429)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert status == 503 and "ThrottlingException" in answer["Message"]
+    assert panel(client)[1]["wrapUp"] is None
+
+
+# ---- the page and its edges --------------------------------------------------
+
+def test_the_page_shell_holds_no_customer_data_and_may_be_framed_by_the_workspace_only(client, settings_env):
+    settings_env(AGENT_WORKSPACE_ORIGIN="https://lumen.my.connect.aws")
+    known_caller(client, history=1)
+    response = client.http.get(f"/agent?contactId={CONTACT}", headers={"Accept-Language": "it-IT,it;q=0.9"})
+    assert response.status_code == 200
+    page = response.body.decode() if isinstance(response.body, bytes) else response.body
+    assert "Ana" not in page and "Popescu" not in page and '<html lang="it">' in page
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors https://lumen.my.connect.aws" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "X-Frame-Options" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_workspace_origin_setting_is_checked(settings_env):
+    from chalicelib.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="AGENT_WORKSPACE_ORIGIN"):
+        settings_env(AGENT_WORKSPACE_ORIGIN="https://lumen.my.connect.aws/ccp")
+
+
+def test_only_the_panels_own_files_are_served(client):
+    assert client.http.get("/agent/static/panel.js").headers["Content-Type"].startswith("text/javascript")
+    assert client.http.get("/agent/static/amazon-connect-sdk.js").status_code == 200
+    assert client.http.get("/agent/static/vendor.json").status_code == 404
+
+
+@pytest.mark.parametrize("contact", ["not%20an%20id", "x" * 129])
+def test_a_malformed_contact_id_is_refused(client, contact):
+    response = client.http.get(f"/agent/contacts/{contact}")
+    assert response.status_code == 400 and "contactId" in json.loads(response.body)["Message"]
+
+
+def test_a_failing_database_answers_503_with_a_readable_message(client, dynamodb_fault):
+    known_caller(client, history=0)
+    dynamodb_fault("throttle")
+    response = client.http.get(f"/agent/contacts/{CONTACT}")
+    answer = json.loads(response.body)
+    assert response.status_code == 503 and "failed" in answer["Message"] and "Traceback" not in response.body.decode()
+
+
+def test_the_first_paint_costs_the_same_few_dynamodb_calls_whatever_the_history_and_never_a_scan(client):
+    from devkit.bench import dynamodb_calls
+
+    ana = known_caller(client, history=1)
+    with dynamodb_calls() as short:
+        panel(client)
+    many_activities(ana, 200)
+    with dynamodb_calls() as long:
+        panel(client)
+    assert short == long and sum(long.values()) == 3 and "Scan" not in long
