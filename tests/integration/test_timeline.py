@@ -61,6 +61,12 @@ def moved(document, start: datetime):
     return walk(document)
 
 
+def around(start: datetime) -> str:
+    """The /metrics period from `start` to now, a day wider on each side: KPI days are
+    the contact center's (METRICS_TIME_ZONE), which may already be tomorrow in UTC."""
+    return f"from={(start - timedelta(days=1)).date()}&to={(utcnow() + timedelta(days=1)).date()}"
+
+
 def counters():
     """Every KPI counter as {"<day>#<dimension>#<value>": {field: n}}, the shards of a
     counter added up, zeros left out."""
@@ -331,9 +337,9 @@ def test_coming_back_within_the_repeat_window_breaks_first_contact_resolution(cl
     start = utcnow().replace(microsecond=0) - timedelta(days=2)
     # A call resolved at first contact ... until she calls again two days later
     records(client, _call("first", start))
-    assert get(client, f"/metrics?from={start.date()}&to={utcnow().date()}")[1]["totals"]["fcrPercent"] == 100.0
+    assert get(client, f"/metrics?{around(start)}")[1]["totals"]["fcrPercent"] == 100.0
     records(client, _call("second", start + timedelta(hours=47)))
-    report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}")[1]["totals"]
+    report = get(client, f"/metrics?{around(start)}")[1]["totals"]
     assert (report["fcrEligible"], report.get("fcrResolved", 0), report["repeatContacts"]) == (2, 1, 1)
     timeline = {i["id"]: i for i in get(client, f"/customers/{ana['id']}/timeline")[1]["interactions"]}
     assert timeline["first"]["resolvedAtFirstContact"] is False
@@ -345,7 +351,7 @@ def test_a_contact_after_the_window_is_not_a_repeat(client, settings_env):
     create(client, firstName="Ana", phone="+40712345678")
     start = utcnow().replace(microsecond=0) - timedelta(days=3)
     records(client, _call("second", start + timedelta(hours=25)), _call("first", start))
-    report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}")[1]["totals"]
+    report = get(client, f"/metrics?{around(start)}")[1]["totals"]
     assert (report["fcrEligible"], report["fcrResolved"], report.get("repeatContacts", 0)) == (2, 2, 0)
 
 
@@ -354,10 +360,10 @@ def test_with_same_reason_only_a_repeat_about_the_same_thing_counts(client, sett
     create(client, firstName="Ana", phone="+40712345678")
     start = utcnow().replace(microsecond=0) - timedelta(days=2)
     records(client, _call("first", start, "billing"), _call("second", start + timedelta(hours=5), "delivery"))
-    report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}")[1]["totals"]
+    report = get(client, f"/metrics?{around(start)}")[1]["totals"]
     assert report.get("repeatContacts", 0) == 0
     records(client, _call("third", start + timedelta(hours=6), "billing"))
-    report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}")[1]["totals"]
+    report = get(client, f"/metrics?{around(start)}")[1]["totals"]
     assert report["repeatContacts"] == 1
 
 
@@ -444,7 +450,7 @@ def test_merging_a_duplicate_moves_its_history_and_sees_repeats_across_both(clie
     chat = _call("chat", start + timedelta(hours=3), Channel="CHAT", InitiationMethod="API",
                  CustomerEndpoint={"Address": "ana@example.ro", "Type": "EMAIL_ADDRESS"})
     records(client, call, chat)
-    period = f"/metrics?from={start.date()}&to={utcnow().date()}"
+    period = f"/metrics?{around(start)}"
     assert get(client, period)[1]["totals"]["fcrPercent"] == 100.0
     # When the agent merges the duplicate into Ana
     merge = client.http.post(f"/customers/{ana['id']}/merge", headers={"Content-Type": "application/json"},
@@ -498,7 +504,7 @@ def test_the_predicted_and_the_agents_reason_are_both_kept_and_measured(client):
     assert (timeline["wrong"]["predictedReason"], timeline["wrong"]["contactReason"]) == ("delivery", "return")
     assert (timeline["unpredicted"]["predictedReason"], timeline["unpredicted"]["contactReason"]) == (None, "return")
     # Supervisors see how often routing guessed the agent's reason, in total and per reason
-    status, report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}&by=reason")
+    status, report = get(client, f"/metrics?{around(start)}&by=reason")
     assert status == 200
     assert report["totals"]["predictionAccuracyPercent"] == 50.0
     groups = {g["reason"] if "reason" in g else g.get("value"): g for g in report["groups"]}
@@ -510,7 +516,7 @@ def test_a_wrap_up_reason_outside_the_catalogue_is_not_counted_as_a_reason(clien
     create(client, firstName="Ana", phone="+40712345678")
     start = utcnow().replace(microsecond=0) - timedelta(days=1)
     records(client, _call("odd", start, "bananas"))
-    status, report = get(client, f"/metrics?from={start.date()}&to={utcnow().date()}&by=reason")
+    status, report = get(client, f"/metrics?{around(start)}&by=reason")
     assert status == 200
     assert "bananas" not in json.dumps(report)
     assert InteractionModel.get("odd").contact_reason is None
