@@ -27,145 +27,236 @@ AUTHORIZERS = ("none", "iam", "cognito")
 @dataclass(frozen=True)
 class Settings:
     stage: str
+    """`local`, `dev`, `prod`; every stage but `local` is deployed"""
     region: str
+    """the region of the tables and every AWS call (`AWS_DEFAULT_REGION` when unset). Set by Lambda."""
 
     # Tables (PynamoDB models bind to these names).
     customers_table: str
+    """DynamoDB table of customer profiles"""
     identities_table: str
+    """addresses (phone, e-mail, WhatsApp, chat id) → customer"""
     audit_table: str
+    """merges and erasures, ids only"""
     contact_links_table: str
+    """Connect contact id → customer, short-lived"""
     interactions_table: str
+    """one item per customer contact, transfer legs folded in"""
     metrics_table: str
+    """KPI counters per day and queue, agent, channel, reason"""
 
     # Customer recognition.
     default_phone_region: str = "RO"
+    """how national numbers (`0712 345 678`) are read"""
     default_language: str = "en-US"
+    """language of a new profile whose country is not served"""
     default_time_zone: str = "Europe/Bucharest"
+    """time zone of such a profile"""
     auto_create_profiles: bool = True
+    """create a profile for an unknown caller's address"""
     flow_budget_ms: int = 2500
+    """a contact-flow function answers within this"""
 
     # Work done later (chalicelib/schedules.py): the EventBridge Scheduler group, the
     # function its one-time schedules run (scheduled_step), the role Scheduler assumes
     # and the queue that keeps what could not be done (the stack hands all four).
     schedule_group: str = ""
+    """the EventBridge Scheduler group of work done later: waiting survey invitations, follow-up retries,
+    reminders, no-show checks, return follow-ups (the stack's `<stack>-schedules`, handed to the functions).
+    Required to schedule."""
     scheduled_step_arn: str = ""
+    """the `scheduled_step` function schedules run. Set by the stack"""
     scheduler_role_arn: str = ""
+    """the role EventBridge Scheduler assumes to run them. Set by the stack"""
     schedule_dead_letter_queue_arn: str = ""
+    """the queue that keeps what could not be delivered or kept failing. Set by the stack"""
 
     # Retention of personal data, in days (refreshed on every contact).
     profile_retention_days: int = 1095
+    """a profile is kept this long after its last change or contact"""
     contact_link_retention_days: int = 2
+    """how long a contact → customer link is kept"""
 
     # Data protection: how long each kind of item holding personal data is kept, in
     # days from its last write (its TTL attribute `expires_at`), and how long the proof
     # of an erasure (which holds none) is kept. Messages sent are kept for
     # outbox_retention_days (e-mail, below).
     interaction_retention_days: int = 730
+    """timeline interactions"""
     survey_retention_days: int = 365
+    """survey invitations and answers"""
     case_retention_days: int = 1095
+    """cases and their step logs"""
     idempotency_retention_days: int = 7
+    """records that stop a redelivered event acting twice"""
     erasure_record_retention_days: int = 2190
+    """proof of an erasure, which holds no personal data"""
 
     # REST API protection in deployed stages.
     api_authorizer: str = "iam"
+    """`iam`, `cognito` or `none` (local stage only)"""
 
     # E-mail (SES), message outbox, suppression and signed links.
     outbox_table: str = ""
+    """one entry per message sent or refused (idempotency key, status), no content"""
     suppressions_table: str = ""
+    """addresses that bounced hard or complained, keyed by hash"""
     brand_name: str = ""
+    """sender name and the name in every message"""
     email_sender: str = ""
+    """From address; its domain must be verified in SES"""
     support_email: str = ""
+    """shown in every e-mail; the Reply-To unless `EMAIL_REPLY_TO` is set"""
     # Absolute URL the public routes (unsubscribe links) are served under,
     # API stage included: https://api.example.com or https://<id>.execute-api.<region>.amazonaws.com/api
     public_base_url: str = ""
+    """https URL the API is reachable at, stage included (unsubscribe links)"""
     email_reply_to: str = ""
+    """Reply-To address. Default: `SUPPORT_EMAIL`."""
     support_phone: str = ""
+    """shown in every customer e-mail"""
     brand_color: str = "#0B5CAD"
+    """colour of the header and buttons in every message"""
     brand_accent_color: str = "#F2F6FB"
+    """background colour of every message"""
     ses_configuration_set: str = ""
+    """SES configuration set (the stack's `<stack>-email`, handed to the functions)"""
     # The only SNS topic on_ses_feedback accepts bounces and complaints from (set by the stack).
     ses_feedback_topic_arn: str = ""
+    """the only SNS topic `on_ses_feedback` accepts bounces and complaints from. Set by the stack."""
     supervisor_email: str = ""
+    """where supervisor alerts go"""
     supervisor_language: str = "en"
+    """the language supervisor alerts are written in"""
     # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager
     # secret through /aws/reference/secretsmanager/<name>) in deployed stages, read
     # once per container; a literal value for the local run only.
     token_secret_parameter: str = ""
+    """SSM parameter (SecureString) holding the link-signing secret; required in deployed stages"""
     token_secret: str = ""
+    """the secret itself, for the local stage only"""
     outbox_retention_days: int = 180
+    """how long outbox entries (and so idempotency) are kept"""
     suppression_retention_days: int = 730
+    """how long a bounced or complaining address stays suppressed"""
     unsubscribe_link_days: int = 365
+    """how long an unsubscribe link works"""
 
     # Interaction timeline, first-contact resolution and contact KPIs.
     repeat_window_hours: int = 72
+    """a contact is resolved at first contact unless the customer comes back within this"""
     repeat_same_reason: bool = False
+    """only a return about the same contact reason counts as a repeat"""
     metrics_retention_days: int = 1095
+    """how long a day's KPI counters are kept"""
     metrics_time_zone: str = "UTC"
+    """the zone KPI days are counted in. Default: `UTC` (`Europe/Bucharest` in config)."""
 
     # Workforce management: each queue's planning settings, a JSON object described in
     # chalicelib/wfm/queues.py, and how many days ahead the daily job plans.
     wfm_queues: str = "{}"
+    """per queue (JSON object keyed by queue name, `"*"` for the defaults of queues not named): `timeZone`,
+    `country` (ISO code for public holidays), `subdivision`, `channels` planned (`["VOICE"]`), `serviceLevel`
+    (`{"target": 0.8, "seconds": 20}`), `shrinkage` (0.3), `maxOccupancy` (0.85), `chatConcurrency` (2); the
+    queues named are planned nightly"""
     wfm_plan_days: int = 14
+    """how many days ahead the nightly plan goes"""
 
     # Post-contact surveys (survey items are kept survey_retention_days, above).
     surveys_table: str = ""
+    """one item per contact considered for a survey: decision, answers, scores"""
     survey_cooldown_days: int = 30
+    """no new survey for a customer surveyed or invited within this"""
     survey_link_days: int = 7
+    """how long a survey link works"""
     survey_sample_percent: int = 100
+    """share of contacts surveyed (a definition's `samplePercent` overrides it)"""
     # Invitations are not sent between these local times of the customer ("" for
     # never quiet): they wait, as a one-time EventBridge Scheduler schedule.
     survey_quiet_hours: str = "21:00-09:00"
+    """no invitation between these times in the customer's zone; set but empty: never quiet"""
     # A contact whose record arrives later than this after it ended gets no survey.
     survey_max_delay_hours: int = 48
+    """a contact whose record arrives later than this after it ended is not surveyed"""
     # Detractor follow-up: the Connect instance and the flow that queues the task
     # (templates/flows/survey_follow_up); empty means alert e-mails only.
     connect_instance_arn: str = ""
+    """the Connect instance follow-up tasks (and front-desk tasks and chats) are started in. Set by the stack;
+    empty: alerts only"""
     # The agent panel (an agent-workspace application): the origin of the instance's
     # agent workspace, the only page allowed to frame it (https://<alias>.my.connect.aws;
     # empty: the panel can only be opened on its own), and where an agent signs in
     # (the Cognito hosted UI's authorize URL; empty: no sign-in link is shown).
     agent_workspace_origin: str = ""
+    """origin(s) of the agent workspace allowed to frame the agent panel (`https://<alias>.my.connect.aws`),
+    space-separated"""
     agent_sign_in_url: str = ""
+    """the Cognito hosted UI's authorize URL the agent panel links to when an agent must sign in"""
     survey_follow_up_flow_arn: str = ""
+    """the flow that queues survey follow-up tasks. Set by the stack; empty: alerts only"""
 
     # WhatsApp through AWS End User Messaging Social: the phone number id messages go
     # from, and the WhatsApp Cloud API version they are written for.
     whatsapp_phone_number_id: str = ""
+    """the End User Messaging Social phone number id WhatsApp messages go from (`phone-number-id-…`)"""
     whatsapp_meta_api_version: str = "v20.0"
+    """the WhatsApp Cloud API version messages are written for"""
     # Meta's webhook (POST /webhooks/whatsapp), for accounts not on End User Messaging
     # Social: the app secret that signs notifications (an SSM SecureString name; the
     # value itself on the local stage only) and the verify token of the handshake.
     meta_app_secret_parameter: str = ""
+    """SSM parameter (SecureString) holding the Meta app secret that signs `POST /webhooks/whatsapp`; empty: that
+    webhook is off (404)"""
     meta_app_secret: str = ""
+    """the app secret itself, for the local stage only"""
     meta_verify_token: str = ""
+    """the verify token of Meta's webhook handshake (`GET /webhooks/whatsapp`)"""
 
     # Journeys: retail returns and clinic appointments, WhatsApp through AWS End User
     # Messaging Social, Amazon Connect tasks and chats, EventBridge Scheduler.
     orders_table: str = ""
+    """orders (the built-in order source)"""
     cases_table: str = ""
+    """cases (returns, clinic journeys, the desk's cases) with their steps and events"""
     appointments_table: str = ""
+    """DynamoDB table of the clinic's appointments"""
     return_window_days: int = 30
+    """an order can be returned this many days after delivery"""
     order_retention_days: int = 730
+    """orders in the built-in source, from delivery"""
     # Counted from the appointment's date.
     appointment_retention_days: int = 730
+    """appointments, from their date"""
     # Where orders come from and who collects returns: "table" and "local" are the
     # built-in ones; "package.module:Class" plugs in another (see chalicelib/retail).
     order_source: str = "table"
+    """where orders come from: `table` or `package.module:Class`"""
     carrier: str = "local"
+    """who collects returns: `local` (deterministic, books nothing) or `package.module:Class`"""
     carrier_name: str = "Lumen Courier"
+    """the carrier's name, as customers read it"""
     carrier_label_base_url: str = "https://labels.lumen.example"
+    """the local carrier's label links"""
     # How long a call waits for the carrier's booking before answering PENDING.
     carrier_timeout_ms: int = 1200
+    """how long a call waits for the carrier's booking before answering `PENDING`"""
     # WhatsApp reminders this many hours before an appointment, comma-separated.
     appointment_reminder_hours: str = "48,24"
+    """WhatsApp reminders this many hours before an appointment (at most 3, each 1–720)"""
     # An unconfirmed appointment nobody attended is a no-show this long after its end.
     no_show_grace_minutes: int = 30
+    """an unconfirmed appointment nobody attended is a no-show this long after its end"""
     whatsapp_events_topic_arn: str = ""
+    """the only SNS topic `on_whatsapp_event` accepts messages from. Set by the stack."""
     connect_chat_flow_id: str = ""
+    """the flow chats start in (`inbound_chat`), id or ARN. Set by the stack"""
     connect_task_flow_id: str = ""
+    """the flow front-desk tasks start in (`front_desk_task`), id or ARN. Set by the stack"""
     # Where on_whatsapp_event keeps a message it can never handle, alone (the stack hands
     # it the function's own dead-letter queue).
     whatsapp_dead_letter_queue_arn: str = ""
+    """where `on_whatsapp_event` keeps, alone, a message it can never handle (the function's own dead-letter
+    queue). Set by the stack."""
 
     # Contact reasons: below this confidence (percent) predict_reason answers `other`
     # and the flow falls back to its menu. The inbound voice flow asks callers in
@@ -173,22 +264,49 @@ class Settings:
     # none for Romanian or Hungarian) the open question through a Lex V2 bot, whose
     # fallback transcript predict_reason reads; "" asks nobody.
     reason_confidence_percent: int = 50
+    """below this, `predict_reason` answers `other` and the flow falls back to its menu"""
     reason_lex_languages: str = "en,it"
+    """languages the inbound flows ask the open question in through a Lex V2 bot (only `en`, `it`: Lex V2 has no
+    Romanian locale)"""
 
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
     knowledge_table: str = ""
+    """one item per counted search, suggestion or self-service offer; gaps in a sparse index"""
     # The live floor: who waits in which queue now, and each queue's warn/alert
     # thresholds on the oldest wait (a JSON object described in chalicelib/floor/thresholds.py).
     floor_table: str = ""
+    """the live floor: one item per contact per queue (ids and times only), 26 h"""
     floor_agents_table: str = ""
+    """the live floor: one item per agent per queue (agent id, state, since), 10 min"""
     floor_thresholds: str = "{}"
+    """queues the floor shows and their warn/alert oldest-wait seconds (see
+    [The live floor](floor.md#the-live-floor))"""
     knowledge_retention_days: int = 90
+    """how long those items, and so the gaps' masked questions, are kept"""
 
     @property
     def reminder_hours(self) -> tuple[int, ...]:
         """APPOINTMENT_REMINDER_HOURS as whole hours, furthest first."""
         return _reminder_hours(self.appointment_reminder_hours)
+
+
+# Variables read outside Settings, documented beside them (the configuration reference
+# is generated from this module): by app.py when the app is packaged (the names of its
+# event sources; their defaults are app.py's), by the HTTP edge and by powertools.
+OTHER_VARIABLES = {
+    "CONTACT_RECORDS_STREAM": "Kinesis stream of this stage's contact records "
+                              "(`contact-center-<stage>-contact-records` in config), read when the app is packaged; "
+                              "required to package",
+    "AGENT_EVENTS_STREAM": "Kinesis stream of Connect agent events, read when the app is packaged",
+    "SES_FEEDBACK_TOPIC": "the name or ARN of the topic SES feedback arrives on, read when the app is packaged "
+                          "(the stack points it at its own)",
+    "WHATSAPP_EVENTS_TOPIC": "the name or ARN of the topic WhatsApp events arrive on, read when the app is packaged "
+                             "(the stack points it at its own)",
+    "COGNITO_USER_POOL_ARN": "the user pool whose ID tokens the API accepts, with `API_AUTHORIZER=cognito`",
+    "POWERTOOLS_SERVICE_NAME": "the `service` of every log line (`contact-center` in config)",
+    "POWERTOOLS_LOG_LEVEL": "the lowest level logged (`INFO` in config, `WARNING` in prod)",
+}
 
 
 # Environment variable for each field: upper-case field name.
