@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV := BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --compact --skip-download
 
-.PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor reasons-model
+.PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor reasons-model \
+        docs docs-serve docs-split screens
 
 setup: $(STAMP)
 
@@ -35,6 +36,26 @@ demo: setup
 # The local stack with the demo's data on http://127.0.0.1:8000 until Ctrl-C.
 serve: setup
 	$(BIN)/python -m devkit.serve
+
+# The documentation site (mkdocs.yml) into out/site, offline; --strict: a broken link,
+# an unknown anchor or a page missing from the navigation fails the build.
+# NO_MKDOCS_2_WARNING: Material's notice about its successor, printed on every build.
+DOCS_PORT ?= 8001
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "The site is in out/site (open out/site/index.html)."
+
+docs-serve: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# The README's sections into docs/ and the short README at the front door (run on the
+# long README: devkit/docs_split.py says how).
+docs-split: setup
+	$(BIN)/python -m devkit.docs_split
+
+# Pictures of the agent panel and the live floor (make serve's pages) into docs/images/.
+screens: setup browser
+	$(BIN)/python -m devkit.screens
 
 # bandit: security lint of what ships to Lambda, failing on medium or high severity.
 # lint-imports: the layers of chalicelib declared in pyproject.toml ([tool.importlinter]).
