@@ -83,8 +83,9 @@ def _wait_for_stop() -> None:
         pass
 
 
-def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
+@contextmanager
+def demo_site(port: int = 0) -> Iterator[str]:
+    """The embedded AWS with the demo's data, the app served on `port`; yields its base URL."""
     localenv.apply()
     from devkit import recorder
 
@@ -92,7 +93,6 @@ def main() -> int:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.settings import get_settings
     from devkit.demo.__main__ import ACTS, _logs_to_file
     from devkit.demo.stage import Stage, Transcript
     from devkit.embedded_aws import embedded_aws
@@ -105,12 +105,20 @@ def main() -> int:
             for name in ACTS:
                 importlib.import_module(name).run(stage)
         with http_server(app, port) as base:
-            print(f"Serving the app on {base} (Ctrl-C stops it).")
-            today = datetime.now(ZoneInfo(get_settings().metrics_time_zone)).date().isoformat()
-            for path in PAGES:
-                print(f"  {base}{path.format(today=today)}")
-            _wait_for_stop()
-            print("\nStopping.")
+            yield base
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    with demo_site(port) as base:
+        from chalicelib.settings import get_settings
+
+        print(f"Serving the app on {base} (Ctrl-C stops it).")
+        today = datetime.now(ZoneInfo(get_settings().metrics_time_zone)).date().isoformat()
+        for path in PAGES:
+            print(f"  {base}{path.format(today=today)}")
+        _wait_for_stop()
+        print("\nStopping.")
     return 0
 
 
