@@ -192,23 +192,37 @@ def api_from_openapi(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def api_from_routes() -> str:
-    """The routes as the app declares them, each with its handler's docstring."""
+def _route_pages(docs_dir: Path, titles: dict[str, str]) -> dict[str, list[str]]:
+    """Where each route is described: the pages naming its path (parameters' names aside)."""
+    texts = {page: re.sub(r"\{[^}]*\}", "{}", (docs_dir / page).read_text(encoding="utf-8")) for page in titles}
+    found: dict[str, list[str]] = {}
+    for page, text in texts.items():
+        for path in re.findall(r"(/[\w{}./-]*[\w}])(?=[`?\s|),\\]|$)", text):
+            found.setdefault(path, [])
+            if page not in found[path]:
+                found[path].append(page)
+    return found
+
+
+def api_from_routes(docs_dir: Path, titles: dict[str, str]) -> str:
+    """The routes as the app declares them: authorizer or public, the handler's word on
+    it, and the pages that describe it."""
     _project_on_path()
     from app import app
     from chalicelib.http import PUBLIC_ROUTES
 
-    lines = ["Every route of the app, with what its handler says. Errors are JSON "
-             "`{\"Code\", \"Message\"}`: 400 naming what is wrong, 404, 409, 503 when AWS failed.", ""]
+    described = _route_pages(docs_dir, titles)
+    lines = ["Every route of the app. Errors are JSON `{\"Code\", \"Message\"}`: 400 naming what is wrong, "
+             "401 or 403 from the authorizer, 404, 409, 503 when AWS failed (retry).", ""]
     for path, entries in sorted(app.routes.items()):
         lines += [f"## `{path}`", ""]
-        if path in PUBLIC_ROUTES:
-            lines += [f"Public: {PUBLIC_ROUTES[path]}.", ""]
-        else:
-            lines += ["Behind the stage's authorizer.", ""]
+        lines += [f"Public: {PUBLIC_ROUTES[path]}." if path in PUBLIC_ROUTES else "Behind the stage's authorizer.", ""]
         for method, entry in sorted(entries.items()):
-            doc = (entry.view_function.__doc__ or "").strip().split("\n\n")[0]
-            lines += [f"- `{method} {path}`: {' '.join(doc.split())}"]
+            doc = " ".join((entry.view_function.__doc__ or "").strip().split("\n\n")[0].split())
+            lines.append(f"- `{method} {path}`" + (f": {doc}" if doc else ""))
+        pages = described.get(re.sub(r"\{[^}]*\}", "{}", path), [])
+        if pages:
+            lines += ["", "Described in " + ", ".join(f"[{titles[page]}]({page})" for page in pages) + "."]
         lines.append("")
     return "\n".join(lines)
 
@@ -224,7 +238,13 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         if API_PLACEHOLDER not in markdown:
             raise ValueError(f"api.md lost its {API_PLACEHOLDER} line")
         document = openapi_document()
-        markdown = markdown.replace(API_PLACEHOLDER, api_from_openapi(document) if document else api_from_routes())
+        if document is None:
+            titles = {file.src_uri: file.page.title for file in files.documentation_pages()
+                      if file.page and file.src_uri not in ("api.md", "index.md")}
+            reference = api_from_routes(Path(config["docs_dir"]), titles)
+        else:
+            reference = api_from_openapi(document)
+        markdown = markdown.replace(API_PLACEHOLDER, reference)
     return markdown
 
 
