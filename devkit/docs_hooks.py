@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import sys
 from dataclasses import MISSING, fields
@@ -88,6 +89,12 @@ def settings_table() -> str:
 def openapi_document() -> dict[str, Any] | None:
     """The app's OpenAPI document, when the app describes itself."""
     _project_on_path()
+    if "STAGE" not in os.environ:
+        # The app reads its settings when it describes itself; a build outside a stage
+        # describes the local one (the routes and fields are the same in every stage).
+        from devkit import localenv
+
+        localenv.apply()
     try:
         from chalicelib import openapi
     except ImportError:
@@ -110,7 +117,7 @@ def _type(document: dict[str, Any], schema: Any) -> str:
     if not isinstance(schema, dict):
         return ""
     if "enum" in schema:
-        return " \\| ".join(f"`{json.dumps(value)}`" for value in schema["enum"])
+        return ", ".join(f"`{json.dumps(value)}`" for value in schema["enum"])
     if "const" in schema:
         return f"`{json.dumps(schema['const'])}`"
     for key in ("oneOf", "anyOf"):
@@ -152,10 +159,15 @@ def _operation(document: dict[str, Any], path: str, method: str, operation: dict
             lines += [operation[key].strip(), ""]
     # An operation's own `security` wins over the document's; an empty one is public.
     security = operation.get("security", document.get("security", []))
-    lines += ["Public: no authorizer." if not security else
-              "Behind the stage's authorizer (" + ", ".join(name for s in security for name in s) + ").", ""]
-    if operation.get("x-fuzz"):
-        lines += [f"Not fuzzed: {_cell(str(operation['x-fuzz']))}", ""]
+    if not security:
+        why = operation.get("x-public")
+        lines += [f"Public: {why.rstrip('.')}." if isinstance(why, str) else "Public: no authorizer.", ""]
+    else:
+        lines += ["Behind the stage's authorizer (" + ", ".join(name for s in security for name in s) + ").", ""]
+    fuzz = operation.get("x-fuzz")
+    if fuzz:
+        reason = fuzz.get("reason", "") if isinstance(fuzz, dict) else str(fuzz)
+        lines += [f"Not fuzzed: {reason}", ""]
     parameters = [_resolve(document, p) for p in operation.get("parameters", [])]
     if parameters:
         lines += ["| parameter | in | type | required | meaning |", "| --- | --- | --- | --- | --- |"]
@@ -177,7 +189,7 @@ def _operation(document: dict[str, Any], path: str, method: str, operation: dict
     return lines
 
 
-def api_from_openapi(document: dict[str, Any]) -> str:
+def api_from_openapi(document: dict[str, Any], described: dict[str, list[str]], titles: dict[str, str]) -> str:
     info = document.get("info", {})
     lines = [f"From the app's OpenAPI {document.get('openapi', '')} document "
              f"([`openapi.json`](openapi.json){', version ' + info['version'] if info.get('version') else ''}), "
@@ -185,11 +197,16 @@ def api_from_openapi(document: dict[str, Any]) -> str:
     if info.get("description"):
         lines += [info["description"].strip(), ""]
     for path, item in sorted(document.get("paths", {}).items()):
-        lines += [f"## `{path}`", ""]
+        lines += [f"## `{path}`", "", *_described(path, described, titles)]
         for method in METHODS:
             if method in item:
                 lines += _operation(document, path, method, item[method])
     return "\n".join(lines)
+
+
+def _described(path: str, described: dict[str, list[str]], titles: dict[str, str]) -> list[str]:
+    pages = described.get(re.sub(r"\{[^}]*\}", "{}", path), [])
+    return ["Described in " + ", ".join(f"[{titles[page]}]({page})" for page in pages) + ".", ""] if pages else []
 
 
 def _route_pages(docs_dir: Path, titles: dict[str, str]) -> dict[str, list[str]]:
@@ -204,25 +221,22 @@ def _route_pages(docs_dir: Path, titles: dict[str, str]) -> dict[str, list[str]]
     return found
 
 
-def api_from_routes(docs_dir: Path, titles: dict[str, str]) -> str:
+def api_from_routes(described: dict[str, list[str]], titles: dict[str, str]) -> str:
     """The routes as the app declares them: authorizer or public, the handler's word on
     it, and the pages that describe it."""
     _project_on_path()
     from app import app
     from chalicelib.http import PUBLIC_ROUTES
 
-    described = _route_pages(docs_dir, titles)
     lines = ["Every route of the app. Errors are JSON `{\"Code\", \"Message\"}`: 400 naming what is wrong, "
              "401 or 403 from the authorizer, 404, 409, 503 when AWS failed (retry).", ""]
     for path, entries in sorted(app.routes.items()):
         lines += [f"## `{path}`", ""]
         lines += [f"Public: {PUBLIC_ROUTES[path]}." if path in PUBLIC_ROUTES else "Behind the stage's authorizer.", ""]
+        lines += _described(path, described, titles)
         for method, entry in sorted(entries.items()):
             doc = " ".join((entry.view_function.__doc__ or "").strip().split("\n\n")[0].split())
             lines.append(f"- `{method} {path}`" + (f": {doc}" if doc else ""))
-        pages = described.get(re.sub(r"\{[^}]*\}", "{}", path), [])
-        if pages:
-            lines += ["", "Described in " + ", ".join(f"[{titles[page]}]({page})" for page in pages) + "."]
         lines.append("")
     return "\n".join(lines)
 
@@ -238,12 +252,11 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         if API_PLACEHOLDER not in markdown:
             raise ValueError(f"api.md lost its {API_PLACEHOLDER} line")
         document = openapi_document()
-        if document is None:
-            titles = {file.src_uri: file.page.title for file in files.documentation_pages()
-                      if file.page and file.src_uri not in ("api.md", "index.md")}
-            reference = api_from_routes(Path(config["docs_dir"]), titles)
-        else:
-            reference = api_from_openapi(document)
+        titles = {file.src_uri: file.page.title for file in files.documentation_pages()
+                  if file.page and file.src_uri not in ("api.md", "index.md")}
+        described = _route_pages(Path(config["docs_dir"]), titles)
+        reference = api_from_routes(described, titles) if document is None else \
+            api_from_openapi(document, described, titles)
         markdown = markdown.replace(API_PLACEHOLDER, reference)
     return markdown
 
