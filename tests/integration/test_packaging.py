@@ -449,6 +449,18 @@ def test_operators_hear_of_failures(template):
     assert template["Parameters"]["AlarmTopicArn"]["Default"] == ""
 
 
+def test_operators_find_what_to_do_for_every_queue_and_alarm_of_the_stack(template):
+    # Given the operations page of the documentation
+    page = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    sections = re.findall(r"^### `(\w+)`", page, re.M)
+    # Then every dead-letter or failure queue of the stack has its section, and no section names a queue that is gone
+    assert sorted(sections) == sorted(resources(template, "AWS::SQS::Queue"))
+    # And every kind of alarm is explained
+    for alarm in resources(template, "AWS::CloudWatch::Alarm"):
+        kind = re.sub(r"^[A-Z]\w*?(Errors|Throttles|Duration|IteratorAge)?Alarm$", r"\1Alarm", alarm)
+        assert f"{kind}`" in page, alarm
+
+
 def test_personal_data_at_rest_is_under_the_data_key_and_public_routes_are_throttled(template):
     key = {"Fn::If": ["CreateDataKey", {"Fn::GetAtt": ["DataKey", "Arn"]}, {"Ref": "DataKeyArn"}]}
     # The e-mail feedback topic carries recipients' addresses; queues hold whole events

@@ -30,7 +30,11 @@ def test_there_is_a_retention_setting_for_every_kind_of_personal_data():
 def test_each_retention_setting_is_configured_and_documented(name):
     config = json.loads((localenv.PROJECT / ".chalice" / "config.json").read_text())
     assert name.upper() in config["environment_variables"]
-    assert name.upper() in (localenv.PROJECT / "README.md").read_text(encoding="utf-8")
+    from devkit import docs_hooks
+
+    assert f"| `{name.upper()}` |" in docs_hooks.settings_table()
+    if name.removesuffix("_retention_days") in KINDS:
+        assert name.upper() in (localenv.PROJECT / "docs" / "data-protection.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", RETENTION)

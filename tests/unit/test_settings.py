@@ -70,7 +70,7 @@ def test_retention_defaults_are_the_documented_ones():
     # Given no retention set at all (only the required settings)
     environment = {k: v for k, v in localenv.LOCAL_ENV.items() if not k.endswith("_RETENTION_DAYS")}
     settings = load(environment)
-    # Then each kind of personal data is kept as long as the README says
+    # Then each kind of personal data is kept as long as the data-protection page says
     assert {name: getattr(settings, name.lower()) for name in RETENTION_DEFAULTS} == RETENTION_DEFAULTS
 
 
