@@ -49,7 +49,8 @@ class Page:
     heading: str | None = None
 
 
-# The site's pages, in navigation order. Pages without sections are written by hand.
+# The site's pages, in navigation order. Pages without sections are written by hand; a
+# page whose sections the README does not have (yet) is left out.
 PAGES = [
     Page("index.md", "Home", ""),
     Page("getting-started.md", "Getting started", "", ("## Two commands",)),
@@ -59,10 +60,14 @@ PAGES = [
     Page("memory.md", "Omnichannel memory", "Capabilities", ("## Omnichannel memory",)),
     Page("agent-panel.md", "Agent panel", "Capabilities", ("## Agents",)),
     Page("email.md", "E-mail", "Capabilities", ("## E-mail",)),
+    Page("sms.md", "SMS", "Capabilities", ("## SMS",)),
     Page("surveys.md", "Surveys", "Capabilities", ("## Surveys",)),
     Page("retail-returns.md", "Retail returns", "Capabilities", ("## Retail returns",)),
     Page("clinic.md", "Clinic appointments", "Capabilities", ("## Clinic appointments",)),
+    Page("verification.md", "Caller verification", "Capabilities", ("## Who is really calling",)),
     Page("floor.md", "Live floor", "Capabilities", ("## The live floor",)),
+    Page("quality.md", "Quality evaluations", "Capabilities", ("## Quality evaluations",)),
+    Page("review.md", "Monthly review", "Capabilities", ("## The monthly review",)),
     Page("reasons.md", "Contact reasons", "Capabilities", ("## Why customers contact us",)),
     Page("wfm.md", "Workforce management", "Capabilities", ("## Workforce management",)),
     Page("knowledge.md", "Knowledge base", "Capabilities", ("## Knowledge base",)),
@@ -305,11 +310,22 @@ def write_nav(pages: list[Page], path: Path) -> None:
     path.write_text(before + start + "\n" + "\n".join(nav(pages)) + "\n" + end + after, encoding="utf-8")
 
 
-def front_door(preamble: list[str]) -> str:
+def capabilities(pages: list[Page], prefix: str) -> str:
+    return ", ".join(f"[{page.title}]({prefix}{page.file})" for page in pages if page.group == "Capabilities")
+
+
+def front_door(preamble: list[str], pages: list[Page]) -> str:
     template = FRONT_DOOR.read_text(encoding="utf-8")
     title = next(line for line in preamble if line.startswith("# "))
     introduction = "\n".join(_trim([line for line in preamble if not line.startswith("# ")]))
-    return FRONT_MARK + "\n" + template.replace("{title}", title).replace("{introduction}", introduction)
+    return FRONT_MARK + "\n" + template.replace("{title}", title).replace("{introduction}", introduction) \
+        .replace("{capabilities}", capabilities(pages, "docs/"))
+
+
+def _between(text: str, start: str, end: str, inside: str) -> str:
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    return f"{before}{start}\n{inside}\n{end}{after}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     preamble, sections = parse(text)
     placed, extra = assign(sections, PAGES)
-    pages = PAGES + extra
+    pages = [page for page in PAGES + extra if placed[page.file] or not page.sections]
     anchors = {}
     for page in pages:
         for section in placed[page.file]:
@@ -330,23 +346,21 @@ def main(argv: list[str] | None = None) -> int:
     DOCS.mkdir(exist_ok=True)
     for page in pages:
         if page.sections:
-            if not placed[page.file]:
-                raise SystemExit(f"docs_split: no README section for docs/{page.file} ({', '.join(page.sections)})")
             (DOCS / page.file).write_text(render(page, placed[page.file], anchors), encoding="utf-8")
         elif not (DOCS / page.file).exists():
             raise SystemExit(f"docs_split: docs/{page.file} is written by hand and missing")
-    # The front-door intro again on the home page, above the hand-written map of the site.
+    # The front-door intro again on the home page, and the capabilities in its map of the site.
     home = (DOCS / "index.md").read_text(encoding="utf-8")
-    intro_start, intro_end = "<!-- intro: from the README -->", "<!-- intro: end -->"
     introduction = "\n".join(_trim([line for line in preamble if not line.startswith("# ")]))
-    before, _, rest = home.partition(intro_start)
-    _, _, after = rest.partition(intro_end)
-    (DOCS / "index.md").write_text(f"{before}{intro_start}\n{introduction}\n{intro_end}{after}", encoding="utf-8")
+    home = _between(home, "<!-- intro: from the README -->", "<!-- intro: end -->", introduction)
+    listed = "\n".join(f"- [{page.title}]({page.file})" for page in pages if page.group == "Capabilities")
+    home = _between(home, "<!-- capabilities -->", "<!-- capabilities: end -->", listed)
+    (DOCS / "index.md").write_text(home, encoding="utf-8")
     write_nav(pages, PROJECT / "mkdocs.yml")
     left = move_setting_meanings(settings_rows(sections), PROJECT / "chalicelib" / "settings.py", anchors)
     for names in left:
         print(f"docs_split: move the meaning of {names} into chalicelib/settings.py by hand")
-    (PROJECT / "README.md").write_text(front_door(preamble), encoding="utf-8")
+    (PROJECT / "README.md").write_text(front_door(preamble, pages), encoding="utf-8")
     written = sum(1 for page in pages if page.sections)
     print(f"docs_split: {written} pages written under docs/, README.md is the front door")
     return 0
