@@ -17,6 +17,7 @@ import os
 import re
 import sys
 from dataclasses import MISSING, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +87,9 @@ def settings_table() -> str:
 
 # ---- REST API ----
 
+@cache
 def openapi_document() -> dict[str, Any] | None:
-    """The app's OpenAPI document, when the app describes itself."""
+    """The app's OpenAPI document, when the app describes itself (once per build process)."""
     _project_on_path()
     if "STAGE" not in os.environ:
         # The app reads its settings when it describes itself; a build outside a stage
