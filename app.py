@@ -35,6 +35,16 @@ def predict_reason(event, context):
     return flow.run(event, context, "chalicelib.reasons.flow:predict_reason")
 
 
+# ---- REST API: its OpenAPI description ----
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    """Public: the OpenAPI 3.1 description of these routes (no data)."""
+    from chalicelib import openapi
+
+    return Response(openapi.document(), headers={"Content-Type": "application/json", "Cache-Control": "max-age=300"})
+
+
 # ---- REST API: customer profiles ----
 
 @app.route("/customers", methods=["POST"], authorizer=PROTECTED)

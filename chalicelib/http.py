@@ -40,6 +40,7 @@ PUBLIC_ROUTES: dict[str, str] = {
                   "names the contact's survey, which is answered once",
     "/webhooks/whatsapp": "Meta's WhatsApp webhook: the handshake needs the verify token, every notification "
                           "X-Hub-Signature-256 over its raw body under the app secret (constant-time)",
+    "/openapi.json": "the API's OpenAPI description: routes and fields, no data (chalicelib/openapi.py)",
 }
 
 

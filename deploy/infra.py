@@ -376,7 +376,20 @@ def package(stage: str, out: Path | None = None) -> Path:
     template = hardening.harden(json.loads(template_path.read_text(encoding="utf-8")), stage,
                                 flow_invoked_functions(stage))
     template_path.write_text(json.dumps(pin_policy_arns(template), indent=2) + "\n", encoding="utf-8")
+    write_openapi(out / "openapi.json")
     return out
+
+
+def write_openapi(path: Path) -> Path:
+    """The REST API's OpenAPI document (chalicelib/openapi.py), for the stage's authorizer."""
+    from devkit import localenv
+
+    localenv.apply()
+    from chalicelib import openapi
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(openapi.document(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 # Data the functions never read: babel's locales other than the languages messages
@@ -493,13 +506,15 @@ def pin_policy_arns(template: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.infra", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["package", "policy", "merge-template"])
+    parser.add_argument("command", choices=["package", "policy", "merge-template", "openapi"])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     stage_environment(args.stage)
     if args.command == "policy":
         print(write_policy(args.stage))
+    elif args.command == "openapi":
+        print(write_openapi(args.out or PROJECT / "out" / "openapi.json"))
     elif args.command == "merge-template":
         from devkit import localenv
 
@@ -509,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(merge_template(args.stage, app), ensure_ascii=False, indent=1))
     else:
         out = package(args.stage, args.out)
-        print(f"{out / 'sam.json'}\n{out / 'deployment.zip'}")
+        print(f"{out / 'sam.json'}\n{out / 'deployment.zip'}\n{out / 'openapi.json'}")
     return 0
 
 

@@ -34,6 +34,17 @@ MAX_SUBJECT, MAX_NOTE = 200, 4000
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
 _AGENT = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
+# The fields each request body may have (POST /cases: `open`; the rest by Desk method);
+# the OpenAPI document describes the same ones.
+BODY_FIELDS: dict[str, frozenset[str]] = {
+    "open": frozenset({"customerId", "reason", "priority", "subject", "note", "contactId", "agent"}),
+    "add_note": frozenset({"text", "visibility", "agent", "version"}),
+    "set_status": frozenset({"status", "resolutionCode", "agent", "version", "note"}),
+    "record_step": frozenset({"step", "result", "note", "agent", "version"}),
+    "escalate": frozenset({"reasonCode", "skip", "note", "agent", "version"}),
+    "assign": frozenset({"assignee", "agent", "version"}),
+    "set_priority": frozenset({"priority", "agent", "version"}),
+}
 def require_reason(value: object) -> str:
     """The reason id from the catalogue, or InvalidInput naming the known ones."""
     from chalicelib.reasons.catalogue import load
@@ -64,7 +75,7 @@ def _matching(body: Mapping[str, Any], field: str, pattern: re.Pattern[str], *, 
     return value
 
 
-def _only(body: Any, allowed: set[str]) -> Mapping[str, Any]:
+def _only(body: Any, allowed: frozenset[str]) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise InvalidInput("the body must be a JSON object")
     unknown = sorted(set(body) - allowed)
@@ -95,7 +106,7 @@ class NewDeskCase:
 
 def read_new_case(body: Any) -> NewDeskCase:
     """POST /cases body, checked whole; InvalidInput names the first wrong field."""
-    body = _only(body, {"customerId", "reason", "priority", "subject", "note", "contactId", "agent"})
+    body = _only(body, BODY_FIELDS["open"])
     customer_id = _matching(body, "customerId", _CUSTOMER_ID)
     reason_id = require_reason(body.get("reason"))
     priority = body.get("priority", "normal")
@@ -237,7 +248,7 @@ class Desk:
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A note: internal (colleagues only) or to the customer, which is a response
         and stops the response clock; an internal note never does."""
-        body = _only(body, {"text", "visibility", "agent", "version"})
+        body = _only(body, BODY_FIELDS["add_note"])
         text = _text(body, "text", MAX_NOTE)
         visibility = body.get("visibility")
         if visibility not in VISIBILITIES:
@@ -255,7 +266,7 @@ class Desk:
                             clocks=clocks)
 
     def set_status(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
-        body = _only(body, {"status", "resolutionCode", "agent", "version", "note"})
+        body = _only(body, BODY_FIELDS["set_status"])
         status = body.get("status")
         if status not in STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
@@ -284,7 +295,7 @@ class Desk:
 
     def record_step(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A playbook step of the case's tier done: who, when, what came of it, a note."""
-        body = _only(body, {"step", "result", "note", "agent", "version"})
+        body = _only(body, BODY_FIELDS["record_step"])
         step_id = body.get("step")
         result = _text(body, "result", MAX_RESULT)
         note = _text(body, "note", MAX_NOTE, required=False)
@@ -304,7 +315,7 @@ class Desk:
         """Move the case to the next tier, with a Connect task in that tier's queue.
         Refused, naming them, while a mandatory step of the current tier is neither
         done nor skipped with a reason."""
-        body = _only(body, {"reasonCode", "skip", "note", "agent", "version"})
+        body = _only(body, BODY_FIELDS["escalate"])
         code = body.get("reasonCode")
         if code not in ESCALATION_REASONS:
             raise InvalidInput(f"reasonCode must be one of {', '.join(ESCALATION_REASONS)}")
@@ -363,7 +374,7 @@ class Desk:
 
     def assign(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """Give the case to an agent (`assignee`), or back to its tier's queue (null)."""
-        body = _only(body, {"assignee", "agent", "version"})
+        body = _only(body, BODY_FIELDS["assign"])
         if "assignee" not in body:
             raise InvalidInput("assignee must name an agent, or be null to give the case back to its queue")
         assignee = _matching(body, "assignee", _AGENT, required=False)
@@ -378,7 +389,7 @@ class Desk:
     def set_priority(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A new priority: every clock counts against the new targets from when it
         started, so its warning and breach schedules move."""
-        body = _only(body, {"priority", "agent", "version"})
+        body = _only(body, BODY_FIELDS["set_priority"])
         priority = body.get("priority")
         if priority not in policies.PRIORITIES:
             raise InvalidInput(f"priority must be one of {', '.join(policies.PRIORITIES)}")
