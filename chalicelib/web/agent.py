@@ -28,6 +28,7 @@ from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live, plain
 from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.http import whole_number
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
 from chalicelib.profiles.service import Profiles
@@ -269,9 +270,10 @@ def before(customer_id: str, t: dict[str, Any], limit: int, cursor: str | None) 
 def _limit(raw: str | None) -> int:
     if raw is None:
         return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    limit = whole_number(raw, 1, MAX_PAGE)
+    if limit is None:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
+    return limit
 
 
 def contact_view(raw_contact_id: str, query: dict[str, str] | None, accept_language: str | None) -> dict[str, Any]:
@@ -299,10 +301,11 @@ def timeline_page(raw_contact_id: str, query: dict[str, str] | None, accept_lang
     if not query.get("cursor"):
         raise InvalidInput("cursor is required: the nextCursor of the page before")
     t = words(agent_language(query.get("lang"), accept_language))
+    limit = _limit(query.get("limit"))
     found = ContactCustomer(contact)
     if found.customer is None:
         raise NotFound("this contact is not linked to a customer")
-    return before(found.customer.customer_id, t, _limit(query.get("limit")), query["cursor"])
+    return before(found.customer.customer_id, t, limit, query["cursor"])
 
 
 # ---- acting -------------------------------------------------------------------
