@@ -513,3 +513,18 @@ def test_the_agent_panel_is_registered_as_a_per_contact_workspace_app_that_write
     assert list(granted) == ["APIHandlerConnectPolicy"]
     [statement] = granted["APIHandlerConnectPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert {"Fn::Sub": "${ConnectInstanceArn}/contact/*"} in statement["Resource"]
+
+
+def test_the_apis_openapi_document_lies_next_to_the_template_and_describes_its_routes(package, template):
+    from openapi_spec_validator import validate
+
+    document = json.loads((package / "openapi.json").read_text(encoding="utf-8"))
+    validate(document)
+    deployed = {(path, method) for path, item in template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+                ["paths"].items() for method in item if method != "options"}
+    described = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert described == deployed
+    # The stage's authorizer (IAM) guards every route but the public ones
+    assert document["components"]["securitySchemes"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    assert document["paths"]["/customers"]["post"]["security"] == [{"sigv4": []}]
+    assert document["paths"]["/s/{token}"]["get"]["security"] == []
