@@ -182,3 +182,9 @@ def test_a_wrap_up_note_that_is_not_text_is_a_400_and_nothing_is_saved(client, n
     assert status == 400 and "note" in answer
     status, view = send(client, "GET", "/agent/contacts/c-1")
     assert status == 200 and json.loads(view)["wrapUp"] is None
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "from=9999-12-31", "from=2026-01-01&to=9999-12-31"])
+def test_knowledge_gaps_at_the_calendars_edges_are_a_400(client, query):
+    status, answer = send(client, "GET", f"/kb/gaps?{query}")
+    assert status == 400 and "must be between" in answer
