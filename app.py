@@ -398,6 +398,32 @@ def next_appointment(event, context):
     return flow.run(event, context, "chalicelib.clinic.flow:next_appointment")
 
 
+@app.lambda_function(name="send_verification_code")
+def send_verification_code(event, context):
+    """A one-time code to an address already on the caller's profile."""
+    return flow.run(event, context, "chalicelib.verification.flow:send_verification_code")
+
+
+@app.lambda_function(name="check_verification_code")
+def check_verification_code(event, context):
+    """The code the caller keyed in: this contact is verified, or not."""
+    return flow.run(event, context, "chalicelib.verification.flow:check_verification_code")
+
+
+@app.lambda_function(name="check_verification_pin")
+def check_verification_pin(event, context):
+    """The PIN the customer set: this contact is verified, or not."""
+    return flow.run(event, context, "chalicelib.verification.flow:check_verification_pin")
+
+
+@app.route("/customers/{customer_id}/pin", methods=["PUT"], authorizer=PROTECTED)
+@answers
+def set_customer_pin(customer_id):
+    from chalicelib.verification import api
+
+    return api.set_pin(customer_id, json_object(app.current_request))
+
+
 @app.lambda_function(name="confirm_appointment")
 def confirm_appointment(event, context):
     """The caller confirms the appointment they just heard."""

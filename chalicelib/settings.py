@@ -185,6 +185,19 @@ class Settings:
     floor_thresholds: str = "{}"
     knowledge_retention_days: int = 90
 
+    # Verification: who is really on the line before anything personal is said or changed.
+    # One-time codes, their tries and locks, a PIN's salted hash, verified contacts.
+    verification_table: str = ""
+    # Assurance a flow function needs, raised above its default ("action=level", comma-separated,
+    # such as next_appointment=verified); see chalicelib/verification/levels.py.
+    assurance_levels: str = ""
+    # Where one-time codes go, in order of preference, when the flow does not name a channel.
+    verification_channels: str = "whatsapp,email"
+    verification_code_minutes: int = 5
+    # Wrong answers (codes or PIN) a profile may give before it is locked, and for how long.
+    verification_max_tries: int = 3
+    verification_lock_minutes: int = 30
+
     @property
     def reminder_hours(self) -> tuple[int, ...]:
         """APPOINTMENT_REMINDER_HOURS as whole hours, furthest first."""
@@ -204,7 +217,9 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # journeys
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
-             "knowledge_table", "floor_table", "floor_agents_table"}
+             "knowledge_table", "floor_table", "floor_agents_table",
+             # verification
+             "verification_table"}
 
 
 # Settings whose empty value means something of its own (SURVEY_QUIET_HOURS="": never
@@ -273,6 +288,10 @@ _INT_RANGES = {
     "reason_confidence_percent": (0, 100),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
+    # A code is said or typed within minutes; long-lived codes are guessable codes.
+    "verification_code_minutes": (1, 15),
+    "verification_max_tries": (1, 10),
+    "verification_lock_minutes": (1, 1440),
 }
 
 
@@ -319,7 +338,45 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_journeys(settings)
     _check_agent_panel(settings)
     _check_reasons(settings)
+    _check_verification(settings)
     return settings
+
+
+ASSURANCE = ("none", "recognised", "verified")
+VERIFICATION_CHANNELS = ("whatsapp", "email", "sms")
+_ASSURANCE_ITEM = re.compile(r"[a-z][a-z0-9_]{0,63}=(none|recognised|verified)")
+
+
+def assurance_raises(raw: str) -> dict[str, str]:
+    """ASSURANCE_LEVELS as {action: level}; which actions exist and that a level only
+    raises its default is checked by chalicelib/verification/levels.py."""
+    found: dict[str, str] = {}
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not _ASSURANCE_ITEM.fullmatch(part):
+            raise SettingsError(f"ASSURANCE_LEVELS must be action=level pairs, comma-separated, with a level of "
+                                f"{', '.join(ASSURANCE)} (next_appointment=verified); got {part[:80]!r}")
+        action, _, level = part.partition("=")
+        if action in found:
+            raise SettingsError(f"ASSURANCE_LEVELS names {action} twice")
+        found[action] = level
+    return found
+
+
+def verification_channels(raw: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in raw.split(",") if part.strip())
+    unknown = [name for name in names if name not in VERIFICATION_CHANNELS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise SettingsError(f"VERIFICATION_CHANNELS must list channels of {', '.join(VERIFICATION_CHANNELS)} once "
+                            f"each, in order of preference (whatsapp,email); got {raw!r}")
+    return names
+
+
+def _check_verification(settings: Settings) -> None:
+    assurance_raises(settings.assurance_levels)
+    verification_channels(settings.verification_channels)
 
 
 _SCHEDULE_GROUP = re.compile(r"[0-9A-Za-z_.-]{1,64}")

@@ -17,11 +17,12 @@ def all_models() -> list[Any]:
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
     from chalicelib.retail.models import OrderModel
     from chalicelib.surveys.models import SurveyModel
+    from chalicelib.verification.models import VerificationModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
             InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel,
             KnowledgeEventModel, FloorContactModel,
-            FloorAgentModel]
+            FloorAgentModel, VerificationModel]
 
 
 def create_all(wait: bool = False) -> None:

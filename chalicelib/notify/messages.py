@@ -28,7 +28,7 @@ CHANNEL_NAMES = ("voice", "chat", "email", "whatsapp", "sms")
 CASE_STATUSES = ("open", "in_progress", "waiting_for_customer", "resolved", "closed")
 # What became of an appointment after the patient answered a reminder.
 APPOINTMENT_UPDATES = ("confirmed", "cancelled", "reschedule_requested")
-ALERT_KINDS = ("detractor", "low_csat", "high_effort", "repeat_contact", "complaint")
+ALERT_KINDS = ("detractor", "low_csat", "high_effort", "repeat_contact", "complaint", "verification_locked")
 METRICS = ("nps", "csat", "ces")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -143,6 +143,12 @@ TYPES: dict[str, MessageType] = {m.name: m for m in (
          "location": _optional("text"), "update": Var("choice", choices=APPOINTMENT_UPDATES)},
         {"reference": "APT-20931", "appointment_at": "2026-03-12T12:30:00Z", "service": "Cardiology consultation",
          "location": "Lumen Clinic Victoriei", "update": "confirmed"},
+    ),
+    MessageType(
+        # A one-time code: only ever sent to an address already on the profile.
+        "verification_code", TRANSACTIONAL, CUSTOMER,
+        {"code": Var("code"), "valid_minutes": Var("int")},
+        {"code": "482913", "valid_minutes": 5},
     ),
     MessageType(
         "supervisor_alert", TRANSACTIONAL, STAFF,

@@ -67,6 +67,8 @@ TEMPLATES: dict[str, ApprovedTemplate] = {
         "appointment_reminder", ("{{ service }}", "{{ appointment_at|datetime }}", "{{ location }}"),
         quick_replies=("appointment:{reference}:confirm", "appointment:{reference}:reschedule",
                        "appointment:{reference}:cancel")),
+    # An authentication template: "{{1}} is your verification code."
+    "verification_code": ApprovedTemplate("verification_code", ("{{ code }}",)),
 }
 
 

@@ -37,6 +37,7 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.retail.privacy:ORDERS",
     "chalicelib.clinic.privacy:APPOINTMENTS",
     "chalicelib.knowledge.privacy:QUESTIONS",
+    "chalicelib.verification.privacy:VERIFICATIONS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"
