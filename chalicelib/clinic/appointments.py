@@ -25,7 +25,7 @@ from chalicelib.clinic.statuses import (
     RESCHEDULE,
     UPCOMING,
 )
-from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import dynamo_errors, expiry, is_live, utcnow, write_counted
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings
@@ -310,16 +310,8 @@ class Appointments:
 def _write(action: str, transaction: list[dict[str, Any]], conflict: str) -> None:
     """The appointment and its counters in one transaction; Conflict(`conflict`) when
     the appointment's condition failed."""
-    from botocore.exceptions import ClientError
-
-    with dynamo_errors(action):
-        try:
-            connection().client.transact_write_items(TransactItems=transaction)
-        except ClientError as e:
-            reasons = cancellation_reasons(e)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise Conflict(conflict) from e
-            raise
+    if not write_counted(transaction, action):
+        raise Conflict(conflict)
 
 
 def _step(name: str, note: str | None = None, at: datetime | None = None) -> dict[str, str]:
