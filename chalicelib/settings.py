@@ -178,6 +178,9 @@ class Settings:
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
     knowledge_table: str = ""
+    # WhatsApp questions of a self-service reason that an article answers confidently
+    # get the article before anyone at the front desk sees them.
+    whatsapp_self_service: bool = True
     # The live floor: who waits in which queue now, and each queue's warn/alert
     # thresholds on the oldest wait (a JSON object described in chalicelib/floor/thresholds.py).
     floor_table: str = ""

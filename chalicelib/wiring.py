@@ -16,6 +16,9 @@ events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.floor.state:contact_event")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
+# Asked in this order, the first to answer wins: an article answers what it can, the
+# clinic answers its buttons and passes everything else to its front desk.
+events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.knowledge.whatsapp:answer")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
 events.subscribe(events.CASE_CLOCKS_CHANGED, "chalicelib.cases.clocks:case_clocks_changed")
 

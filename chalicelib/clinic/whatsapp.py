@@ -32,7 +32,8 @@ def answer(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
                                        reference=inbound.message_id)
         _reply(customer.customer_id, appointments, appointment, outcome["outcome"], inbound.message_id)
         return f"appointment_{action}", {"appointmentId": appointment, "outcome": outcome["outcome"]}
-    written = inbound.text or f"[{inbound.type}]"
+    # A "no" to an article the knowledge base sent carries the question it was about.
+    written = event.get("asked") or inbound.text or f"[{inbound.type}]"
     outcome = appointments.note_message(customer.customer_id, written, inbound.message_id)
     return "front_desk_task", {"appointmentId": outcome["appointment"] or ""}
 

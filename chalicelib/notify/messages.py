@@ -145,6 +145,13 @@ TYPES: dict[str, MessageType] = {m.name: m for m in (
          "location": "Lumen Clinic Victoriei", "update": "confirmed"},
     ),
     MessageType(
+        "kb_answer", TRANSACTIONAL, CUSTOMER,
+        {"title": Var("text"), "answer": Var("long_text")},
+        {"title": "Returns: how to send a product back",
+         "answer": "You can return most products within 30 days. Ask for a return in your account or from us, "
+                   "and the courier collects the parcel with the AWB label we send you."},
+    ),
+    MessageType(
         "supervisor_alert", TRANSACTIONAL, STAFF,
         {"alert": Var("choice", choices=ALERT_KINDS), "customer_id": Var("code"), "contact_id": _optional("code"),
          "metric": _optional("choice", METRICS), "score": _optional("int"), "comment": _optional("long_text"),

@@ -74,8 +74,11 @@ class Notifier:
     # ---- public API ----------------------------------------------------------
 
     def send_to_customer(self, customer_id: str, message_type: str, variables: dict[str, Any] | None,
-                         reference: str, *, channel: str = "email", strict: bool = False) -> Outcome:
-        """Send a customer message through `channel`, honouring consent and suppression."""
+                         reference: str, *, channel: str = "email", strict: bool = False,
+                         language: str | None = None) -> Outcome:
+        """Send a customer message through `channel`, honouring consent and suppression,
+        in `language` when given (the language the customer wrote in), else in their
+        preferred one."""
         sender = self._sender(channel)
 
         def recipient() -> Recipient:
@@ -95,7 +98,7 @@ class Notifier:
             )
 
         return self._send(channel, message_type, variables, reference, recipient, messages.CUSTOMER,
-                          strict=strict, customer_id=customer_id)
+                          strict=strict, customer_id=customer_id, language=language)
 
     def send_to_staff(self, message_type: str, variables: dict[str, Any] | None, reference: str, *,
                       channel: str = "email", address: str | None = None) -> Outcome:

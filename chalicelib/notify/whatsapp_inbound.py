@@ -13,10 +13,12 @@ ignored):
 - the time is kept on the profile: free-form replies are allowed for 24 hours;
 - an opt-out keyword (STOP, OPRIRE, DEZABONARE, DISISCRIVIMI, ANNULLA ISCRIZIONE,
   LEIRATKOZÁS, ...: chalicelib/privacy/consent.py) withdraws WhatsApp consent;
-- anything else is announced as a "whatsapp message" (chalicelib.events): the
-  clinic answers a reminder's button (Confirm / Reschedule / Cancel) and passes
-  anything else they write to its front desk as an Amazon Connect task
-  (chalicelib.clinic.whatsapp);
+- anything else is announced as a "whatsapp message" (chalicelib.events), whose
+  first handler to answer is the only one to act: the knowledge base answers a
+  question an article answers confidently, for a reason customers may serve
+  themselves (chalicelib.knowledge.whatsapp); the clinic answers a reminder's button
+  (Confirm / Reschedule / Cancel) and passes anything else they write to its front
+  desk as an Amazon Connect task (chalicelib.clinic.whatsapp);
 - the message lands in their timeline, which is also how a redelivery is known:
   a message id already there is not handled again. Every step is itself idempotent
   (conditional updates, outbox keys, task client tokens), so a failure part-way
@@ -257,11 +259,9 @@ def _act(inbound: Inbound, customer: Any, settings: Settings) -> tuple[str, dict
     if consent.is_opt_out(inbound.text):
         consent.withdraw(customer.customer_id, "whatsapp")
         return "opted_out", {}
-    # What the message means is for the capabilities to say (the clinic answers
+    # What the message means is for the capabilities to say, and exactly one acts on
+    # it (the knowledge base answers what an article answers, the clinic answers
     # appointment buttons and passes anything else to its front desk).
-    answers = events.announce(events.WHATSAPP_MESSAGE, {"inbound": inbound, "customer": customer,
-                                                        "settings": settings})
-    for answer in answers:
-        if answer is not None:
-            return answer
-    return "unhandled", {}
+    answer = events.first_answer(events.WHATSAPP_MESSAGE, {"inbound": inbound, "customer": customer,
+                                                           "settings": settings})
+    return answer if answer is not None else ("unhandled", {})
