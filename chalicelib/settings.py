@@ -107,6 +107,10 @@ class Settings:
     wfm_queues: str = "{}"
     wfm_plan_days: int = 14
 
+    # Cost per contact: what agents' time, telephony, chats, WhatsApp conversations,
+    # e-mails and the platform cost, a JSON object described in chalicelib/metrics/cost.py.
+    cost_model: str = "{}"
+
     # Post-contact surveys (survey items are kept survey_retention_days, above).
     surveys_table: str = ""
     survey_cooldown_days: int = 30
@@ -314,6 +318,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
     _check_json_object("FLOOR_THRESHOLDS", settings.floor_thresholds)
+    _check_json_object("COST_MODEL", settings.cost_model)
     _check_schedules(settings)
     _check_surveys(settings)
     _check_journeys(settings)
