@@ -220,6 +220,45 @@ def floor_script():
     from chalicelib.web import floor
 
     return Response(floor.script(), status_code=200, headers=floor.SCRIPT_HEADERS)
+
+
+# ---- Supervisors: the day and the trend ----
+
+@app.route("/dashboard", methods=["GET"], authorizer=PROTECTED)
+def dashboard_page():
+    """The page shell (labels only); its script reads /dashboard/data."""
+    from chalicelib.web import dashboard
+
+    return Response(dashboard.page(app.current_request.headers.get("accept-language")), headers=dashboard.HEADERS)
+
+
+@app.route("/dashboard/data", methods=["GET"], authorizer=PROTECTED)
+@answers
+def dashboard_data():
+    """A day's KPIs and cost per contact against the week before, by ?by=, and 30 days of trend."""
+    from chalicelib.web import dashboard
+
+    return Response(dashboard.data(app.current_request.query_params), headers=dashboard.DATA_HEADERS)
+
+
+@app.route("/dashboard/data.csv", methods=["GET"], authorizer=PROTECTED)
+@answers
+def dashboard_csv():
+    """What the dashboard shows, as CSV."""
+    from chalicelib.web import dashboard
+
+    query = app.current_request.query_params
+    return Response(dashboard.csv_export(query), headers=dashboard.csv_headers(query))
+
+
+@app.route("/dashboard/static/{name}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def dashboard_file(name):
+    """The dashboard's script and style, and the vendored chart library."""
+    from chalicelib.web import dashboard
+
+    body, headers = dashboard.static_file(name)
+    return Response(body, headers=headers)
 @app.route("/reasons", methods=["GET"], authorizer=PROTECTED)
 @answers
 def contact_reasons():

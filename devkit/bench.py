@@ -90,7 +90,10 @@ def dynamodb_calls() -> Iterator[Counter]:
     def count(model: Any, **_: Any) -> None:
         counts[model.name] += 1
 
-    clients = [m._get_connection().connection.client for m in tables.all_models()] + [db.connection().client]
+    from chalicelib.metrics import report
+
+    clients = [m._get_connection().connection.client for m in tables.all_models()] + [db.connection().client,
+                                                                                       report.reader()]
     for client in clients:
         client.meta.events.register("before-call.dynamodb", count, unique_id="bench-count")
     try:
