@@ -608,6 +608,102 @@ def section_agent_panel(bench: Bench) -> None:
                    + ("; a Scan!" if "Scan" in counts else "; no Scan"))
 
 
+# ---- the dashboard ----------------------------------------------------------------
+
+DASHBOARD_STEPS = (1_000, 10_000, 100_000)
+DASHBOARD_AGENTS = 40
+
+
+def _stored_contacts(first: int, last: int, day: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], list[dict]]:
+    """Contacts first..last-1 spread over the 30 days up to `day`: their counter items
+    as on_contact_record leaves them (the product's own parse and fold, shard by shard),
+    and their interaction items. The counters are summed here and written whole, because
+    ingesting 100,000 records one transaction each would take hours against the
+    embedded AWS; what the dashboard reads is the same."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.interactions import fold, parse
+    from chalicelib.metrics import counters
+    from chalicelib.settings import get_settings
+    from tests.dashboard_data import call
+
+    settings = get_settings()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(days=29)
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    interactions = []
+    for n in range(first, last):
+        contact_id = f"bench-dash-{n:06d}"
+        record = call(contact_id, start + timedelta(days=n % 30, hours=6, seconds=(n * 7) % 36_000),
+                      queue=("Billing", "Support", "Sales")[n % 3], wait=(n * 13) % 120,
+                      agent=None if n % 11 == 0 else f"agent{n % DASHBOARD_AGENTS:02d}",
+                      reason=("billing", "delivery", "return", "technical", "sales")[n % 5],
+                      channel="CHAT" if n % 4 == 0 else "VOICE", method="API" if n % 4 == 0 else "INBOUND")
+        observation = parse.contact_record(record)
+        folded = fold.fold(contact_id, {contact_id: {parse.CTR: observation.copy}}, kpi=True)
+        contribution = fold.volume_contribution(folded, settings.metrics_time_zone, settings.wfm_queues)
+        for counter_key, fields in contribution.items():
+            key_day, dimension, value = counters.split(counter_key)
+            item = items.setdefault(counters.storage_key(counter_key, contact_id),
+                                    {"day": key_day, "dimension": dimension, "value": value,
+                                     "expires_at": counters.expires_at(key_day, settings.metrics_retention_days)})
+            for name, amount in fields.items():
+                item[name] = item.get(name, 0) + amount
+        interactions.append({"interaction_id": {"S": contact_id}, "started_at": {"S": record["InitiationTimestamp"]},
+                             "channel": {"S": record["Channel"]}})
+    return items, interactions
+
+
+def section_dashboard(bench: Bench) -> None:
+    """GET /dashboard/data: DynamoDB calls per request as the contacts stored grow
+    from 1,000 to 100,000; they read counters only, one Query per dimension and month."""
+    from datetime import date
+
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from chalicelib.web import dashboard
+    from chalicelib.wire import to_wire
+
+    print("Dashboard: DynamoDB calls per data request as contacts stored grow")
+    settings = get_settings()
+    raw = boto3.client("dynamodb", region_name=settings.region, endpoint_url=bench.endpoint)
+    day = date(2025, 3, 14)  # its 30 days span two months: two Queries per dimension
+    counter_items: dict[tuple[str, str], dict[str, Any]] = {}
+    stored = 0
+    figures = {}
+    for step in DASHBOARD_STEPS:
+        items, interactions = _stored_contacts(stored, step, day)
+        for slot, item in items.items():
+            found = counter_items.setdefault(slot, {k: item[k] for k in ("day", "dimension", "value", "expires_at")})
+            for name, amount in item.items():
+                if name not in ("day", "dimension", "value", "expires_at"):
+                    found[name] = found.get(name, 0) + amount
+        writes = [{"PutRequest": {"Item": {"series": to_wire(series), "slot": to_wire(slot),
+                                           **{k: to_wire(v) for k, v in counter_items[(series, slot)].items()}}}}
+                  for series, slot in items]
+        writes = [(settings.metrics_table, w) for w in writes] + [
+            (settings.interactions_table, {"PutRequest": {"Item": item}}) for item in interactions]
+        for i in range(0, len(writes), 25):
+            batch: dict[str, list] = {}
+            for table, write in writes[i:i + 25]:
+                batch.setdefault(table, []).append(write)
+            raw.batch_write_item(RequestItems=batch)
+        stored = step
+        for by in ("queue", "agent"):
+            with dynamodb_calls() as counts:
+                shown = dashboard.data({"day": day.isoformat(), "by": by})
+            figures[(step, by)] = (sum(counts.values()), dict(counts), sum(shown["trend"]["contacts"]))
+        calls, counts, contacts = figures[(step, "agent")]
+        bench.line(f"{step:,} contacts stored ({contacts:,} in the 30 days shown)",
+                   f"by queue {figures[(step, 'queue')][0]}, by agent {calls} calls",
+                   ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
+                   + ("; a Scan!" if "Scan" in counts else "; no Scan"))
+    first = [figures[(DASHBOARD_STEPS[0], by)][0] for by in ("queue", "agent")]
+    last = [figures[(DASHBOARD_STEPS[-1], by)][0] for by in ("queue", "agent")]
+    bench.line("calls at 100,000 against 1,000 contacts", f"{sum(last) / sum(first):.2f}x",
+               f"target 1x (constant): {'met' if last == first else 'MISSED'}")
+
+
 # ---- contact reasons --------------------------------------------------------------
 
 def section_reasons(bench: Bench) -> None:
@@ -648,6 +744,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     section_wfm_backtest,
     section_knowledge_search,
     section_agent_panel,
+    section_dashboard,
 ]
 
 
