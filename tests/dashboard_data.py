@@ -27,8 +27,10 @@ def _stamp(moment: datetime) -> str:
 
 def call(contact_id: str, start: datetime, *, queue: str = "Billing", wait: int = 10, agent: str | None = "ioana.m",
          talk: int = 300, hold: int = 0, acw: int = 60, reason: str = "billing", channel: str = "VOICE",
-         method: str = "INBOUND", dialled: str = "+40312345000", customer: str = "+40712345678") -> dict[str, Any]:
-    """A contact record: queued `wait` s, then handled by `agent` (None: abandoned)."""
+         method: str = "INBOUND", dialled: str = "+40312345000", customer: str | None = "+40712345678",
+         ) -> dict[str, Any]:
+    """A contact record: queued `wait` s, then handled by `agent` (None: abandoned);
+    `customer` None for a caller whose number is withheld."""
     answered = start + timedelta(seconds=5 + wait)
     talk, hold, acw = (talk, hold, acw) if agent else (0, 0, 0)
     end = answered + timedelta(seconds=talk + hold)
@@ -37,7 +39,8 @@ def call(contact_id: str, start: datetime, *, queue: str = "Billing", wait: int 
         "Channel": channel, "InitiationMethod": method, "InitiationTimestamp": _stamp(start),
         "DisconnectTimestamp": _stamp(end), "LastUpdateTimestamp": _stamp(end + timedelta(seconds=acw)),
         "DisconnectReason": "CUSTOMER_DISCONNECT", "Attributes": {"contactReason": reason},
-        "CustomerEndpoint": {"Address": customer, "Type": "TELEPHONE_NUMBER"} if channel == "VOICE" else None,
+        "CustomerEndpoint": {"Address": customer, "Type": "TELEPHONE_NUMBER"} if channel == "VOICE" and customer
+        else None,
         "SystemEndpoint": {"Address": dialled, "Type": "TELEPHONE_NUMBER"} if channel == "VOICE" else None,
         "Queue": {"Name": queue, "ARN": f"{INSTANCE}/queue/{queue}", "Duration": wait,
                   "EnqueueTimestamp": _stamp(start + timedelta(seconds=5)),
