@@ -32,7 +32,7 @@ def _records(now) -> list[dict]:
     for back in range(DAYS - 1, -1, -1):
         day = (now - timedelta(days=back)).replace(hour=7, minute=0, second=0, microsecond=0)
         weekday = day.weekday()
-        volume = 2 if weekday >= 5 else 5 + (3 if weekday == 0 else 0) + rng.randrange(0, 3)
+        volume = 1 if weekday >= 5 else 3 + (2 if weekday == 0 else 0) + rng.randrange(0, 3)
         for n in range(volume):
             queue, typical_wait = rng.choice(QUEUES)
             start = day + timedelta(minutes=rng.randrange(0, 9 * 60))
