@@ -7,13 +7,11 @@ With Chromium installed, `make demo` photographs the live floor and the dashboar
 
 from __future__ import annotations
 
-import contextlib
-import io
 import random
-import shutil
 from datetime import date, timedelta
 
-from devkit.demo.stage import OUT, Stage
+from devkit.demo.screens import browser_page
+from devkit.demo.stage import Stage
 
 DAYS = 30
 QUEUES = (("Billing", 20), ("Support", 35), ("Sales", 45))
@@ -102,28 +100,12 @@ def _waiting_on_the_floor(stage: Stage, now) -> None:
 
 def screenshots(stage: Stage, day: str) -> None:
     """The live floor and the dashboard in Debian's Chromium, into out/screens/."""
-    t = stage.transcript
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        t.say("Chromium is not installed: no screenshots (`make test` installs it, as root).")
-        return
-    from playwright.sync_api import sync_playwright
-
-    from app import app
-    from devkit.serve import http_server
-
-    screens = OUT / "screens"
-    screens.mkdir(parents=True, exist_ok=True)
-    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-    with contextlib.redirect_stderr(io.StringIO()), http_server(app) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        page.set_default_timeout(10_000)
+    with browser_page(stage, {"width": 1280, "height": 900}) as (page, base, screens):
+        if page is None:
+            return
         page.goto(f"{base}/dashboard/floor")
         page.screenshot(path=str(screens / "floor.png"), full_page=True)
         page.goto(f"{base}/dashboard?day={day}&by=queue&range=30")
         page.locator("#dashboard[data-loaded]").wait_for(state="attached")
         page.screenshot(path=str(screens / "dashboard.png"), full_page=True)
-        browser.close()
-    t.say("Screenshots: out/screens/floor.png, out/screens/dashboard.png")
+    stage.transcript.say("Screenshots: out/screens/floor.png, out/screens/dashboard.png")
