@@ -13,6 +13,8 @@
   // A Cognito hosted UI sign-in comes back with #id_token=...: keep it for this tab only.
   const TOKEN_KEY = "dashboard-token";
   const numbers = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+  // Days on the charts' axis as the supervisor's language writes them ("14 mai").
+  const dayLabels = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" });
   let answer = null;
   const charts = {};
 
@@ -152,7 +154,8 @@
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "UTC"),
         legend: { show: false },
         scales: { x: { time: true } },
-        axes: [{}, { values: (_, ticks) => ticks.map((tick) => shown(kpi, tick)),
+        axes: [{ values: (_, ticks) => ticks.map((tick) => dayLabels.format(new Date(tick * 1000))) },
+          { values: (_, ticks) => ticks.map((tick) => shown(kpi, tick)),
           size: kpi.endsWith("Seconds") ? 100 : 70 }],
         series: [{}, { label: words["kpi_" + kpi], stroke: "#1d5fbf", width: 2, spanGaps: false,
           points: { show: true, size: 5 } }],
