@@ -32,6 +32,7 @@ from chalicelib.interactions.models import InteractionModel
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
 from chalicelib.profiles.service import Profiles
 from chalicelib.settings import get_settings
+from chalicelib.web import consent as consent_view
 from chalicelib.web.words import agent_language, words
 
 # Amazon Connect contact ids are UUIDs; accept the id shapes Connect has used.
@@ -219,6 +220,7 @@ def who(found: ContactCustomer, t: dict[str, Any]) -> dict[str, Any]:
         "vip": customer.tier == "vip",
         "consent": plain(customer.consent),
         "consentSummary": consent_summary(plain(customer.consent), t),
+        "consentChannels": consent_view.shown(customer, t),
         "addresses": _addresses(customer.identities, t),
         "customerSince": customer.created_at.date().isoformat() if customer.created_at else None,
         "recognisedBy": found.how,
@@ -249,6 +251,8 @@ def line(item: InteractionModel, t: dict[str, Any]) -> str:
     resolved = item.resolved if kind == "contact" else {"true": True, "false": False}.get(str(detail.get("resolved")))
     if resolved is not None:
         parts.append(t["resolved"] if resolved else t["unresolved"])
+    if kind == consent_view.KIND:
+        parts.append(consent_view.line(detail, t))
     fcr = item.fcr.as_dict() if item.fcr is not None else {}
     if fcr.get("repeatContact"):
         parts.append(t["repeat"])
@@ -374,7 +378,9 @@ _CORRECTABLE = {"preferredLanguage", "tier", "consent"}
 
 
 def correct(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Correct the contact's customer's preferred language, tier or consent."""
+    """Correct the contact's customer's preferred language, tier or consent. A consent
+    change is what the customer stated on this contact: the timeline keeps it as
+    evidence, naming the contact (chalicelib.web.consent)."""
     from chalicelib.profiles import schema
 
     contact = contact_id(raw_contact_id)
@@ -386,9 +392,10 @@ def correct(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     found = ContactCustomer(contact)
     if found.customer is None:
         raise NotFound("this contact is not linked to a customer")
+    changed = consent_view.record(found.customer, contact, found.channel, body["consent"]) if "consent" in body else {}
     customer = Profiles(settings).update(found.customer.customer_id, request)
     return {"customerId": customer.customer_id, "preferredLanguage": customer.preferred_language,
-            "tier": customer.tier, "consent": plain(customer.consent)}
+            "tier": customer.tier, "consent": plain(customer.consent), "consentChanged": changed}
 
 
 def send_summary(raw_contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

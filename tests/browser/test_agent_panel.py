@@ -207,3 +207,33 @@ def test_an_agent_who_is_not_signed_in_is_asked_to_sign_in(site, page, client, s
     assert page.get_by_role("status").inner_text() == "Please sign in to see the customer."
     link = page.get_by_role("link", name="Sign in")
     assert link.is_visible() and link.get_attribute("href").startswith("https://agents.auth.")
+
+
+def test_the_agent_sees_consent_per_channel_and_records_what_the_customer_states(site, page, client):
+    # Given Ana on the phone, the panel in Hungarian: she may get service messages and
+    # surveys on e-mail, SMS and phone, no marketing
+    ana = known_caller(client, history=0)
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=hu")
+    page.locator("#consent-form").wait_for()
+    email = page.locator("#consent-channels fieldset").first
+    assert email.locator("legend").inner_text() == "e-mail"
+    assert page.get_by_label("marketing").first.is_checked() is False
+    assert page.locator("#consent-email-surveys").is_checked() and page.locator("#consent-sms-surveys").is_checked()
+    assert page.locator("#consent-channels legend").all_inner_texts() == ["e-mail", "SMS", "telefon"]
+    # When she says she wants offers by e-mail and no more SMS surveys, and the agent saves it with the keyboard
+    tab_to(page, "consent-email-marketing")
+    page.keyboard.press("Space")
+    tab_to(page, "consent-sms-surveys")
+    page.keyboard.press("Space")
+    tab_to(page, "consent-save")
+    page.keyboard.press("Enter")
+    # Then the agent is told it is recorded with the contact as evidence, and sees the new consent
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('rögzítve')")
+    assert page.locator("#consent-email-marketing").is_checked()
+    assert not page.locator("#consent-sms-surveys").is_checked()
+    assert "hozzájárulás módosítva" in page.locator("#timeline").inner_text()
+    # And it is stored: the profile every sender reads, and the evidence naming this contact
+    profile = json.loads(client.http.get(f"/customers/{ana}").body)
+    assert profile["consent"]["email"]["marketing"] is True and profile["consent"]["sms"]["surveys"] is False
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    assert [i["detail"]["contactId"] for i in timeline if i.get("kind") == "consent_changed"] == [CONTACT]

@@ -146,6 +146,66 @@ def test_the_panel_corrects_nothing_but_language_tier_and_consent(client):
     assert response.status_code == 400 and "consent, preferredLanguage, tier" in json.loads(response.body)["Message"]
 
 
+def patch_customer(client, body, contact=CONTACT):
+    response = client.http.patch(f"/agent/contacts/{contact}/customer", headers={"Content-Type": "application/json"},
+                                 body=json.dumps(body))
+    return response.status_code, json.loads(response.body)
+
+
+def consent_shown(view):
+    return {c["channel"]: {p["purpose"]: p["given"] for p in c["purposes"]} for c in view["who"]["consentChannels"]}
+
+
+def test_the_agent_sees_consent_per_channel_the_customer_can_be_reached_on(client):
+    # Given Ana, with a phone number and an e-mail address, who opted out of e-mail surveys
+    ana = known_caller(client, history=0)
+    client.http.patch(f"/customers/{ana}", headers={"Content-Type": "application/json"},
+                      body=json.dumps({"consent": {"email": {"surveys": False}}}))
+    # When the panel shows her, in Italian
+    view = panel(client, query="?lang=it")[1]
+    # Then each channel she can be reached on says what may be sent, as senders decide it
+    shown = consent_shown(view)
+    assert shown == {"email": {"transactional": True, "surveys": False, "marketing": False},
+                     "sms": {"transactional": True, "surveys": True, "marketing": False},
+                     "voice": {"transactional": True, "surveys": True, "marketing": False}}
+    email = view["who"]["consentChannels"][0]
+    assert email["label"] == "e-mail" and [p["label"] for p in email["purposes"]][-1] == "marketing"
+
+
+def test_consent_the_customer_states_on_the_call_is_stored_with_the_contact_as_evidence(client):
+    # Given Ana on the phone
+    ana = known_caller(client, history=0)
+    # When she says she wants offers by e-mail but no more SMS surveys, and the agent records it
+    status, answer = patch_customer(client, {"consent": {"email": {"marketing": True}, "sms": {"surveys": False}}})
+    # Then her profile says so, and every sender will follow it
+    assert status == 200 and answer["consentChanged"] == {"email": {"marketing": True}, "sms": {"surveys": False}}
+    profile = json.loads(client.http.get(f"/customers/{ana}").body)
+    assert profile["consent"]["email"]["marketing"] is True and profile["consent"]["sms"]["surveys"] is False
+    # And her timeline keeps the evidence: this contact, what changed, recorded by an agent
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    [entry] = [i for i in timeline if i.get("kind") == "consent_changed"]
+    assert entry["detail"] == {"contactId": CONTACT, "source": "agent", "email": "marketing=yes", "sms": "surveys=no"}
+    # And the panel reads it in the agent's language
+    lines = [item["line"] for item in panel(client, query="?lang=en")[1]["before"]["items"]]
+    assert "Call: consent changed by the agent · e-mail: marketing Yes; SMS: surveys No" in lines
+    # When the agent saves the same again, nothing more is recorded
+    status, answer = patch_customer(client, {"consent": {"email": {"marketing": True}}})
+    assert status == 200 and answer["consentChanged"] == {}
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    assert len([i for i in timeline if i.get("kind") == "consent_changed"]) == 1
+
+
+def test_a_bad_consent_change_says_what_is_wrong_and_records_nothing(client):
+    ana = known_caller(client, history=0)
+    status, answer = patch_customer(client, {"consent": {"fax": {"marketing": True}}})
+    assert status == 400 and "unknown channel 'fax'" in answer["Message"]
+    status, answer = patch_customer(client, {"consent": {"email": {"marketing": "yes"}}})
+    assert status == 400 and "consent.email.marketing must be true or false" in answer["Message"]
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    assert not [i for i in timeline if i.get("kind") == "consent_changed"]
+    assert json.loads(client.http.get(f"/customers/{ana}").body)["consent"]["email"]["marketing"] is False
+
+
 def test_the_contact_summary_email_is_sent_once(client):
     from devkit.mailbox import sent_emails
 

@@ -94,7 +94,35 @@
     }
     languages.value = who.preferredLanguage;
     $("correct-tier").value = who.tier;
+    showConsent(who.consentChannels || []);
     $("who").hidden = false;
+  }
+
+  // One fieldset per channel the customer can be reached on, a checkbox per purpose,
+  // ticked as senders would decide today.
+  function showConsent(channels) {
+    const box = $("consent-channels");
+    box.replaceChildren();
+    for (const channel of channels) {
+      const fieldset = document.createElement("fieldset");
+      const legend = document.createElement("legend");
+      legend.textContent = channel.label;
+      fieldset.append(legend);
+      for (const purpose of channel.purposes) {
+        const input = document.createElement("input");
+        input.type = "checkbox";
+        input.id = "consent-" + channel.channel + "-" + purpose.purpose;
+        input.dataset.channel = channel.channel;
+        input.dataset.purpose = purpose.purpose;
+        input.checked = purpose.given;
+        const label = document.createElement("label");
+        label.htmlFor = input.id;
+        label.textContent = purpose.label;
+        fieldset.append(input, label);
+      }
+      box.append(fieldset);
+    }
+    $("consent-form").hidden = !channels.length;
   }
 
   function showWhy(why) {
@@ -270,6 +298,24 @@
     }
   }
 
+  async function consent(event) {
+    event.preventDefault();
+    const stated = {};
+    for (const input of $("consent-channels").querySelectorAll("input[type=checkbox]")) {
+      (stated[input.dataset.channel] = stated[input.dataset.channel] || {})[input.dataset.purpose] = input.checked;
+    }
+    let answer;
+    try {
+      answer = await call("PATCH", "/customer", { consent: stated });
+    } catch (e) {
+      say(e.message, true);
+      return;
+    }
+    const changed = Object.keys(answer.consentChanged || {}).length > 0;
+    await load(state.contactId);
+    say(changed ? words.consent_saved : words.consent_unchanged);
+  }
+
   async function summary(event) {
     event.preventDefault();
     const done = $("summary-done").value.split("\n").map((l) => l.trim()).filter(Boolean);
@@ -287,6 +333,7 @@
     $("find-form").addEventListener("submit", find);
     $("wrap-form").addEventListener("submit", wrapUp);
     $("correct-form").addEventListener("submit", correct);
+    $("consent-form").addEventListener("submit", consent);
     $("summary-form").addEventListener("submit", summary);
     $("more").addEventListener("click", more);
     const standalone = new URLSearchParams(window.location.search).get("contactId");
