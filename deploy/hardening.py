@@ -392,6 +392,8 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
                     statements.append(_statement("DeadLettersEncrypted", ["kms:Decrypt", "kms:GenerateDataKey"],
                                                  [DATA_KEY]))
 
+    agent_user_pool(template, environment)
+
     # The names each function reads, from the stack.
     handed = stack_names(template)
     for function in functions.values():
@@ -412,6 +414,34 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
     _api(template)
     template["Resources"].update(alarms(template, flow_functions, environment))
     return template
+
+
+# COGNITO_USER_POOL_ARN=stack: the user pool infra/agent-users.json creates.
+STACK_USER_POOL = "stack"
+
+
+def agent_user_pool(template: dict[str, Any], environment: dict[str, str]) -> None:
+    """The agents' user pool: created when the stage names its sign-in domain
+    (AGENT_SIGN_IN_DOMAIN, the default of the AgentSignInDomain parameter); with
+    COGNITO_USER_POOL_ARN=stack the API's Cognito authorizer trusts it, and the
+    functions read its ARN and the hosted UI's sign-in URL from the stack."""
+    parameter = template.get("Parameters", {}).get("AgentSignInDomain")
+    if parameter is not None:
+        parameter["Default"] = environment.get("AGENT_SIGN_IN_DOMAIN", "")
+    if environment.get("COGNITO_USER_POOL_ARN") != STACK_USER_POOL:
+        return
+    pool = {"Fn::GetAtt": ["AgentUserPool", "Arn"]}
+    api = template["Resources"].get("RestAPI", {}).get("Properties", {}).get("DefinitionBody", {})
+    for definition in api.get("securityDefinitions", {}).values():
+        authorizer = definition.get("x-amazon-apigateway-authorizer", {})
+        if authorizer.get("providerARNs") == [STACK_USER_POOL]:
+            authorizer["providerARNs"] = [pool]
+    for function in _functions(template).values():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        if "COGNITO_USER_POOL_ARN" in variables:
+            variables["COGNITO_USER_POOL_ARN"] = pool
+            if not variables.get("AGENT_SIGN_IN_URL"):
+                variables["AGENT_SIGN_IN_URL"] = copy.deepcopy(template["Outputs"]["AgentSignInUrl"]["Value"])
 
 
 def deep_merge_into(template: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

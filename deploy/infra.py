@@ -289,6 +289,10 @@ def stage_problems(stage: str, environments: dict[str, dict[str, str]]) -> list[
     own = stage_names(environments[stage])
     if "CONTACT_RECORDS_STREAM" not in own:
         problems.append("CONTACT_RECORDS_STREAM is not set for the stage")
+    settings = environments[stage]
+    if settings.get("COGNITO_USER_POOL_ARN") == "stack" and not settings.get("AGENT_SIGN_IN_DOMAIN"):
+        problems.append("COGNITO_USER_POOL_ARN=stack needs AGENT_SIGN_IN_DOMAIN: the stack creates the pool "
+                        "only with its sign-in domain")
     for other, environment in environments.items():
         if other == stage:
             continue

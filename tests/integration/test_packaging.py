@@ -539,3 +539,57 @@ def test_the_agent_panel_is_registered_as_a_per_contact_workspace_app_that_write
     assert list(granted) == ["APIHandlerConnectPolicy"]
     [statement] = granted["APIHandlerConnectPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert {"Fn::Sub": "${ConnectInstanceArn}/contact/*"} in statement["Resource"]
+
+
+def test_agents_and_supervisors_sign_in_through_the_stacks_user_pool_when_the_stage_names_its_domain(template):
+    # The pool, its hosted UI domain, the two groups and the panel's client exist only
+    # when the AgentSignInDomain parameter (the stage's AGENT_SIGN_IN_DOMAIN) is set.
+    created = {name: r for name, r in template["Resources"].items() if r["Type"].startswith("AWS::Cognito::")}
+    assert {r.get("Condition") for r in created.values()} <= {"CreateAgentUserPool", "FederateAgents"}
+    assert template["Parameters"]["AgentSignInDomain"]["Default"] == ""
+    pool = created["AgentUserPool"]
+    assert pool["DeletionPolicy"] == "Retain" and pool["Properties"]["AdminCreateUserConfig"] == {
+        "AllowAdminCreateUserOnly": True}
+    assert sorted(r["Properties"]["GroupName"] for r in created.values()
+                  if r["Type"] == "AWS::Cognito::UserPoolGroup") == ["agents", "supervisors"]
+    # Federated with the instance's identity provider when its SAML metadata is given
+    assert created["AgentIdentityProvider"]["Condition"] == "FederateAgents"
+    client = created["AgentPanelClient"]["Properties"]
+    assert client["SupportedIdentityProviders"] == {
+        "Fn::If": ["FederateAgents", [{"Ref": "AgentIdentityProvider"}], ["COGNITO"]]}
+    # The panel gets an ID token back in the fragment of its own address, and no other
+    assert (client["AllowedOAuthFlows"], client["GenerateSecret"]) == (["implicit"], False)
+    assert [url["Fn::Sub"] for url in client["CallbackURLs"]] == [
+        "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api/agent"]
+    assert "response_type=token" in template["Outputs"]["AgentSignInUrl"]["Value"]["Fn::Sub"]
+
+
+def test_a_stage_with_cognito_stack_has_its_authorizer_trust_the_stacks_pool(template):
+    import copy
+
+    # Given the template of a stage with API_AUTHORIZER=cognito and COGNITO_USER_POOL_ARN=stack
+    # (chalice writes the authorizer with the setting's value)
+    staged = copy.deepcopy(template)
+    body = staged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    body["securityDefinitions"] = {"agents": {"type": "apiKey", "name": "Authorization", "in": "header",
+                                              "x-amazon-apigateway-authtype": "cognito_user_pools",
+                                              "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools",
+                                                                                 "providerARNs": ["stack"]}}}
+    variables = staged["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    variables["COGNITO_USER_POOL_ARN"] = "stack"
+    # When it is hardened
+    hardening.agent_user_pool(staged, {"COGNITO_USER_POOL_ARN": "stack", "AGENT_SIGN_IN_DOMAIN": "lumen-agents"})
+    # Then the authorizer trusts the stack's pool, the pool is created with the stage's
+    # domain, and the API's function reads the pool and the sign-in page from the stack
+    pool = {"Fn::GetAtt": ["AgentUserPool", "Arn"]}
+    assert body["securityDefinitions"]["agents"]["x-amazon-apigateway-authorizer"]["providerARNs"] == [pool]
+    assert staged["Parameters"]["AgentSignInDomain"]["Default"] == "lumen-agents"
+    assert variables["COGNITO_USER_POOL_ARN"] == pool
+    assert variables["AGENT_SIGN_IN_URL"] == template["Outputs"]["AgentSignInUrl"]["Value"]
+    # And a stage asking for the stack's pool without naming its domain is refused
+    stages = json.loads(Path(".chalice/config.json").read_text())["stages"]
+    environments = {name: infra.stage_environment(name) for name in stages}
+    environments["dev"] = {**environments["dev"], "API_AUTHORIZER": "cognito", "COGNITO_USER_POOL_ARN": "stack"}
+    assert infra.stage_problems("dev", environments) == [
+        "COGNITO_USER_POOL_ARN=stack needs AGENT_SIGN_IN_DOMAIN: "
+        "the stack creates the pool only with its sign-in domain"]
