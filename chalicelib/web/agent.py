@@ -315,27 +315,44 @@ _SEARCH = {"phone": "phone", "email": "email"}
 
 
 def search(raw_contact_id: str, body: dict[str, Any], accept_language: str | None) -> dict[str, Any]:
-    """Find a customer by phone or e-mail for an unknown caller: at most one, masked.
-    The address comes in the request body, never in a URL (URLs end up in logs)."""
+    """Find a customer by phone or e-mail for an unknown caller, optionally with the
+    name the caller gives (then only a customer with that address and that name is
+    answered): at most one, masked. The address is looked up by key, as the lookup
+    does; names are never scanned. The address comes in the request body, never in a
+    URL (URLs end up in logs)."""
     from chalicelib.profiles.identity import identity
 
     contact_id(raw_contact_id)
-    unknown = sorted(set(body) - {"phone", "email", "lang"})
+    unknown = sorted(set(body) - {"phone", "email", "name", "lang"})
     given = [k for k in _SEARCH if body.get(k)]
     if unknown or len(given) != 1:
-        raise InvalidInput('search with exactly one of {"phone": ...} or {"email": ...}')
+        raise InvalidInput('search with exactly one of {"phone": ...} or {"email": ...}, and optionally {"name": ...}')
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 100 or not _name_words(name)):
+        raise InvalidInput("name must be the customer's name as text, up to 100 characters")
     t = words(agent_language(body.get("lang"), accept_language))
     settings = get_settings()
     customer = Profiles(settings).identify([identity(_SEARCH[given[0]], body[given[0]], settings.default_phone_region)])
     if customer is None:
         return {"customers": []}
-    name = " ".join(n for n in (customer.first_name, customer.last_name) if n)
+    full_name = " ".join(n for n in (customer.first_name, customer.last_name) if n)
+    if name and not _name_words(name) <= _name_words(full_name):
+        return {"customers": []}
     return {"customers": [{
-        "customerId": customer.customer_id, "name": name,
+        "customerId": customer.customer_id, "name": full_name,
         "tierName": t["tiers"].get(customer.tier or "standard", customer.tier),
         "addresses": _addresses(customer.identities, t),
         "customerSince": customer.created_at.date().isoformat() if customer.created_at else None,
     }]}
+
+
+def _name_words(name: str) -> set[str]:
+    """A name's words, compared without case or diacritics (Ștefan, Stefan, ŞTEFAN)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    plain_text = "".join(c for c in folded if not unicodedata.combining(c))
+    return set(re.findall(r"\w+", plain_text))
 
 
 def link(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:

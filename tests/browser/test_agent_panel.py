@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.agent_panel import CONTACT, INSTANCE_ID, known_caller, lookup, many_activities
+from tests.agent_panel import ANA_PHONE, CONTACT, INSTANCE_ID, known_caller, lookup, many_activities
 from tests.helpers import create_customer
 from tests.journeys import connect
 
@@ -105,7 +105,7 @@ def test_an_unknown_caller_is_found_by_email_and_merged_with_the_keyboard_only(s
     merge = page.get_by_role("button", name="Merge the new profile into this customer")
     merge.wait_for()
     assert "a•••@example.ro" in page.locator("#find-results").inner_text()
-    tab_to(page, "find-value")
+    tab_to(page, "find-name")
     page.keyboard.press("Tab")  # the search button
     page.keyboard.press("Tab")  # link
     page.keyboard.press("Tab")  # merge
@@ -237,3 +237,23 @@ def test_the_agent_sees_consent_per_channel_and_records_what_the_customer_states
     assert profile["consent"]["email"]["marketing"] is True and profile["consent"]["sms"]["surveys"] is False
     timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
     assert [i["detail"]["contactId"] for i in timeline if i.get("kind") == "consent_changed"] == [CONTACT]
+
+
+def test_an_unknown_caller_is_found_by_phone_and_the_name_they_give(site, page, client, settings_env):
+    # Given Ana, known by phone, calls from a number nobody knows
+    settings_env(AUTO_CREATE_PROFILES="false")
+    create_customer(client, phone=ANA_PHONE)
+    lookup(client, CONTACT, address="+40733999888")
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=en")
+    page.locator("#find").wait_for()
+    # When the agent searches her number with another name, nobody is found
+    page.get_by_label("Phone number or e-mail address").fill("0712 345 678")
+    page.get_by_label("Name the caller gives").fill("Maria Popescu")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("No customer has that address and that name.").wait_for()
+    # And with the name she gives, Ana is found and can be linked
+    page.get_by_label("Name the caller gives").fill("ana popescu")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Link this contact").click()
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('linked')")
+    assert "Ana Popescu" in page.locator("#who-name").inner_text()

@@ -118,6 +118,30 @@ def test_a_search_that_finds_nobody_says_so(client):
     assert post(client, f"/agent/contacts/{CONTACT}/search", {"phone": "+40744000111"}) == (200, {"customers": []})
 
 
+@pytest.mark.parametrize(("name", "found"), [
+    ("ana popescu", True), ("POPESCU", True), ("Ána  Popéscu", True), ("Maria Popescu", False), ("Ion", False)])
+def test_a_search_with_the_name_the_caller_gives_finds_only_a_customer_with_that_address_and_name(
+        client, settings_env, name, found):
+    # Given Ana, known by phone and e-mail, calls from a number nobody knows
+    settings_env(AUTO_CREATE_PROFILES="false")
+    ana = create_customer(client, phone=ANA_PHONE)
+    lookup(client, CONTACT, address="+40733999888")
+    # When the agent searches with her e-mail and the name the caller gives
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/search", {"email": "ana.popescu@example.ro",
+                                                                         "name": name})
+    # Then Ana is found only when the name is hers (case and accents aside)
+    assert status == 200
+    assert [c["customerId"] for c in answer["customers"]] == ([ana] if found else [])
+
+
+@pytest.mark.parametrize("body", [{"name": "Ana Popescu"}, {"email": "ana.popescu@example.ro", "name": "!!"},
+                                  {"email": "ana.popescu@example.ro", "name": 7}])
+def test_a_name_alone_or_a_name_that_is_no_name_is_refused(client, body):
+    lookup(client, CONTACT)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/search", body)
+    assert status == 400 and ("name" in answer["Message"] or "exactly one of" in answer["Message"])
+
+
 def test_an_erased_customer_shows_nothing_of_theirs(client):
     # Given Ana's call was recorded, then her data was erased at her request
     ana = known_caller(client, history=1)

@@ -256,7 +256,8 @@
     // The address goes in the request body, never in a URL.
     let answer;
     try {
-      answer = await call("POST", "/search", { [by]: value, lang });
+      const name = $("find-name").value.trim();
+      answer = await call("POST", "/search", name ? { [by]: value, name, lang } : { [by]: value, lang });
     } catch (e) {
       say(e.message, true);
       return;
@@ -265,7 +266,7 @@
     results.replaceChildren();
     if (!answer.customers.length) {
       const none = document.createElement("p");
-      none.textContent = words.not_found;
+      none.textContent = $("find-name").value.trim() ? words.not_found_name : words.not_found;
       results.append(none);
       return;
     }
