@@ -404,9 +404,15 @@ def confirm_appointment(event, context):
     return flow.run(event, context, "chalicelib.clinic.flow:confirm_appointment")
 
 
+@app.lambda_function(name="open_case")
+def open_case(event, context):
+    """A case for the contact's customer, for a reason of the catalogue (one per contact)."""
+    return flow.run(event, context, "chalicelib.cases.flow:open_case")
+
+
 @app.route("/cases", methods=["POST"], authorizer=PROTECTED)
 @answers
-def open_case():
+def create_case():
     from chalicelib.cases import api
 
     return Response(api.open_case(json_object(app.current_request)), status_code=201)

@@ -192,7 +192,9 @@ class Desk:
 
     # ---- writing ----
 
-    def open(self, new: NewDeskCase, now: datetime | None = None) -> Any:
+    def open(self, new: NewDeskCase, now: datetime | None = None, *, case_id: str | None = None) -> Any:
+        """Open the case at L1 of its reason. With `case_id` (a flow derives it from the
+        contact), a repeat finds the case there and raises CaseExists with it."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -204,7 +206,7 @@ class Desk:
         targets = policy.targets_for(new.priority)
         clocks = {"firstResponse": sla.Clock("firstResponse", now, targets.first_response),
                   "resolution": sla.Clock("resolution", now, targets.resolution)}
-        case_id = "C-" + uuid.uuid4().hex[:12].upper()
+        case_id = case_id or "C-" + uuid.uuid4().hex[:12].upper()
         queue = policy.queue(FIRST_TIER)
         expires = expiry(self.settings.case_retention_days, now)
         case = CaseModel(
@@ -224,15 +226,27 @@ class Desk:
                                    & CustomerModel.merged_into.does_not_exist()
                                    & CustomerModel.erasure_started_at.does_not_exist())
         except TransactWriteError as e:
-            # PynamoDB sends condition checks first, then puts: the customer is item 0.
-            if cancellation_reasons(e)[:1] == ["ConditionalCheckFailed"]:
+            # PynamoDB sends condition checks first, then puts: the customer is item 0,
+            # the case item 1.
+            reasons = cancellation_reasons(e)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
                 raise InvalidInput("customerId names no customer (or one merged or being erased)",
                                    code="UNKNOWN_CUSTOMER") from e
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                from chalicelib.cases.service import CaseExists
+
+                raise CaseExists(self.get(case_id)) from e
             raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
-        self._reschedule(None, case)
-        _on_timeline(case, "opened", 1, now)
-        self._tell_customer(case, "opened", 1)
+        self.after_opening(case)
         return case
+
+    def after_opening(self, case: Any) -> None:
+        """What follows the opening: its schedules, the customer's timeline, the
+        customer told. Each is safe to repeat (named schedules, keyed entries, the
+        outbox), so a repeated open finishes what an interrupted one began."""
+        self._reschedule(None, case)
+        _on_timeline(case, "opened", 1, case.opened_at)
+        self._tell_customer(case, "opened", 1)
 
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A note: internal (colleagues only) or to the customer, which is a response
