@@ -225,6 +225,7 @@ class Desk:
                                    condition=CustomerModel.customer_id.exists()
                                    & CustomerModel.merged_into.does_not_exist()
                                    & CustomerModel.erasure_started_at.does_not_exist())
+                _count(tx, self._counter_updates(case, "opened", {}, {}, clocks, now))
         except TransactWriteError as e:
             # PynamoDB sends condition checks first, then puts: the customer is item 0,
             # the case item 1.
@@ -284,6 +285,8 @@ class Desk:
         expected = _version(body)
         case = self.get(case_id)
         self._refuse_if_closed(case)
+        if status == case.status and code == case.resolution_code and note is None:
+            return case  # a repeated request: already so, nothing to record or tell
         now = now or utcnow()
         clocks = self.clocks(case)
         if status == "pending_customer":
@@ -455,6 +458,7 @@ class Desk:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(case, actions=actions, condition=CaseModel.version == read)
                 tx.save(event, condition=CaseEventModel.event_key.does_not_exist())
+                _count(tx, self._counter_updates(case, action, facts, self.clocks(case), clocks, now))
         except TransactWriteError as e:
             if "ConditionalCheckFailed" in cancellation_reasons(e):
                 raise Conflict(f"case {case.case_id} changed meanwhile; read it again", code="CASE_CHANGED") from e
@@ -466,6 +470,17 @@ class Desk:
         if action == "escalated" or (action == "status" and status in ("pending_customer", "resolved")):
             self._tell_customer(changed, "escalated" if action == "escalated" else status, read + 1)
         return changed
+
+    def _counter_updates(self, case: Any, action: str, facts: Mapping[str, Any], before: Mapping[str, sla.Clock],
+                         after: Mapping[str, sla.Clock], now: datetime) -> list[dict[str, Any]]:
+        """The KPI counters this change adds (chalicelib.cases.kpis), as transaction items."""
+        from chalicelib.cases import kpis
+        from chalicelib.metrics import counters
+
+        change = kpis.contribution(case, action, facts, self.hours(case), before, after, now,
+                                   self.settings.metrics_time_zone)
+        return counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
+                                spread_key=case.case_id)
 
     def _tell_customer(self, case: Any, change: str, event_number: int) -> None:
         """The customer hears, once per change (the outbox's key names the event), in
@@ -509,6 +524,13 @@ class Desk:
         moved = sla_steps.changes(planned_before, planned_after)
         if moved["cancel"] or moved["create"]:
             events.announce(events.CASE_CLOCKS_CHANGED, moved)
+
+
+def _count(tx: Any, updates: list[dict[str, Any]]) -> None:
+    """Add counter updates (TransactWriteItems entries) to a PynamoDB transaction: the
+    counters change with the case's event item, which is written once, or not at all.
+    PynamoDB has no public call for an update built outside a model."""
+    tx._update_items.extend(entry["Update"] for entry in updates)
 
 
 def _on_timeline(case: Any, action: str, event_number: int, at: datetime) -> None:

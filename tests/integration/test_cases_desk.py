@@ -485,3 +485,47 @@ def test_raising_the_priority_moves_the_breach_schedule(client, clock):
     assert old not in names
     status, answer = post(client, f"/cases/{case['caseId']}/priority", {"priority": "asap", "agent": "sup.ro"})
     assert (status, "priority must be one of" in answer["Message"]) == (400, True)
+
+
+def metrics(client, day, by=None):
+    path = f"/metrics?from={day}&to={day}" + (f"&by={by}" if by else "")
+    return json.loads(client.http.get(path).body)
+
+
+def test_the_kpis_count_cases_opened_answered_breached_and_resolved_once(client, clock, connect):
+    # Given two billing complaints opened on Wednesday 2 December 2026 at 09:00
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    answered = post(client, "/cases", complaint(ana))[1]
+    late = post(client, "/cases", complaint(ana, contactId="6c2a0b1b-1d4f-4e9b-8d2c-3f4a5b6c7d8e"))[1]
+    # When the first is answered at 10:30 (1.5 business hours of 4) and resolved at 11:00
+    clock(2026, 12, 2, 10, 30)
+    post(client, f"/cases/{answered['caseId']}/notes",
+         {"text": "We are refunding the second charge.", "visibility": "customer", "agent": "maria.ionescu"})
+    clock(2026, 12, 2, 11, 0)
+    resolved = {"status": "resolved", "resolutionCode": "solved", "agent": "maria.ionescu"}
+    post(client, f"/cases/{answered['caseId']}/status", resolved)
+    # And the second breaches its first response at 13:00 and goes to L2 (delivered twice)
+    clock(2026, 12, 2, 13, 0)
+    expect_task(connect, late["caseId"], ana,
+                description="Escalated from L1 (sla_breach). Read the case's steps before calling.")
+    breach = {"step": "case_sla", "caseId": late["caseId"], "target": "firstResponse", "kind": "breach",
+              "dueAt": "2026-12-02T11:00:00Z"}
+    assert run_step(client, breach)["escalated"] == "L2"
+    run_step(client, breach)
+    # And a retried resolution changes nothing: Ana was told once that it opened, once that it was resolved
+    again = post(client, f"/cases/{answered['caseId']}/status", resolved)
+    assert (again[0], again[1]["version"]) == (200, 3)
+    assert len([m for m in sent_emails() if answered["caseId"] in m.text]) == 2
+    # Then the day's KPIs say so, in total and for the billing L1 queue
+    totals = metrics(client, "2026-12-02")["totals"]
+    assert {k: totals[k] for k in ("casesOpened", "caseFirstResponses", "caseFirstResponseMet", "casesResolved",
+                                   "caseResolutionMinutes", "caseSlaBreaches", "caseSlaBreachesL1",
+                                   "casesEscalated", "casesEscalatedToL2")} == {
+        "casesOpened": 2, "caseFirstResponses": 1, "caseFirstResponseMet": 1, "casesResolved": 1,
+        "caseResolutionMinutes": 120, "caseSlaBreaches": 1, "caseSlaBreachesL1": 1,
+        "casesEscalated": 1, "casesEscalatedToL2": 1}
+    assert (totals["averageCaseFirstResponseMinutes"], totals["caseFirstResponseMetPercent"],
+            totals["caseEscalationPercent"]) == (90.0, 100.0, 50.0)
+    queues = {g["value"]: g for g in metrics(client, "2026-12-02", by="queue")["groups"]}
+    assert (queues["billing_l1"]["casesOpened"], queues["billing_l1"]["caseSlaBreachesL1"]) == (2, 1)
