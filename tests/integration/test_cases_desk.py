@@ -425,6 +425,12 @@ def test_a_breach_under_an_alert_policy_tells_the_supervisor_and_keeps_the_tier(
     seen = get(client, f"/cases/{case['caseId']}")[1]
     assert (seen["tier"], seen["events"][-1]["alerted"]) == ("L1", "support_l1 supervisor")
     assert seen["sla"]["firstResponse"]["state"] == "breached"
+    # And the supervisors get one e-mail naming the case, its queue and the missed deadline,
+    # however often the scheduler delivers the breach
+    assert run_step(client, step)["skipped"] == "already recorded"
+    [alert] = [m for m in sent_emails() if get_settings().supervisor_email in m.to]
+    assert f"[Service level breached] Customer {ana}, {case['caseId']}" == alert.subject
+    assert "support_l1" in alert.text and case["caseId"] in alert.text
 
 
 def test_a_playbook_in_a_language_we_do_not_speak_is_refused(client, clock):
