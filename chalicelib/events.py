@@ -22,7 +22,8 @@ from typing import Any
 CONTACT_ENDED = "contact ended"
 """A contact record says a contact ended. Payload: {"observation", "interaction"}."""
 CONTACT_EVENT = "contact event"
-"""A contact event (queued, connected, disconnected...) was read. Payload: {"observation"}."""
+"""A contact event (queued, connected, disconnected...) was read. Payload: {"observation",
+"customerId"} (None while the contact is nobody's yet)."""
 CUSTOMERS_MERGED = "customers merged"
 """A duplicate profile was folded into a survivor. Payload: {"duplicateId", "survivorId"}."""
 WHATSAPP_MESSAGE = "whatsapp message"

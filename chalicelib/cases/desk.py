@@ -410,16 +410,27 @@ class Desk:
         return self._change(case, expected, now or utcnow(), agent, "priority",
                             {"from": case.priority, "to": priority}, clocks=clocks, priority=priority)
 
-    def customer_replied(self, case_id: str, now: datetime | None = None) -> Any:
-        """The customer answered: a waiting case reopens and its clocks run again, and
-        the next reply to the customer is timed."""
+    def customer_replied(self, case_id: str, now: datetime | None = None, *, via: str | None = None) -> Any:
+        """The customer wrote (`via`: the contact or message that says so): a waiting
+        case reopens and its clocks run again; once they have had a first reply, their
+        next reply is timed from the first message still unanswered (a second message
+        before the answer does not restart it). Once per `via`; a closed or resolved
+        case is left as it is."""
         case = self.get(case_id)
+        if case.status not in ("open", "pending_customer"):
+            return case
+        if via and any(e.action == "customer_replied" and (e.facts or {}).get("via") == via
+                       for e in self.events(case)):
+            return case
         now = now or utcnow()
         clocks = {name: clock.resume(now) for name, clock in self.clocks(case).items()}
-        policy = self.policies.for_reason(case.reason_id)
-        clocks["nextResponse"] = sla.Clock("nextResponse", now, policy.targets_for(case.priority).next_response)
+        first, following = clocks.get("firstResponse"), clocks.get("nextResponse")
+        if first is not None and first.stopped is not None and (following is None or following.stopped is not None):
+            allowed = self.policies.for_reason(case.reason_id).targets_for(case.priority).next_response
+            clocks["nextResponse"] = sla.Clock("nextResponse", now, allowed)
         status = "open" if case.status == "pending_customer" else None
-        return self._change(case, None, now, "customer", "customer_replied", {}, clocks=clocks, status=status)
+        return self._change(case, None, now, "customer", "customer_replied", {"via": via}, clocks=clocks,
+                            status=status)
 
     def _change(self, case: Any, expected: int | None, now: datetime, actor: str, action: str,
                 facts: dict[str, Any], *, clocks: dict[str, sla.Clock], status: str | None = None,

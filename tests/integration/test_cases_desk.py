@@ -535,3 +535,48 @@ def test_the_kpis_count_cases_opened_answered_breached_and_resolved_once(client,
             totals["caseEscalationPercent"]) == (90.0, 100.0, 50.0)
     queues = {g["value"]: g for g in metrics(client, "2026-12-02", by="queue")["groups"]}
     assert (queues["billing_l1"]["casesOpened"], queues["billing_l1"]["caseSlaBreachesL1"]) == (2, 1)
+
+
+def test_the_customers_email_reopens_the_waiting_case_and_times_the_next_reply(client, clock):
+    from tests.helpers import load_event, load_json
+
+    # Given Ana's case, answered at 10:00 and waiting on her since
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    clock(2026, 12, 2, 10, 0)
+    post(client, f"/cases/{case['caseId']}/notes",
+         {"text": "Please send us the two receipts.", "visibility": "customer", "agent": "maria.ionescu"})
+    post(client, f"/cases/{case['caseId']}/status", {"status": "pending_customer", "agent": "maria.ionescu"})
+    # When she writes back at 14:00: the e-mail flow recognises her, and Connect reports the
+    # contact (twice, as EventBridge may)
+    clock(2026, 12, 2, 14, 0)
+    contact = load_event("connect/email_inbound.json")
+    assert client.lambda_.invoke("lookup_customer", contact).payload["customerId"] == ana
+    for _ in range(2):
+        client.lambda_.invoke("on_contact_event", load_json("contact-events/email_initiated.json"))
+    # Then the case is open again and her next reply is due in 8 business hours: Thursday 13:00
+    seen = get(client, f"/cases/{case['caseId']}")[1]
+    assert seen["status"] == "open"
+    assert seen["sla"]["nextResponse"] == {"state": "running", "dueAt": "2026-12-03T11:00:00Z",
+                                           "warningAt": "2026-12-03T09:24:00Z"}
+    assert [e["action"] for e in seen["events"]].count("customer_replied") == 1
+    # When the agent answers, the next response is met
+    clock(2026, 12, 2, 15, 0)
+    answered = post(client, f"/cases/{case['caseId']}/notes",
+                    {"text": "Refund on its way.", "visibility": "customer", "agent": "maria.ionescu"})[1]
+    assert answered["sla"]["nextResponse"]["state"] == "met"
+
+
+def test_the_contact_that_opened_a_case_is_not_a_reply_to_it(client, clock):
+    from tests.helpers import load_event, load_json
+
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    contact = load_event("connect/email_inbound.json")
+    contact["Details"]["Parameters"] = {"reason": "billing"}
+    opened = client.lambda_.invoke("open_case", contact).payload
+    client.lambda_.invoke("on_contact_event", load_json("contact-events/email_initiated.json"))
+    seen = get(client, f"/cases/{opened['caseId']}")[1]
+    assert (seen["customerId"], [e["action"] for e in seen["events"]]) == (ana, ["opened"])
+    assert "nextResponse" not in seen["sla"]
