@@ -87,6 +87,10 @@ class Settings:
     ses_feedback_topic_arn: str = ""
     supervisor_email: str = ""
     supervisor_language: str = "en"
+    # Amazon Connect Cases: when a domain is named, every desk case is mirrored there
+    # (created from this template, its changes as comments); empty: no mirror.
+    connect_cases_domain_id: str = ""
+    connect_cases_template_id: str = ""
     # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager
     # secret through /aws/reference/secretsmanager/<name>) in deployed stages, read
     # once per container; a literal value for the local run only.
@@ -319,7 +323,21 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_journeys(settings)
     _check_agent_panel(settings)
     _check_reasons(settings)
+    _check_connect_cases(settings)
     return settings
+
+
+_CASES_ID = re.compile(r"[A-Za-z0-9-]{1,500}")
+
+
+def _check_connect_cases(settings: Settings) -> None:
+    domain, template = settings.connect_cases_domain_id, settings.connect_cases_template_id
+    for name, value in (("CONNECT_CASES_DOMAIN_ID", domain), ("CONNECT_CASES_TEMPLATE_ID", template)):
+        if value and not _CASES_ID.fullmatch(value):
+            raise SettingsError(f"{name} must be an Amazon Connect Cases id (letters, digits, '-'), got {value!r}")
+    if bool(domain) != bool(template):
+        raise SettingsError("CONNECT_CASES_DOMAIN_ID and CONNECT_CASES_TEMPLATE_ID go together: set both to "
+                            "mirror cases to Amazon Connect Cases, or neither")
 
 
 _SCHEDULE_GROUP = re.compile(r"[0-9A-Za-z_.-]{1,64}")

@@ -27,6 +27,7 @@ steps.register("return_follow_up", "chalicelib.retail.steps:return_follow_up")
 steps.register("appointment_reminder", "chalicelib.clinic.steps:appointment_reminder")
 steps.register("no_show_check", "chalicelib.clinic.steps:no_show_check")
 steps.register("case_sla", "chalicelib.cases.sla_steps:sla_due")
+steps.register("case_mirror", "chalicelib.cases.mirror:mirror_step")
 
 history.register("cases", "chalicelib.cases.reasons:open_cases")
 history.register("clinic.appointments", "chalicelib.clinic.reasons:upcoming_appointment")

@@ -481,6 +481,12 @@ def function_statements(template: dict[str, Any], logical: str, modules: set[str
     if "social-messaging:SendWhatsAppMessage" in calls:
         statements.append(_statement("SendWhatsApp", ["social-messaging:SendWhatsAppMessage"], [
             _arn("social-messaging", "phone-number-id/${WhatsAppPhoneNumberId}")]))
+    mirror = sorted(a for a in calls if a.startswith("cases:"))
+    domain = environment.get("CONNECT_CASES_DOMAIN_ID", "")
+    if mirror and domain:
+        # The mirror to Amazon Connect Cases: that domain's cases and comments only.
+        statements.append(_statement("MirrorCases", mirror, [
+            _arn("cases", f"domain/{domain}"), _arn("cases", f"domain/{domain}/*")]))
     connect = sorted(a for a in calls if a.startswith("connect:"))
     if connect:
         flows = [{"Ref": name} for name, r in resources.items() if r["Type"] == "AWS::Connect::ContactFlow"]

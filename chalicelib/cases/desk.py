@@ -243,11 +243,15 @@ class Desk:
 
     def after_opening(self, case: Any) -> None:
         """What follows the opening: its schedules, the customer's timeline, the
-        customer told. Each is safe to repeat (named schedules, keyed entries, the
-        outbox), so a repeated open finishes what an interrupted one began."""
+        customer told, the Connect Cases mirror. Each is safe to repeat (named
+        schedules, keyed entries, the outbox, the mirror's client token and marks), so
+        a repeated open finishes what an interrupted one began."""
+        from chalicelib.cases.mirror import mirror_after_change
+
         self._reschedule(None, case)
         _on_timeline(case, "opened", 1, case.opened_at)
         self._tell_customer(case, "opened", 1)
+        mirror_after_change(case.case_id, 1, self.settings)
 
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A note: internal (colleagues only) or to the customer, which is a response
@@ -480,6 +484,9 @@ class Desk:
             _on_timeline(changed, "replied" if action == "note" else action, read + 1, now)
         if action == "escalated" or (action == "status" and status in ("pending_customer", "resolved")):
             self._tell_customer(changed, "escalated" if action == "escalated" else status, read + 1)
+        from chalicelib.cases.mirror import mirror_after_change
+
+        mirror_after_change(changed.case_id, read + 1, self.settings)
         return changed
 
     def _counter_updates(self, case: Any, action: str, facts: Mapping[str, Any], before: Mapping[str, sla.Clock],
