@@ -121,6 +121,23 @@ class ConnectCasesMirror:
             case.update(actions=actions)
 
 
+def erase_copy(connect_case_id: str, settings: Settings | None = None, client: Any = None) -> None:
+    """Delete a case's copy in Amazon Connect Cases (erasure); one already gone is fine."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    settings = settings or get_settings()
+    if not enabled(settings):
+        return
+    mirror = ConnectCasesMirror(settings, client)
+    try:
+        mirror.client.delete_case(domainId=settings.connect_cases_domain_id, caseId=connect_case_id)
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise DependencyFailure(f"erasing a case in Amazon Connect Cases failed: {e}") from e
+    except BotoCoreError as e:
+        raise DependencyFailure(f"erasing a case in Amazon Connect Cases failed: {e}") from e
+
+
 def mirror_after_change(case_id: str, version: int, settings: Settings | None = None) -> None:
     """After a change of a desk case: mirror it now, or schedule another try."""
     from chalicelib.observability import get_logger

@@ -103,3 +103,18 @@ def test_without_a_domain_nothing_is_mirrored(client, aws):
         case = post(client, "/cases", complaint(create_customer(client)))
         stub.assert_no_pending_responses()
     assert stored(case["caseId"]).connect_case_id is None
+
+
+def test_erasing_the_customer_deletes_the_copy_in_connect_cases(client, connect_cases):
+    ana = create_customer(client)
+    connect_cases.add_response("create_case", {"caseId": CONNECT_CASE, "caseArn": "arn:cc-0001"})
+    expect_comment(connect_cases, 1)
+    case = post(client, "/cases", complaint(ana))
+    # When Ana is erased, the Connect case goes with hers
+    connect_cases.add_response("delete_case", {}, {"domainId": DOMAIN, "caseId": CONNECT_CASE})
+    response = client.http.post(f"/customers/{ana}/erase")
+    assert response.status_code == 200, response.body
+    from chalicelib.cases.models import CaseModel
+
+    with pytest.raises(CaseModel.DoesNotExist):
+        CaseModel.get(case["caseId"])
