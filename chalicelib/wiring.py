@@ -28,6 +28,7 @@ steps.register("appointment_reminder", "chalicelib.clinic.steps:appointment_remi
 steps.register("no_show_check", "chalicelib.clinic.steps:no_show_check")
 steps.register("case_sla", "chalicelib.cases.sla_steps:sla_due")
 steps.register("case_mirror", "chalicelib.cases.mirror:mirror_step")
+steps.register("case_opened", "chalicelib.cases.desk:finish_opening")
 
 history.register("cases", "chalicelib.cases.reasons:open_cases")
 history.register("clinic.appointments", "chalicelib.clinic.reasons:upcoming_appointment")

@@ -21,7 +21,7 @@ from chalicelib.cases import playbooks, policies, sla
 from chalicelib.cases.business_time import Pause
 from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, get_settings
 
 KIND = "desk"
 STATUSES = ("open", "pending_customer", "resolved", "closed")
@@ -30,6 +30,8 @@ VISIBILITIES = ("internal", "customer")
 ESCALATION_REASONS = ("needs_expertise", "needs_authority", "customer_request", "sla_breach")
 MAX_RESULT = 500
 FIRST_TIER = "L1"
+# The scheduled step that finishes an opening a contact flow deferred.
+OPENED_STEP = "case_opened"
 MAX_SUBJECT, MAX_NOTE = 200, 4000
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
@@ -192,9 +194,12 @@ class Desk:
 
     # ---- writing ----
 
-    def open(self, new: NewDeskCase, now: datetime | None = None, *, case_id: str | None = None) -> Any:
+    def open(self, new: NewDeskCase, now: datetime | None = None, *, case_id: str | None = None,
+             defer: bool = False) -> Any:
         """Open the case at L1 of its reason. With `case_id` (a flow derives it from the
-        contact), a repeat finds the case there and raises CaseExists with it."""
+        contact), a repeat finds the case there and raises CaseExists with it. With
+        `defer` (a contact flow, whose caller waits in silence), what follows the
+        opening runs a minute later as a scheduled step, not now."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -238,8 +243,19 @@ class Desk:
 
                 raise CaseExists(self.get(case_id)) from e
             raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
-        self.after_opening(case)
+        if defer:
+            self.defer_after_opening(case)
+        else:
+            self.after_opening(case)
         return case
+
+    def defer_after_opening(self, case: Any) -> None:
+        """One scheduler call instead of the schedules, timeline, message and mirror
+        that follow an opening: they run as the step `case_opened` (see after_opening)."""
+        from chalicelib.schedules import Schedules
+
+        Schedules(self.settings).at(f"case-opened-{case.case_id}", utcnow(),
+                                    {"step": OPENED_STEP, "caseId": case.case_id})
 
     def after_opening(self, case: Any) -> None:
         """What follows the opening: its schedules, the customer's timeline, the
@@ -542,6 +558,20 @@ class Desk:
         moved = sla_steps.changes(planned_before, planned_after)
         if moved["cancel"] or moved["create"]:
             events.announce(events.CASE_CLOCKS_CHANGED, moved)
+
+
+def finish_opening(step: Mapping[str, Any]) -> dict[str, Any]:
+    """The `case_opened` step: what follows an opening deferred by a contact flow."""
+    case_id = step.get("caseId")
+    if not isinstance(case_id, str):
+        raise InvalidInput(f"{OPENED_STEP} needs caseId")
+    desk = Desk(get_settings())
+    try:
+        case = desk.get(case_id)
+    except NotFound:
+        return {"skipped": "case gone"}
+    desk.after_opening(case)
+    return {"finished": case_id}
 
 
 def _count(tx: Any, updates: list[dict[str, Any]]) -> None:

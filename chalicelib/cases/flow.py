@@ -12,6 +12,11 @@ open case for that reason: a second e-mail about the same bill joins the first c
 Refusals are `status=NOT_FOUND` with an `errorCode`: UNKNOWN_CUSTOMER, UNKNOWN_REASON,
 UNKNOWN_PRIORITY. One case per contact: the case id is derived from the contact id,
 so Connect's retries and a timed-out first try get the same case back.
+
+The caller waits in silence meanwhile: the function writes the case and one
+one-time schedule, and the rest of the opening (its service-level schedules, the
+customer's timeline and message, the Connect Cases mirror) runs a minute later as
+the scheduled step `case_opened`, each part safe to repeat.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def open_case(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     desk = Desk(settings)
     for case in Cases(settings).open_cases(customer.customer_id):
         if case.case_id == own_id:  # this contact's own case: Connect retried
-            desk.after_opening(case)
+            desk.defer_after_opening(case)
             return _answer(case, NEW)
         # A customer writing again about the same thing joins the open case.
         if case.kind == KIND and case.reason_id == reason and case.status != "closed":
@@ -71,12 +76,12 @@ def open_case(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     new = NewDeskCase(customer_id=customer.customer_id, reason_id=reason, priority=priority, subject=subject,
                       note=note, contact_id=contact_id or None, agent=FLOW_ACTOR)
     try:
-        case = desk.open(new, case_id=own_id)
+        case = desk.open(new, case_id=own_id, defer=True)
     except CaseExists as e:
         # An earlier try wrote the case and ran out of time (the index had not caught
-        # up yet): the same case, with whatever followed its opening finished now.
+        # up yet): the same case, and what follows its opening on its way.
         case = e.existing
-        desk.after_opening(case)
+        desk.defer_after_opening(case)
     except InvalidInput as e:  # merged or being erased meanwhile
         return FlowResponse.not_found(e.code)
     return _answer(case, NEW)

@@ -20,6 +20,7 @@ ACTS = [
     "devkit.demo.act_wfm",
     "devkit.demo.act_knowledge",
     "devkit.demo.act_agent_panel",
+    "devkit.demo.act_cases",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]

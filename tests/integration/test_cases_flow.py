@@ -5,12 +5,13 @@ however often Connect retries)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer
-from tests.journeys import flow_event
+from tests.journeys import flow_event, schedule
 
 CONTACT = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 
@@ -33,10 +34,21 @@ def test_a_flow_opens_one_case_however_often_connect_retries(client):
     assert answers[0] == {"status": "OK", "caseId": answers[0]["caseId"], "caseStatus": "NEW", "tier": "L1",
                           "queue": "billing_l1", "reason": "billing", "priority": "high"}
     assert answers[1] == answers[2] == answers[0]
-    # And she has that one case, told once that it was opened
+    # And she has that one case
+    case_id = answers[0]["caseId"]
     [case] = cases_of(client, ana)
-    assert (case["caseId"], case["subject"]) == (answers[0]["caseId"], "Charged twice")
-    assert len([m for m in sent_emails() if answers[0]["caseId"] in m.text]) == 1
+    assert (case["caseId"], case["subject"]) == (case_id, "Charged twice")
+    # And the caller did not wait for the rest of the opening: it is one schedule away
+    assert sent_emails() == []
+    found = schedule(f"case-opened-{case_id}")
+    assert json.loads(found["Target"]["Input"]) == {"step": "case_opened", "caseId": case_id}
+    # When the scheduler runs it (and delivers it again), she is told once, and her case's clocks are scheduled
+    for _ in range(2):
+        assert client.lambda_.invoke("scheduled_step", json.loads(found["Target"]["Input"])).payload["finished"] == \
+            case_id
+    assert len([m for m in sent_emails() if case_id in m.text]) == 1
+    assert schedule(f"case-{case_id}-firstResponse-breach-" + str(int(datetime.fromisoformat(
+        case["sla"]["firstResponse"]["dueAt"]).timestamp()))) is not None
 
 
 def test_a_contact_with_an_open_case_for_the_same_reason_joins_it(client):
