@@ -332,6 +332,14 @@ def agent_summary_email(contact_id):
     return _data(document, status)
 
 
+@app.route("/agent/contacts/{contact_id}/case", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_open_case(contact_id):
+    from chalicelib.web import agent
+
+    return _data(agent.open_case(contact_id, json_object(app.current_request)), 201)
+
+
 @app.route("/agent/contacts/{contact_id}/wrap-up", methods=["POST"], authorizer=PROTECTED)
 @answers
 def agent_wrap_up(contact_id):
