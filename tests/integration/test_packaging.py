@@ -161,7 +161,7 @@ from chalicelib.notify.render import LANGUAGES, locale_for, render
 from chalicelib.notify.ses import EmailSender
 from chalicelib.settings import get_settings
 brand = EmailSender(get_settings()).brand
-for name, kind in sorted(messages.TYPES.items()):
+for kind in messages.on_channel("email"):
     for language in LANGUAGES:
         rendered = render("email", kind, messages.check_variables(kind, kind.sample), locale=locale_for(language),
                           time_zone="Europe/Bucharest", brand=brand, first_name="Ana",
@@ -170,7 +170,7 @@ for name, kind in sorted(messages.TYPES.items()):
 from chalicelib.knowledge import index
 assert index.INDEX_FILE.exists() and not index.INDEX_FILE.with_name("articles").exists()
 assert index.load().search("factura platita de doua ori", "ro")[0].article["id"] == "double-charge-refund"
-print("ok", len(messages.TYPES) * len(LANGUAGES))
+print("ok", len(messages.on_channel("email")) * len(LANGUAGES))
 """
 
 
