@@ -559,6 +559,19 @@ def on_whatsapp_event(event):
     whatsapp_inbound.handle(event.to_dict())
 
 
+# The topic End User Messaging SMS publishes two-way SMS and delivery events to (the
+# phone number's two-way destination and the configuration set's event destination);
+# in the CloudFormation stack, infra/sms.json points it at the stack's topic. The
+# handler also checks each message's TopicArn against SMS_EVENTS_TOPIC_ARN.
+@app.on_sns_message(topic=os.environ.get("SMS_EVENTS_TOPIC", "contact-center-sms-events"), name="on_sms_event")
+def on_sms_event(event):
+    """Customers' SMS (STOP opts out, HELP is answered, the rest reaches the front
+    desk) and delivery events of ours. One that can never be handled is dead-lettered."""
+    from chalicelib.notify import sms_inbound
+
+    return sms_inbound.handle(event.to_dict())
+
+
 # ---- Knowledge base: search, articles, suggestions, self-service, gaps ----
 
 @app.route("/kb/search", methods=["GET"], authorizer=PROTECTED)

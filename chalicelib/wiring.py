@@ -17,6 +17,7 @@ events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.floor.state:contact_event")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
+events.subscribe(events.SMS_MESSAGE, "chalicelib.clinic.whatsapp:answer_sms")
 events.subscribe(events.CASE_CLOCKS_CHANGED, "chalicelib.cases.clocks:case_clocks_changed")
 
 steps.register("invite", "chalicelib.surveys.worker:invite")

@@ -298,8 +298,8 @@ def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
 
 def _data_key() -> dict[str, Any]:
     service_use = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    publishers = ["ses.amazonaws.com", "social-messaging.amazonaws.com", "events.amazonaws.com",
-                  "cloudwatch.amazonaws.com"]
+    publishers = ["ses.amazonaws.com", "social-messaging.amazonaws.com", "sms-voice.amazonaws.com",
+                  "events.amazonaws.com", "cloudwatch.amazonaws.com"]
     return {"Type": "AWS::KMS::Key", "Condition": "CreateDataKey", "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain", "Properties": {
                 "Description": {"Fn::Sub": "${AWS::StackName}: contact-center tables, queues, topics and logs"},
@@ -359,11 +359,13 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
             resources[f"{logical}DeadLetterQueue"] = _queue()
             properties["DeadLetterQueue"] = {"Type": "SQS",
                                              "TargetArn": {"Fn::GetAtt": [f"{logical}DeadLetterQueue", "Arn"]}}
-    # WhatsApp keeps each message it can never handle in its own dead-letter queue, alone.
-    whatsapp = functions.get("OnWhatsappEvent")
-    if whatsapp is not None and "DeadLetterQueue" in whatsapp["Properties"]:
-        whatsapp["Properties"].setdefault("Environment", {}).setdefault("Variables", {})[
-            "WHATSAPP_DEAD_LETTER_QUEUE_ARN"] = whatsapp["Properties"]["DeadLetterQueue"]["TargetArn"]
+    # WhatsApp and SMS keep each message they can never handle in their own dead-letter queue, alone.
+    for logical, variable in (("OnWhatsappEvent", "WHATSAPP_DEAD_LETTER_QUEUE_ARN"),
+                              ("OnSmsEvent", "SMS_DEAD_LETTER_QUEUE_ARN")):
+        inbound = functions.get(logical)
+        if inbound is not None and "DeadLetterQueue" in inbound["Properties"]:
+            inbound["Properties"].setdefault("Environment", {}).setdefault("Variables", {})[
+                variable] = inbound["Properties"]["DeadLetterQueue"]["TargetArn"]
     for logical, function in functions.items():
         if logical == "APIHandler":
             _suppress(function, "CKV_AWS_116", SYNCHRONOUS_REASON.format("API Gateway"))
@@ -481,6 +483,12 @@ def function_statements(template: dict[str, Any], logical: str, modules: set[str
     if "social-messaging:SendWhatsAppMessage" in calls:
         statements.append(_statement("SendWhatsApp", ["social-messaging:SendWhatsAppMessage"], [
             _arn("social-messaging", "phone-number-id/${WhatsAppPhoneNumberId}")]))
+    if "sms-voice:SendTextMessage" in calls:
+        # The origination identity may be a phone number, a pool or a sender ID (by id
+        # or ARN), so the account's identities and configuration sets, nothing wider.
+        statements.append(_statement("SendSms", ["sms-voice:SendTextMessage"], [
+            _arn("sms-voice", kind) for kind in ("phone-number/*", "pool/*", "sender-id/*", "configuration-set/*",
+                                                 "opt-out-list/*")]))
     connect = sorted(a for a in calls if a.startswith("connect:"))
     if connect:
         flows = [{"Ref": name} for name, r in resources.items() if r["Type"] == "AWS::Connect::ContactFlow"]
