@@ -28,7 +28,7 @@ def _render(name: str, language: str, zone: str) -> tuple[str, str, str]:
 
     emails = [kind.name for kind in messages.on_channel("email")]
     if name not in emails:
-        raise SystemExit(f"unknown e-mail message {name!r}; messages: {', '.join(emails)}")
+        raise SystemExit(f"unknown message {name!r} (e-mail messages: {', '.join(emails)})")
     if language.split("-")[0].lower() not in LANGUAGES:
         raise SystemExit(f"unknown language {language!r}; languages: {', '.join(LANGUAGES)} (or a tag like ro-RO)")
     kind = messages.TYPES[name]
