@@ -275,6 +275,10 @@ def asynchronous(template: dict[str, Any], flow_functions: list[str]) -> list[st
                   and not _event_types(function) & {"Kinesis", "DynamoDB", "SQS"})
 
 
+def _arn_or_empty(value: str) -> str:
+    return value if value.startswith("arn:") else ""
+
+
 def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
     return {
         "Parameters": {
@@ -283,6 +287,16 @@ def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
                 "AllowedPattern": r"^[\w-]*$",
                 "Description": "End User Messaging Social phone number id WhatsApp messages are sent from "
                                "(empty: no WhatsApp)"},
+            "SmsOriginationIdentityArn": {
+                "Type": "String", "Default": _arn_or_empty(environment.get("SMS_ORIGINATION_IDENTITY", "")),
+                "AllowedPattern": r"^$|^arn:aws[\w-]*:sms-voice:.+",
+                "Description": "ARN of the End User Messaging SMS phone number, pool or sender ID SMS are sent "
+                               "from (empty: no SMS)"},
+            "SmsConfigurationSetArn": {
+                "Type": "String", "Default": _arn_or_empty(environment.get("SMS_CONFIGURATION_SET", "")),
+                "AllowedPattern": r"^$|^arn:aws[\w-]*:sms-voice:.+",
+                "Description": "ARN of the End User Messaging SMS configuration set SMS go through, whose SNS "
+                               "event destination is the stack's SMS events topic (empty: none)"},
             "DataKeyArn": {"Type": "String", "Default": "", "AllowedPattern": r"^$|^arn:aws[\w-]*:kms:.+",
                            "Description": "ARN of the contact center's own KMS key for tables, queues, topics and "
                                           "logs (empty: the stack creates one)"},
@@ -292,6 +306,8 @@ def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
         "Conditions": {
             "CreateDataKey": {"Fn::Equals": [{"Ref": "DataKeyArn"}, ""]},
             "CreateAlarmTopic": {"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]},
+            "HasSms": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SmsOriginationIdentityArn"}, ""]}]},
+            "HasSmsConfigurationSet": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SmsConfigurationSetArn"}, ""]}]},
         },
     }
 
@@ -331,7 +347,9 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
     environment = stage_environment(stage)
     template = deep_merge_into(template, parameters_and_conditions(environment))
     template.setdefault("Globals", {}).setdefault("Function", {}).setdefault("Environment", {}).setdefault(
-        "Variables", {})["WHATSAPP_PHONE_NUMBER_ID"] = {"Ref": "WhatsAppPhoneNumberId"}
+        "Variables", {}).update({"WHATSAPP_PHONE_NUMBER_ID": {"Ref": "WhatsAppPhoneNumberId"},
+                                 "SMS_ORIGINATION_IDENTITY": {"Ref": "SmsOriginationIdentityArn"},
+                                 "SMS_CONFIGURATION_SET": {"Ref": "SmsConfigurationSetArn"}})
     resources = template["Resources"]
     functions = _functions(template)
     resources["DataKey"] = _data_key()
@@ -484,11 +502,17 @@ def function_statements(template: dict[str, Any], logical: str, modules: set[str
         statements.append(_statement("SendWhatsApp", ["social-messaging:SendWhatsAppMessage"], [
             _arn("social-messaging", "phone-number-id/${WhatsAppPhoneNumberId}")]))
     if "sms-voice:SendTextMessage" in calls:
-        # The origination identity may be a phone number, a pool or a sender ID (by id
-        # or ARN), so the account's identities and configuration sets, nothing wider.
-        statements.append(_statement("SendSms", ["sms-voice:SendTextMessage"], [
-            _arn("sms-voice", kind) for kind in ("phone-number/*", "pool/*", "sender-id/*", "configuration-set/*",
-                                                 "opt-out-list/*")]))
+        # A policy of its own, there only when the stack is given an origination
+        # identity: SMS names the identity and configuration set, nothing wider.
+        role = properties["Role"]["Fn::GetAtt"][0]
+        resources[f"{logical}SmsPolicy"] = {
+            "Type": "AWS::IAM::Policy", "Condition": "HasSms", "Properties": {
+                "PolicyName": "send-sms", "Roles": [{"Ref": role}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [_statement(
+                    "SendSms", ["sms-voice:SendTextMessage"], [
+                        {"Ref": "SmsOriginationIdentityArn"},
+                        {"Fn::If": ["HasSmsConfigurationSet", {"Ref": "SmsConfigurationSetArn"},
+                                    {"Ref": "AWS::NoValue"}]}])]}}}
     connect = sorted(a for a in calls if a.startswith("connect:"))
     if connect:
         flows = [{"Ref": name} for name, r in resources.items() if r["Type"] == "AWS::Connect::ContactFlow"]

@@ -24,7 +24,7 @@ from chalicelib.profiles.models import CustomerModel
 from chalicelib.settings import get_settings
 from devkit.mailbox import sent_emails
 from tests.helpers import create_customer, load_json
-from tests.journeys import INSTANCE_ID, connect, fire, schedule, social
+from tests.journeys import INSTANCE_ID, connect, fire, flow_event, save_order, schedule, social
 
 __all__ = ["connect", "social"]  # fixtures used here
 
@@ -84,6 +84,33 @@ def dead_letters() -> list[dict]:
     url = sqs.get_queue_url(QueueName=get_settings().sms_dead_letter_queue_arn.rpartition(":")[2])["QueueUrl"]
     found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     return [json.loads(m["Body"]) for m in found]
+
+
+class Containing:
+    """A text holding each of these pieces (what varies between runs left out)."""
+
+    def __init__(self, *pieces: str) -> None:
+        self.pieces = pieces
+
+    def __eq__(self, text: object) -> bool:
+        return isinstance(text, str) and all(piece in text for piece in self.pieces)
+
+    def __ne__(self, text: object) -> bool:
+        return not self == text
+
+
+class Attributes:
+    """Contact attributes that hold at least these values, and a predicted queue."""
+
+    def __init__(self, **expected: str) -> None:
+        self.expected, self.seen = expected, {}
+
+    def __eq__(self, attributes: object) -> bool:
+        self.seen = attributes if isinstance(attributes, dict) else {}
+        return all(self.seen.get(k) == v for k, v in self.expected.items()) and bool(self.seen.get("predictedQueue"))
+
+    def __ne__(self, attributes: object) -> bool:
+        return not self == attributes
 
 
 # ---- sending ---------------------------------------------------------------------------
@@ -216,6 +243,25 @@ def test_without_the_setting_the_reminder_still_falls_back_to_email(client, ioan
     assert "sms" not in outcome
 
 
+def test_a_return_confirmation_goes_by_sms_to_a_customer_without_whatsapp_and_the_label_by_email(
+        client, texts, social, settings_env):
+    # Given return confirmations may go by SMS, and Ana has a phone and an e-mail, no WhatsApp
+    settings_env(SMS_FALLBACK_MESSAGES="appointment_reminder,return_label")
+    ana = create_customer(client, phone="+40 712 345 678")
+    save_order("100-4821", ana)
+    client.lambda_.invoke("start_return", flow_event("call-1", parameters={"orderNumber": "100-4821"}))
+    # When the follow-up runs, and the scheduler runs it again
+    body = Containing("Lumen Care: returul comenzii 100-4821 este inregistrat. Lumen Courier il ridica",
+                      "AWB ", "Eticheta: https://labels.lumen.example/")
+    expect_sms(texts, "+40712345678", body)
+    follow_up = schedule("return-R-1004821-follow-up")
+    first = fire(client, follow_up)["messages"]
+    again = fire(client, follow_up)["messages"]
+    # Then the confirmation went once by SMS, and the label by e-mail as always
+    assert first == again == {"whatsapp": "failed:NO_ADDRESS", "sms": "sent", "email": "sent"}
+    assert len(sent_emails()) == 1
+
+
 # ---- inbound ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("word", ["STOP", "Oprire", "DEZABONARE", "disiscrivimi", "Leiratkozás"])
@@ -255,20 +301,6 @@ def test_free_text_reaches_the_front_desk_routed_by_its_predicted_reason_once(cl
     again = client.lambda_.invoke("on_sms_event", sms_event()).payload
     assert (first["action"], again["action"]) == ("front_desk_task", "duplicate")
     assert len(received(ioana)) == 1
-
-
-class Attributes:
-    """Contact attributes that hold at least these values, and a predicted queue."""
-
-    def __init__(self, **expected: str) -> None:
-        self.expected, self.seen = expected, {}
-
-    def __eq__(self, attributes: object) -> bool:
-        self.seen = attributes if isinstance(attributes, dict) else {}
-        return all(self.seen.get(k) == v for k, v in self.expected.items()) and bool(self.seen.get("predictedQueue"))
-
-    def __ne__(self, attributes: object) -> bool:
-        return not self == attributes
 
 
 def test_the_front_desk_task_says_sms_and_carries_the_predicted_queue(client, ioana, connect):
