@@ -202,9 +202,10 @@ class Notifier:
             claim_id = self.outbox.claim(entry, previous)
         except LostRace:
             return self._replay_current(key)
-        return self._deliver(sender, prepared, entry, claim_id)
+        return self._deliver(sender, prepared, entry, claim_id, describe)
 
-    def _deliver(self, sender: Sender, prepared: Any, entry: Entry, claim_id: str) -> Outcome:
+    def _deliver(self, sender: Sender, prepared: Any, entry: Entry, claim_id: str,
+                 describe: dict[str, Any] | None = None) -> Outcome:
         key = entry.key
         try:
             provider_id = sender.deliver(prepared)
@@ -223,7 +224,7 @@ class Notifier:
             raise
         sent_at = utcnow()
         self._mark_sent(key, claim_id, provider_id, sent_at)
-        self._log(key, "sent", None)
+        self._log(key, "sent", None, describe)
         self._note(entry, sent_at)
         return Outcome(key=key, channel=entry.channel, message_type=entry.message_type, status="sent",
                        customer_id=entry.customer_id, provider_message_id=provider_id, sent_at=sent_at)
@@ -276,8 +277,11 @@ class Notifier:
         return Outcome.of(item, duplicate=False)
 
     @staticmethod
-    def _log(key: str, status: str, code: str | None) -> None:
-        get_logger().info("message outcome", extra={"message_key": key, "status": status, "error_code": code})
+    def _log(key: str, status: str, code: str | None, describe: dict[str, Any] | None = None) -> None:
+        # What an SMS cost (encoding, parts); nothing of any message's content.
+        size = {k: v for k, v in (describe or {}).items() if k in ("encoding", "segments")}
+        get_logger().info("message outcome", extra={"message_key": key, "status": status, "error_code": code,
+                                                    **size})
         count("MessagesSent", channel=key.partition("#")[0], outcome=status)
 
 

@@ -54,6 +54,27 @@ def ioana(client):
                            email="ioana@exemplu.ro")
 
 
+@pytest.fixture
+def log_lines():
+    """The service's log lines, as serialized (masked) for CloudWatch."""
+    import logging
+
+    from chalicelib.observability import get_logger
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    logger = get_logger()
+    handler = Capture()
+    handler.setFormatter(logger.registered_formatter)
+    logging.getLogger(logger.name).addHandler(handler)
+    yield lines
+    logging.getLogger(logger.name).removeHandler(handler)
+
+
 def sms_event(name: str = "sns_inbound", *, text: str | None = None, message_id: str | None = None,
               sender: str | None = None, topic: str | None = None, message: str | None = None) -> dict:
     event = load_json(f"sms/{name}.json")
@@ -115,7 +136,7 @@ class Attributes:
 
 # ---- sending ---------------------------------------------------------------------------
 
-def test_a_reminder_goes_once_in_gsm7_from_the_configured_number(client, ioana, texts):
+def test_a_reminder_goes_once_in_gsm7_from_the_configured_number(client, ioana, texts, log_lines):
     # Then exactly this SMS goes out: Romanian, diacritics written as on a keypad
     expect_sms(texts, IOANA, "Lumen Care: va reamintim programarea la Cardiology consultation din 12 martie 2026, "
                              "ora 14:30, Lumen Clinic Victoriei (Dr. Elena Ionescu). Cod APT-20931. Pentru "
@@ -133,6 +154,10 @@ def test_a_reminder_goes_once_in_gsm7_from_the_configured_number(client, ioana, 
     # And her timeline has it once, by key, without its text
     [note] = [i for i in InteractionModel.by_customer.query(ioana) if i.kind == "message_sent"]
     assert note.channel == "SMS" and "APT-20931" not in json.dumps(note.detail)
+    # And the log says what it cost, without the text or the number
+    [sent] = [json.loads(line) for line in log_lines if '"message outcome"' in line and '"sent"' in line]
+    assert (sent["encoding"], sent["segments"]) == ("GSM", 2)
+    assert "745112233" not in "\n".join(log_lines) and "reamintim" not in "\n".join(log_lines)
 
 
 def test_an_sms_over_the_part_limit_is_refused_and_nothing_is_sent(client, ioana, texts, settings_env):
