@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.helpers import create_customer, kinesis_event, load_json
+from tests.stored import stored_text
 
 ALL_DONE = {"greeting": 3, "understanding": 3, "resolution": 3, "empathy": 3, "compliance": 3, "documentation": 3}
 
@@ -187,3 +188,4 @@ def test_a_customers_export_and_erasure_reach_the_comments_on_their_contacts(cli
     # Then the comment is gone; the agent keeps the score, marked as erased
     [kept] = json.loads(client.http.get("/qa/evaluations?agent=maria.t").body)["evaluations"]
     assert kept["score"] == 100 and kept["comment"] == "" and kept["commentErased"] is True
+    assert "card was stolen" not in stored_text()
