@@ -50,7 +50,7 @@ def queue(query: Mapping[str, str] | None, settings: Settings | None = None) -> 
     query = _only(query, ("week", "agent"))
     week = sampling.parse_week(query.get("week"), settings)
     only = _agent(query.get("agent"), required=False)
-    handled = sampling.agents_of(week, settings)
+    handled = sampling.agents_of(week)
     if only is not None:
         handled = {only: handled.get(only, 0)}
     samples = {agent: sampling.sample(week, agent, settings.qa_sample_per_agent, settings) for agent in sorted(handled)}

@@ -203,16 +203,20 @@ def evaluated(contact_ids: list[str], settings: Settings) -> dict[str, dict[str,
 def rollups(week: Week, settings: Settings) -> dict[str, dict[str, int]]:
     """The week's roll-ups by slot (`all`, `agent#<agent>`, `queue#<queue>`)."""
     now = utcnow().timestamp()
-    with dynamo_errors("reading quality scores"):
-        page = connection().client.query(
-            TableName=settings.quality_table, KeyConditionExpression="#k = :key",
-            ExpressionAttributeNames={"#k": "key"}, ExpressionAttributeValues={":key": to_wire(rollup_key(week))})
+    request: dict[str, Any] = {"TableName": settings.quality_table, "KeyConditionExpression": "#k = :key",
+                               "ExpressionAttributeNames": {"#k": "key"},
+                               "ExpressionAttributeValues": {":key": to_wire(rollup_key(week))}}
     found = {}
-    for raw in page.get("Items", []):
-        item = {k: from_wire(v) for k, v in raw.items()}
-        if int(item.get("expires_at") or now + 1) > now:
-            found[item["item"]] = {k: v for k, v in item.items() if isinstance(v, int) and k != "expires_at"}
-    return found
+    while True:
+        with dynamo_errors("reading quality scores"):
+            page = connection().client.query(**request)
+        for raw in page.get("Items", []):
+            item = {k: from_wire(v) for k, v in raw.items()}
+            if int(item.get("expires_at") or now + 1) > now:
+                found[item["item"]] = {k: v for k, v in item.items() if isinstance(v, int) and k != "expires_at"}
+        if not page.get("LastEvaluatedKey"):
+            return found
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def average(values: Mapping[str, int] | None) -> float | None:

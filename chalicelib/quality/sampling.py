@@ -60,6 +60,9 @@ class Week:
     def previous(self) -> Week:
         return Week.of(self.first - timedelta(days=7))
 
+    def following(self) -> Week:
+        return Week.of(self.first + timedelta(days=7))
+
 
 def parse_week(raw: str | None, settings: Settings | None = None) -> Week:
     """`2026-W48`, or this week in the contact center's zone when not given."""
@@ -158,33 +161,13 @@ def contact_ended(event: Mapping[str, Any]) -> bool:
     return True
 
 
-def agents_of(week: Week, settings: Settings) -> dict[str, int]:
+def agents_of(week: Week) -> dict[str, int]:
     """Agents who handled contacts in the week, with how many (KPI counters per agent)."""
-    client = connection().client
-    handled: dict[str, int] = {}
-    now = utcnow().timestamp()
-    months = sorted({week.first.strftime("%Y-%m"), week.last.strftime("%Y-%m")})
-    for month in months:
-        request: dict[str, Any] = {
-            "TableName": settings.metrics_table,
-            "KeyConditionExpression": "series = :series AND slot BETWEEN :low AND :high",
-            "ExpressionAttributeValues": {":series": to_wire(f"agent#{month}"),
-                                          ":low": to_wire(f"{week.first.isoformat()}#"),
-                                          ":high": to_wire(f"{week.last.isoformat()}#\uffff")}}
-        while True:
-            with dynamo_errors("reading who worked the week"):
-                page = client.query(**request)
-            for raw in page.get("Items", []):
-                item = {k: from_wire(v) for k, v in raw.items()}
-                if int(item.get("expires_at") or now + 1) <= now:
-                    continue
-                agent = str(item.get("value") or item["slot"][11:])
-                if agent != counters.UNASSIGNED and item.get("handled"):
-                    handled[agent] = handled.get(agent, 0) + int(item["handled"])
-            if not page.get("LastEvaluatedKey"):
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return handled
+    from chalicelib.metrics import report
+
+    handled = report.read("agent", week.first, week.last)
+    return {agent: values["handled"] for agent, values in handled.items()
+            if agent != counters.UNASSIGNED and values.get("handled")}
 
 
 def sample(week: Week, agent: str, size: int, settings: Settings) -> list[dict[str, Any]]:

@@ -59,6 +59,7 @@ def _render(template: str, **values: Any) -> str:
 
 def supervisor_page(query: Mapping[str, str] | None, accept_language: str | None) -> str:
     from chalicelib.quality import api, scorecards
+    from chalicelib.quality.sampling import parse_week
     from chalicelib.settings import get_settings
 
     query = dict(query or {})
@@ -70,22 +71,12 @@ def supervisor_page(query: Mapping[str, str] | None, accept_language: str | None
     scorecard = scorecards.get(settings.qa_scorecard)
     if scorecard is None:
         raise InvalidInput(f"QA_SCORECARD names no scorecard; there are {', '.join(scorecards.all_scorecards())}")
-    from chalicelib.quality.sampling import parse_week
-
     week = parse_week(queue["week"])
-    following = parse_week(None, settings)
+    this_week = parse_week(None, settings)
     return _render("qa.j2", lang=lang, t=words, queue=queue, scorecard=scorecard.document(lang),
                    previous=week.previous().name,
-                   next=None if week.first >= following.first else _next(week),
+                   next=week.following().name if week.first < this_week.first else None,
                    duration=lambda s: duration(s, words), words_json=script_json(words))
-
-
-def _next(week: Any) -> str:
-    from datetime import timedelta
-
-    from chalicelib.quality.sampling import Week
-
-    return Week.of(week.first + timedelta(days=7)).name
 
 
 def agent_page(query: Mapping[str, str] | None, accept_language: str | None,
