@@ -655,6 +655,15 @@ def qa_scores():
     return api.scores(app.current_request.query_params)
 
 
+@app.route("/qa/agents/{agent}/erase", methods=["POST"], authorizer=PROTECTED)
+@answers
+def qa_erase_agent(agent):
+    """An agent's evaluations and scores, deleted at their request or when they leave."""
+    from chalicelib.quality import api
+
+    return api.erase_agent(agent, json_object(app.current_request, optional=True))
+
+
 @app.route("/dashboard/qa", methods=["GET"], authorizer=PROTECTED)
 @answers
 def qa_page():

@@ -7,6 +7,8 @@
 - `GET /qa/evaluations?agent=<user name>`: the agent's evaluations, newest first.
 - `GET /qa/scores?week=`: the roll-ups per agent and queue, with each criterion's
   share of the top rating.
+- `POST /qa/agents/{agent}/erase`: an agent's evaluations and per-agent scores,
+  deleted (their export is `GET /qa/evaluations?agent=`).
 
 An agent is named as Amazon Connect's contact records name them (Agent.Username),
 like the KPI counters per agent and the agent panel's timeline. With the Cognito
@@ -101,6 +103,14 @@ def of_agent(query: Mapping[str, str] | None, request_context: Mapping[str, Any]
     agent = _agent(query.get("agent"), required=True) or ""
     caller_may_read(agent, request_context, settings)
     return {"agent": agent, "evaluations": evaluations.of_agent(agent, settings)}
+
+
+def erase_agent(agent: str, body: object, settings: Settings | None = None) -> dict[str, Any]:
+    """`POST /qa/agents/{agent}/erase`: an agent's evaluations and scores, deleted."""
+    if body not in (None, {}):
+        raise InvalidInput("erasure takes no request body")
+    name = _agent(agent, required=True) or ""
+    return {"agent": name, "erased": evaluations.erase_agent(name, settings or get_settings())}
 
 
 def scores(query: Mapping[str, str] | None, settings: Settings | None = None) -> dict[str, Any]:

@@ -230,3 +230,32 @@ def criterion_percent(values: Mapping[str, int], criterion_id: str) -> float | N
     if not n or not top or f"rating_{criterion_id}" not in values:
         return None
     return round(values[f"rating_{criterion_id}"] * 100 / (n * top), 1)
+
+
+def erase_agent(agent: str, settings: Settings) -> dict[str, int]:
+    """Delete everything quality holds about an agent who asks for it (or leaves):
+    their evaluations, expired ones included, and their roll-ups of the weeks those
+    were in. The totals per queue and week keep their numbers (no one's in particular).
+    Safe to run again: a second run finds nothing left."""
+    client = connection().client
+    request: dict[str, Any] = {"TableName": settings.quality_table, "IndexName": "by_agent",
+                               "KeyConditionExpression": "evaluated_agent = :agent",
+                               "ExpressionAttributeValues": {":agent": to_wire(agent)}}
+    weeks: set[str] = set()
+    erased = 0
+    while True:
+        with dynamo_errors("reading an agent's evaluations"):
+            page = client.query(**request)
+        for raw in page.get("Items", []):
+            weeks.add(from_wire(raw["week"]))
+            with dynamo_errors("erasing an agent's evaluation"):
+                client.delete_item(TableName=settings.quality_table, Key={"key": raw["key"], "item": raw["item"]})
+            erased += 1
+        if not page.get("LastEvaluatedKey"):
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for week in sorted(weeks):
+        with dynamo_errors("erasing an agent's scores"):
+            client.delete_item(TableName=settings.quality_table,
+                               Key={"key": to_wire(f"scores#{week}"), "item": to_wire(f"agent#{agent}")})
+    return {"evaluations": erased, "weeks": len(weeks)}

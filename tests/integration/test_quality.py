@@ -189,3 +189,20 @@ def test_a_customers_export_and_erasure_reach_the_comments_on_their_contacts(cli
     [kept] = json.loads(client.http.get("/qa/evaluations?agent=maria.t").body)["evaluations"]
     assert kept["score"] == 100 and kept["comment"] == "" and kept["commentErased"] is True
     assert "card was stolen" not in stored_text()
+
+
+def test_an_agents_evaluations_and_scores_are_erased_at_their_request(client):
+    deliver(client, handled("m-1"), handled("i-1", agent="ioan.p"))
+    assert post(client, {"contactId": "m-1", "ratings": ALL_DONE, "comment": "Maria was great."})[0] == 201
+    assert post(client, {"contactId": "i-1", "ratings": ALL_DONE})[0] == 201
+    # When Maria's data is erased (twice: a retry finds nothing left)
+    response = client.http.post("/qa/agents/maria.t/erase")
+    assert response.status_code == 200
+    assert json.loads(response.body)["erased"] == {"evaluations": 1, "weeks": 1}
+    assert json.loads(client.http.post("/qa/agents/maria.t/erase").body)["erased"] == {"evaluations": 0, "weeks": 0}
+    # Then nothing of hers is read or stored; Ioan's stays, and the week's totals keep their numbers
+    assert get(client, "/qa/evaluations?agent=maria.t")[1]["evaluations"] == []
+    assert "Maria was great" not in stored_text()
+    _, scores = get(client, f"/qa/scores?week={last_week()}")
+    assert [a["agent"] for a in scores["agents"]] == ["ioan.p"] and scores["total"]["evaluations"] == 2
+    assert len(get(client, "/qa/evaluations?agent=ioan.p")[1]["evaluations"]) == 1
