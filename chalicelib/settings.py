@@ -199,6 +199,15 @@ class Settings:
     floor_agents_table: str = ""
     floor_thresholds: str = "{}"
     knowledge_retention_days: int = 90
+    # Quality assurance: evaluations, their roll-ups and the week's candidates; how many
+    # contacts of each agent's week are sampled; how long evaluations are kept (they
+    # are the agent's personal data); the scorecard used when a request names none;
+    # the Cognito group whose members read every agent's evaluations.
+    quality_table: str = ""
+    qa_sample_per_agent: int = 5
+    qa_retention_days: int = 400
+    qa_scorecard: str = "default"
+    qa_supervisor_group: str = "supervisors"
 
     @property
     def sms_fallback(self) -> frozenset[str]:
@@ -224,7 +233,9 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # journeys
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
-             "knowledge_table", "floor_table", "floor_agents_table"}
+             "knowledge_table", "floor_table", "floor_agents_table",
+             # quality assurance
+             "quality_table"}
 
 
 # Settings whose empty value means something of its own (SURVEY_QUIET_HOURS="": never
@@ -295,6 +306,10 @@ _INT_RANGES = {
     "reason_confidence_percent": (0, 100),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
+    # A week's sample per agent: enough to coach on, few enough to evaluate.
+    "qa_sample_per_agent": (1, 50),
+    # Evaluations serve the yearly review at most; at least a month to act on them.
+    "qa_retention_days": (30, 1095),
 }
 
 
@@ -342,7 +357,20 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_agent_panel(settings)
     _check_reasons(settings)
     _check_sms(settings)
+    _check_quality(settings)
     return settings
+
+
+_SCORECARD_ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
+def _check_quality(settings: Settings) -> None:
+    # Which scorecards exist is checked where they are read (chalicelib/quality/scorecards.py).
+    if not _SCORECARD_ID.fullmatch(settings.qa_scorecard):
+        raise SettingsError(f"QA_SCORECARD must be a scorecard id (a file name under chalicelib/quality/scorecards/), "
+                            f"got {settings.qa_scorecard!r}")
+    if not settings.qa_supervisor_group.strip():
+        raise SettingsError("QA_SUPERVISOR_GROUP must name a Cognito group")
 
 
 _SCHEDULE_GROUP = re.compile(r"[0-9A-Za-z_.-]{1,64}")

@@ -14,6 +14,7 @@ from chalicelib.reasons import history
 
 events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended")
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
+events.subscribe(events.CONTACT_ENDED, "chalicelib.quality.sampling:contact_ended")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.floor.state:contact_event")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")

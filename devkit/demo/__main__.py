@@ -20,6 +20,7 @@ ACTS = [
     "devkit.demo.act_sms",
     "devkit.demo.act_wfm",
     "devkit.demo.act_knowledge",
+    "devkit.demo.act_quality",
     "devkit.demo.act_agent_panel",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
