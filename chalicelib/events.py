@@ -29,6 +29,10 @@ CUSTOMERS_MERGED = "customers merged"
 WHATSAPP_MESSAGE = "whatsapp message"
 """A customer wrote on WhatsApp (not an opt-out). Payload: {"inbound", "customer",
 "settings"}; the first handler that answers (action, detail) decides what was done."""
+SMS_MESSAGE = "sms message"
+"""A customer wrote an SMS to our number (not an opt-out, not a help word). Payload:
+{"inbound", "customer", "settings"}; the first handler that answers (action, detail)
+decides what was done."""
 
 CASE_CLOCKS_CHANGED = "case clocks changed"
 """A case's service-level deadlines moved. Payload: {"cancel": [schedule names],

@@ -14,11 +14,13 @@ from chalicelib.reasons import history
 
 events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended")
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
+events.subscribe(events.CONTACT_ENDED, "chalicelib.quality.sampling:contact_ended")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.floor.state:contact_event")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.cases.replies:contact_event")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.cases.replies:whatsapp_message")
+events.subscribe(events.SMS_MESSAGE, "chalicelib.clinic.whatsapp:answer_sms")
 events.subscribe(events.CASE_CLOCKS_CHANGED, "chalicelib.cases.clocks:case_clocks_changed")
 
 steps.register("invite", "chalicelib.surveys.worker:invite")

@@ -25,6 +25,8 @@ CUSTOMER = "customer"
 STAFF = "staff"
 
 CHANNEL_NAMES = ("voice", "chat", "email", "whatsapp", "sms")
+# The channels messages are written for (a template per language on each).
+SENT_ON = ("email", "whatsapp", "sms")
 CASE_STATUSES = ("open", "in_progress", "waiting_for_customer", "resolved", "closed")
 # What became of an appointment after the patient answered a reminder.
 APPOINTMENT_UPDATES = ("confirmed", "cancelled", "reschedule_requested")
@@ -57,6 +59,8 @@ class MessageType:
     audience: str
     variables: dict[str, Var]
     sample: dict[str, Any] = field(default_factory=dict)
+    # Where it may be sent: a one-time code or an answer to HELP is an SMS only.
+    channels: tuple[str, ...] = SENT_ON
 
 
 def _optional(kind: str, choices: tuple[str, ...] = ()) -> Var:
@@ -155,7 +159,22 @@ TYPES: dict[str, MessageType] = {m.name: m for m in (
          "queue": "Returns", "agent_name": "Mihai", "contact_at": "2026-03-02T08:15:00Z",
          "task_url": "https://lumen.my.connect.aws/tasks/1b2c"},
     ),
+    MessageType(
+        "verification_code", TRANSACTIONAL, CUSTOMER,
+        {"code": Var("code"), "valid_minutes": Var("int")},
+        {"code": "482913", "valid_minutes": 5},
+        channels=("sms",),
+    ),
+    MessageType(
+        # The answer to HELP (AJUTOR, AIUTO, SEGÍTSÉG) written to our SMS number.
+        "sms_help", TRANSACTIONAL, CUSTOMER, {}, {}, channels=("sms",),
+    ),
 )}
+
+
+def on_channel(channel: str) -> list[MessageType]:
+    """The message types written for `channel`, by name."""
+    return [TYPES[name] for name in sorted(TYPES) if channel in TYPES[name].channels]
 
 
 def message_type(name: object) -> MessageType:
