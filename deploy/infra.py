@@ -418,7 +418,8 @@ _UNUSED_SUFFIXES = (".dist-info/RECORD", ".pyi")
 # The AWS services the functions create clients for (PynamoDB's is DynamoDB);
 # test_packaging checks this against every client the code creates. botocore's
 # top-level data (endpoints, partitions, retry rules, defaults) is always kept.
-BOTOCORE_SERVICES = ("connect", "dynamodb", "scheduler", "sesv2", "socialmessaging", "sqs", "ssm")
+BOTOCORE_SERVICES = ("connect", "connectcases", "dynamodb", "pinpoint-sms-voice-v2", "scheduler", "sesv2",
+                     "socialmessaging", "sqs", "ssm")
 _BOTOCORE_DATA = "botocore/data/"
 
 

@@ -442,3 +442,30 @@ def send_summary(raw_contact_id: str, body: dict[str, Any]) -> tuple[int, dict[s
     outcome = notifier().send_to_customer(found.customer.customer_id, "contact_summary", variables,
                                           f"contact:{contact}:summary", channel="email", strict=True)
     return (200 if outcome.duplicate else 201), outcome.document()
+
+
+CASE_FIELDS = {"reason", "priority", "subject", "note"}
+PANEL_ACTOR = "agent-panel"
+
+
+def open_case(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /agent/contacts/{contactId}/case`: a case for the contact's customer, opened
+    from this contact (`reason`, `priority`, `subject`, `note`), answered with its id,
+    tier, queue and first-reply due time. Checked whole before anything is written."""
+    from chalicelib.cases.desk import Desk, document, read_new_case
+
+    contact = contact_id(raw_contact_id)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - CASE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; a case has {', '.join(sorted(CASE_FIELDS))}")
+    found = ContactCustomer(contact)
+    if found.customer is None:
+        raise InvalidInput("the contact is nobody's yet: find or link the customer first", code="NO_CUSTOMER")
+    new = read_new_case({**body, "customerId": found.customer.customer_id, "contactId": contact,
+                         "agent": PANEL_ACTOR})
+    desk = Desk(get_settings())
+    case = document(desk, desk.open(new), with_events=False)
+    return {"caseId": case["caseId"], "tier": case["tier"], "queue": case["queue"],
+            "dueAt": case["sla"]["firstResponse"]["dueAt"]}

@@ -257,3 +257,22 @@ def test_an_unknown_caller_is_found_by_phone_and_the_name_they_give(site, page, 
     page.get_by_role("button", name="Link this contact").click()
     page.wait_for_function("() => document.getElementById('status').textContent.includes('linked')")
     assert "Ana Popescu" in page.locator("#who-name").inner_text()
+
+
+def test_the_agent_opens_a_case_for_the_caller_from_the_panel(site, page, client):
+    # Given Ana's call is in the workspace (a Romanian agent)
+    ana = known_caller(client, history=0)
+    in_workspace(page, site)
+    page.locator("#case").wait_for()
+    # When the agent opens a high-priority billing case with a subject and a first note
+    page.select_option("#case-reason", "billing")
+    page.select_option("#case-priority", "high")
+    page.fill("#case-subject", "Taxată de două ori")
+    page.fill("#case-note", "Două debitări de 49 RON pe factura din noiembrie.")
+    page.click("#case-open")
+    # Then she reads the case's number, its tier and when the first reply is due
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('a fost deschis la L1')")
+    [case] = json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"]
+    assert (case["reason"], case["priority"], case["queue"], case["subject"]) == (
+        "billing", "high", "billing_l1", "Taxată de două ori")
+    assert case["caseId"] in page.locator("#status").text_content()

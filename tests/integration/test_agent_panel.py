@@ -374,3 +374,36 @@ def test_the_first_paint_costs_the_same_few_dynamodb_calls_whatever_the_history_
     with dynamodb_calls() as long:
         panel(client)
     assert short == long and sum(long.values()) == 3 and "Scan" not in long
+
+
+def test_a_case_opened_from_the_panel_belongs_to_the_contacts_customer(client):
+    ana = known_caller(client, history=0)
+    body = {"reason": "billing", "priority": "high", "subject": "Charged twice", "note": "Two charges of 49 RON"}
+    response = client.http.post(f"/agent/contacts/{CONTACT}/case", headers={"Content-Type": "application/json"},
+                                body=json.dumps(body))
+    assert response.status_code == 201, response.body
+    opened = json.loads(response.body)
+    assert (opened["tier"], opened["queue"]) == ("L1", "billing_l1")
+    [case] = json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"]
+    assert case["caseId"] == opened["caseId"]
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"reason": "refund", "subject": "x", "note": "y"}, "reason"),
+    ({"reason": "billing", "subject": "", "note": "y"}, "subject"),
+    ({"reason": "billing", "subject": "x", "note": "y", "customerId": "someone-else"}, "customerId"),
+])
+def test_a_bad_case_from_the_panel_is_refused_naming_the_field_and_nothing_is_written(client, body, named):
+    ana = known_caller(client, history=0)
+    response = client.http.post(f"/agent/contacts/{CONTACT}/case", headers={"Content-Type": "application/json"},
+                                body=json.dumps(body))
+    assert response.status_code == 400 and named in json.loads(response.body)["Message"], response.body
+    assert json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"] == []
+
+
+def test_a_case_for_a_contact_that_is_nobodys_is_refused(client):
+    response = client.http.post("/agent/contacts/0a1b2c3d-0000-4000-8000-00000000dead/case",
+                                headers={"Content-Type": "application/json"},
+                                body=json.dumps({"reason": "billing", "subject": "x", "note": "y"}))
+    assert response.status_code == 400
+    assert "find or link the customer first" in json.loads(response.body)["Message"]

@@ -161,7 +161,7 @@ from chalicelib.notify.render import LANGUAGES, locale_for, render
 from chalicelib.notify.ses import EmailSender
 from chalicelib.settings import get_settings
 brand = EmailSender(get_settings()).brand
-for name, kind in sorted(messages.TYPES.items()):
+for kind in messages.on_channel("email"):
     for language in LANGUAGES:
         rendered = render("email", kind, messages.check_variables(kind, kind.sample), locale=locale_for(language),
                           time_zone="Europe/Bucharest", brand=brand, first_name="Ana",
@@ -170,7 +170,7 @@ for name, kind in sorted(messages.TYPES.items()):
 from chalicelib.knowledge import index
 assert index.INDEX_FILE.exists() and not index.INDEX_FILE.with_name("articles").exists()
 assert index.load().search("factura platita de doua ori", "ro")[0].article["id"] == "double-charge-refund"
-print("ok", len(messages.TYPES) * len(LANGUAGES))
+print("ok", len(messages.on_channel("email")) * len(LANGUAGES))
 """
 
 
@@ -317,6 +317,30 @@ def test_whatsapp_events_reach_their_handler_which_knows_the_one_topic_to_trust(
     assert publisher["Principal"] == {"Service": "social-messaging.amazonaws.com"}
 
 
+def test_sms_events_reach_their_handler_which_knows_the_one_topic_to_trust(template):
+    function = template["Resources"]["OnSmsEvent"]["Properties"]
+    [subscription] = function["Events"].values()
+    assert (subscription["Type"], subscription["Properties"]["Topic"]) == ("SNS", {"Fn::Sub": "${SmsEventsTopic}"})
+    variables = function["Environment"]["Variables"]
+    assert variables["SMS_EVENTS_TOPIC_ARN"] == {"Ref": "SmsEventsTopic"}
+    assert variables["SMS_DEAD_LETTER_QUEUE_ARN"] == {"Fn::GetAtt": ["OnSmsEventDeadLetterQueue", "Arn"]}
+    assert function["ReservedConcurrentExecutions"] == 10
+    publisher = template["Resources"]["SmsEventsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert publisher["Principal"] == {"Service": "sms-voice.amazonaws.com"}
+
+
+def test_functions_that_send_sms_may_only_from_the_identity_and_configuration_set_given(template):
+    policies = {name: r for name, r in resources(template, "AWS::IAM::Policy").items() if name.endswith("SmsPolicy")}
+    assert "OnSmsEventSmsPolicy" in policies and "ScheduledStepSmsPolicy" in policies
+    for policy in policies.values():
+        # Only in a stack given an origination identity
+        assert policy["Condition"] == "HasSms"
+        [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Action"] == ["sms-voice:SendTextMessage"]
+        assert statement["Resource"] == [{"Ref": "SmsOriginationIdentityArn"}, {"Fn::If": [
+            "HasSmsConfigurationSet", {"Ref": "SmsConfigurationSetArn"}, {"Ref": "AWS::NoValue"}]}]
+
+
 # ---- nothing lost, least privilege, names from the stack, operations ----
 
 def _functions(template):
@@ -424,7 +448,10 @@ _NAME = re.compile(r"\w+_(TABLE|ARN|GROUP|SET|ID|TOPIC|QUEUE)")
 def test_any_stack_name_works_the_functions_read_the_names_the_stack_creates(template):
     # Given the template deployed as a stack not named contact-center-<stage>
     instance = "arn:aws:connect:eu-west-1:210987654321:instance/11111111-2222-3333-4444-555555555555"
-    stack = Stack(template, "acme-care-eu", {"ConnectInstanceArn": instance, "WhatsAppPhoneNumberId": "pn-1"})
+    stack = Stack(template, "acme-care-eu", {
+        "ConnectInstanceArn": instance, "WhatsAppPhoneNumberId": "pn-1",
+        "SmsOriginationIdentityArn": "arn:aws:sms-voice:eu-west-1:210987654321:pool/pool-1",
+        "SmsConfigurationSetArn": "arn:aws:sms-voice:eu-west-1:210987654321:configuration-set/acme-sms"})
     created = stack.created() | {v for v in stack.parameters.values() if v}
     for name in _functions(template):
         environment = stack.environment(name)

@@ -176,7 +176,7 @@
   }
 
   function reset() {
-    for (const id of ["who", "why", "find", "before", "wrap", "correct"]) $(id).hidden = true;
+    for (const id of ["who", "why", "case", "find", "before", "wrap", "correct"]) $(id).hidden = true;
     $("timeline").replaceChildren();
     $("find-results").replaceChildren();
     state.cursor = null;
@@ -208,6 +208,7 @@
       showWho(view.who);
       showWhy(view.why);
       addItems(view.before);
+      $("case").hidden = false;
       $("correct").hidden = false;
     }
     showWrapUp(view.wrapUp);
@@ -289,6 +290,23 @@
     }
   }
 
+  async function openCase(event) {
+    event.preventDefault();
+    for (const id of ["case-subject", "case-note"]) {
+      if (!$(id).value.trim()) { $(id).focus(); return; }
+    }
+    try {
+      const answer = await call("POST", "/case", {
+        reason: $("case-reason").value, priority: $("case-priority").value,
+        subject: $("case-subject").value.trim(), note: $("case-note").value.trim(),
+      });
+      say(fill(words.case_opened, { id: answer.caseId, tier: answer.tier, due: formatTime(answer.dueAt) }));
+      $("case-form").reset();
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
   async function correct(event) {
     event.preventDefault();
     try {
@@ -333,6 +351,7 @@
     takeToken();
     $("find-form").addEventListener("submit", find);
     $("wrap-form").addEventListener("submit", wrapUp);
+    $("case-form").addEventListener("submit", openCase);
     $("correct-form").addEventListener("submit", correct);
     $("consent-form").addEventListener("submit", consent);
     $("summary-form").addEventListener("submit", summary);
