@@ -70,7 +70,7 @@ derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).
 RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.kpis:register_rates",
-                  "chalicelib.knowledge.usage:register_rates")
+                  "chalicelib.knowledge.usage:register_rates", "chalicelib.cases.kpis:register_rates")
 _providers_loaded = False
 
 
