@@ -34,7 +34,8 @@ from typing import Any
 CONTACT_ENDED = "contact ended"
 """A contact record says a contact ended. Payload: {"observation", "interaction"}."""
 CONTACT_EVENT = "contact event"
-"""A contact event (queued, connected, disconnected...) was read. Payload: {"observation"}."""
+"""A contact event (queued, connected, disconnected...) was read. Payload: {"observation",
+"customerId"} (None while the contact is nobody's yet)."""
 CUSTOMERS_MERGED = "customers merged"
 """A duplicate profile was folded into a survivor. Payload: {"duplicateId", "survivorId"}."""
 WHATSAPP_MESSAGE = "whatsapp message"
@@ -43,6 +44,10 @@ Payload: {"inbound", "customer", "settings"}; the handler that answers (action,
 detail) is the one that acted. One that does not answer may set "asked": what the
 customer is still asking when their message only said an earlier answer did not
 help (the knowledge base's article), for the next handler to act on."""
+SMS_MESSAGE = "sms message"
+"""A customer wrote an SMS to our number (not an opt-out, not a help word). Payload:
+{"inbound", "customer", "settings"}; the first handler that answers (action, detail)
+decides what was done."""
 
 CASE_CLOCKS_CHANGED = "case clocks changed"
 """A case's service-level deadlines moved. Payload: {"cancel": [schedule names],

@@ -253,18 +253,19 @@ class Appointments:
                               detail={"appointmentId": item.appointment_id})
         return outcome
 
-    def note_message(self, customer_id: str, text: str, reference: str) -> dict[str, Any]:
-        """A message the patient wrote (not a button): the front desk gets a task,
-        about their next appointment if they have one."""
+    def note_message(self, customer_id: str, text: str, reference: str, channel: str = "WHATSAPP") -> dict[str, Any]:
+        """A message the patient wrote (not a button) on WhatsApp or by SMS: the front
+        desk gets a task, about their next appointment if they have one."""
         item = self.next_for(customer_id)
         return {"appointment": item.appointment_id if item else None,
-                "task": frontdesk.task(self.connect, item, "message", text, reference, customer_id=customer_id)}
+                "task": frontdesk.task(self.connect, item, "message", text, reference, customer_id=customer_id,
+                                       channel=channel)}
 
     # ---- scheduled steps -----------------------------------------------------------
 
     def remind(self, appointment: str, hours: int) -> dict[str, Any]:
-        """The reminder `hours` before: WhatsApp with buttons (e-mail when WhatsApp
-        cannot reach the patient); with the first reminder the appointment gets (the
+        """The reminder `hours` before: WhatsApp with buttons (SMS, if set, then
+        e-mail when WhatsApp cannot reach the patient); with the first reminder the appointment gets (the
         only one, for a visit booked for tomorrow), the pre-visit instructions by
         e-mail. Nothing for an appointment that is no longer on, nor a later reminder
         for one already confirmed."""

@@ -1,28 +1,8 @@
-"""Who is on the line, for the journeys' contact-flow functions: the customer the
-flow's lookup named (the `customerId` attribute it set), else whoever owns the
-contact's address. A flow that skipped the lookup still works; an unknown caller is
-None (the journeys do not create profiles: they act on existing customers' data)."""
+"""Who is on the line, for the journeys' contact-flow functions (see
+chalicelib.profiles.callers, which the cases' flow function shares)."""
 
 from __future__ import annotations
 
-from typing import Any
+from chalicelib.profiles.callers import caller
 
-from chalicelib.connect.flow import FlowRequest
-from chalicelib.errors import InvalidInput
-from chalicelib.settings import Settings
-
-
-def caller(request: FlowRequest, settings: Settings) -> Any:
-    from chalicelib.profiles import schema
-    from chalicelib.profiles.lookup import candidate_identities
-    from chalicelib.profiles.service import Profiles
-
-    profiles = Profiles(settings)
-    named = request.value("customerId")
-    if named:
-        try:
-            return profiles.find(schema.customer_id(named))
-        except InvalidInput:
-            return None
-    candidates, _ = candidate_identities(request, settings.default_phone_region)
-    return profiles.identify(candidates, create=False)
+__all__ = ["caller"]

@@ -177,27 +177,10 @@ def _reference(raw: Any) -> str:
 
 
 def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
-    """Keep one message that can never be handled in the dead-letter queue, alone, for
-    someone to look at (it holds personal data, like the queue's other events)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from chalicelib.notify import dead_letters
 
-    from chalicelib import aws
-    from chalicelib.errors import DependencyFailure
-
-    arn = settings.whatsapp_dead_letter_queue_arn
-    if not arn:
-        # Nowhere to keep it: fail the delivery, so the function's own retries and
-        # dead-letter queue keep it (the messages handled are skipped next time).
-        raise DependencyFailure("no dead-letter queue for an unusable WhatsApp message "
-                                "(WHATSAPP_DEAD_LETTER_QUEUE_ARN)")
-    _, _, _, region, account, name = arn.split(":", 5)
-    body = json.dumps({"source": "on_whatsapp_event", "problem": problem, "message": raw}, ensure_ascii=False,
-                      default=str)
-    try:
-        aws.client("sqs").send_message(QueueUrl=f"https://sqs.{region}.amazonaws.com/{account}/{name}",
-                                       MessageBody=body[:250_000])
-    except (BotoCoreError, ClientError) as e:
-        raise DependencyFailure(f"dead-lettering a WhatsApp message failed: {type(e).__name__}") from e
+    dead_letters.keep(raw, problem, queue_arn=settings.whatsapp_dead_letter_queue_arn, source="on_whatsapp_event",
+                      setting="WHATSAPP_DEAD_LETTER_QUEUE_ARN")
 
 
 def receive(inbound: Inbound, settings: Settings) -> dict[str, Any]:
