@@ -62,5 +62,7 @@ def test_nobody_answering_is_said_and_announce_still_tells_everyone(heard):
 def test_the_knowledge_base_is_asked_before_the_clinic_about_a_whatsapp_message():
     import chalicelib.wiring  # noqa: F401 (the registrations every entry point has)
 
-    assert events.subscribers(events.WHATSAPP_MESSAGE) == ("chalicelib.knowledge.whatsapp:answer",
+    # Cases first: they note that the customer wrote and answer nothing, so the asking goes on.
+    assert events.subscribers(events.WHATSAPP_MESSAGE) == ("chalicelib.cases.replies:whatsapp_message",
+                                                           "chalicelib.knowledge.whatsapp:answer",
                                                            "chalicelib.clinic.whatsapp:answer")
