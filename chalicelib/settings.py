@@ -87,6 +87,10 @@ class Settings:
     ses_feedback_topic_arn: str = ""
     supervisor_email: str = ""
     supervisor_language: str = "en"
+    # Amazon Connect Cases: when a domain is named, every desk case is mirrored there
+    # (created from this template, its changes as comments); empty: no mirror.
+    connect_cases_domain_id: str = ""
+    connect_cases_template_id: str = ""
     # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager
     # secret through /aws/reference/secretsmanager/<name>) in deployed stages, read
     # once per container; a literal value for the local run only.
@@ -106,6 +110,10 @@ class Settings:
     # chalicelib/wfm/queues.py, and how many days ahead the daily job plans.
     wfm_queues: str = "{}"
     wfm_plan_days: int = 14
+
+    # Cost per contact: what agents' time, telephony, chats, WhatsApp conversations,
+    # e-mails and the platform cost, a JSON object described in chalicelib/metrics/cost.py.
+    cost_model: str = "{}"
 
     # Post-contact surveys (survey items are kept survey_retention_days, above).
     surveys_table: str = ""
@@ -167,6 +175,21 @@ class Settings:
     # it the function's own dead-letter queue).
     whatsapp_dead_letter_queue_arn: str = ""
 
+    # SMS through AWS End User Messaging SMS: what messages go from (a phone number,
+    # pool or sender ID, by id or ARN; empty: no SMS), the configuration set whose
+    # event destination reports deliveries, and the most parts one SMS may take.
+    sms_origination_identity: str = ""
+    sms_configuration_set: str = ""
+    sms_max_segments: int = 3
+    # The SNS topic of two-way SMS and delivery events (on_sms_event checks it), and
+    # where on_sms_event keeps a message it can never handle (the stack hands it the
+    # function's own dead-letter queue).
+    sms_events_topic_arn: str = ""
+    sms_dead_letter_queue_arn: str = ""
+    # Message types that go by SMS when WhatsApp cannot reach the customer, before
+    # e-mail, comma-separated (appointment_reminder, return_label); empty: none.
+    sms_fallback_messages: str = ""
+
     # Contact reasons: below this confidence (percent) predict_reason answers `other`
     # and the flow falls back to its menu. The inbound voice flow asks callers in
     # these languages (comma-separated; Amazon Lex V2 has English and Italian locales,
@@ -178,12 +201,29 @@ class Settings:
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
     knowledge_table: str = ""
+    # WhatsApp questions of a self-service reason that an article answers confidently
+    # get the article before anyone at the front desk sees them.
+    whatsapp_self_service: bool = True
     # The live floor: who waits in which queue now, and each queue's warn/alert
     # thresholds on the oldest wait (a JSON object described in chalicelib/floor/thresholds.py).
     floor_table: str = ""
     floor_agents_table: str = ""
     floor_thresholds: str = "{}"
     knowledge_retention_days: int = 90
+    # Quality assurance: evaluations, their roll-ups and the week's candidates; how many
+    # contacts of each agent's week are sampled; how long evaluations are kept (they
+    # are the agent's personal data); the scorecard used when a request names none;
+    # the Cognito group whose members read every agent's evaluations.
+    quality_table: str = ""
+    qa_sample_per_agent: int = 5
+    qa_retention_days: int = 400
+    qa_scorecard: str = "default"
+    qa_supervisor_group: str = "supervisors"
+
+    @property
+    def sms_fallback(self) -> frozenset[str]:
+        """SMS_FALLBACK_MESSAGES as a set of message type names."""
+        return frozenset(name.strip() for name in self.sms_fallback_messages.split(",") if name.strip())
 
     # Verification: who is really on the line before anything personal is said or changed.
     # One-time codes, their tries and locks, a PIN's salted hash, verified contacts.
@@ -218,6 +258,8 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
              "knowledge_table", "floor_table", "floor_agents_table",
+             # quality assurance
+             "quality_table",
              # verification
              "verification_table"}
 
@@ -250,6 +292,8 @@ def _parse_int(name: str, raw: str, low: int, high: int) -> int:
 
 
 _INT_RANGES = {
+    # SMS: parts of one message (a long SMS costs one message per part).
+    "sms_max_segments": (1, 10),
     # Connect waits at most 8 s for a flow Lambda; leave room for its own overhead.
     "flow_budget_ms": (100, 7500),
     "profile_retention_days": (1, 3650),
@@ -288,6 +332,10 @@ _INT_RANGES = {
     "reason_confidence_percent": (0, 100),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
+    # A week's sample per agent: enough to coach on, few enough to evaluate.
+    "qa_sample_per_agent": (1, 50),
+    # Evaluations serve the yearly review at most; at least a month to act on them.
+    "qa_retention_days": (30, 1095),
     # A code is said or typed within minutes; long-lived codes are guessable codes.
     "verification_code_minutes": (1, 15),
     "verification_max_tries": (1, 10),
@@ -333,13 +381,42 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
     _check_json_object("FLOOR_THRESHOLDS", settings.floor_thresholds)
+    _check_json_object("COST_MODEL", settings.cost_model)
     _check_schedules(settings)
     _check_surveys(settings)
     _check_journeys(settings)
     _check_agent_panel(settings)
     _check_reasons(settings)
+    _check_sms(settings)
+    _check_quality(settings)
+    _check_connect_cases(settings)
     _check_verification(settings)
     return settings
+
+
+_SCORECARD_ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
+def _check_quality(settings: Settings) -> None:
+    # Which scorecards exist is checked where they are read (chalicelib/quality/scorecards.py).
+    if not _SCORECARD_ID.fullmatch(settings.qa_scorecard):
+        raise SettingsError(f"QA_SCORECARD must be a scorecard id (a file name under chalicelib/quality/scorecards/), "
+                            f"got {settings.qa_scorecard!r}")
+    if not settings.qa_supervisor_group.strip():
+        raise SettingsError("QA_SUPERVISOR_GROUP must name a Cognito group")
+
+
+_CASES_ID = re.compile(r"[A-Za-z0-9-]{1,500}")
+
+
+def _check_connect_cases(settings: Settings) -> None:
+    domain, template = settings.connect_cases_domain_id, settings.connect_cases_template_id
+    for name, value in (("CONNECT_CASES_DOMAIN_ID", domain), ("CONNECT_CASES_TEMPLATE_ID", template)):
+        if value and not _CASES_ID.fullmatch(value):
+            raise SettingsError(f"{name} must be an Amazon Connect Cases id (letters, digits, '-'), got {value!r}")
+    if bool(domain) != bool(template):
+        raise SettingsError("CONNECT_CASES_DOMAIN_ID and CONNECT_CASES_TEMPLATE_ID go together: set both to "
+                            "mirror cases to Amazon Connect Cases, or neither")
 
 
 ASSURANCE = ("none", "recognised", "verified")
@@ -387,10 +464,27 @@ def _check_schedules(settings: Settings) -> None:
         raise SettingsError(f"SCHEDULE_GROUP must be 1-64 letters, digits, '.', '_' or '-', "
                             f"got {settings.schedule_group!r}")
     for name in ("scheduled_step_arn", "scheduler_role_arn", "schedule_dead_letter_queue_arn",
-                 "whatsapp_dead_letter_queue_arn"):
+                 "whatsapp_dead_letter_queue_arn", "sms_events_topic_arn", "sms_dead_letter_queue_arn"):
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
+
+
+_SMS_IDENTITY = re.compile(r"[A-Za-z0-9_:/+-]{1,256}")
+_SMS_FALLBACK = re.compile(r"[a-z][a-z0-9_]{0,47}(,[a-z][a-z0-9_]{0,47})*")
+
+
+def _check_sms(settings: Settings) -> None:
+    """As End User Messaging SMS's API checks them, so a typo fails the deployment."""
+    for name in ("sms_origination_identity", "sms_configuration_set"):
+        value = getattr(settings, name)
+        if value and not _SMS_IDENTITY.fullmatch(value):
+            raise SettingsError(f"{name.upper()} must be an id or ARN of letters, digits and _ : / + -, "
+                                f"got {value!r}")
+    fallback = settings.sms_fallback_messages.replace(" ", "")
+    if fallback and not _SMS_FALLBACK.fullmatch(fallback):
+        raise SettingsError(f"SMS_FALLBACK_MESSAGES must be message type names separated by commas, like "
+                            f"appointment_reminder,return_label; got {settings.sms_fallback_messages!r}")
 
 
 LEX_LANGUAGES = ("en", "it")

@@ -1,7 +1,6 @@
 """Who is on the line, for the journeys' contact-flow functions: the customer the
-flow's lookup named (the `customerId` attribute it set), else whoever owns the
-contact's address. A flow that skipped the lookup still works; an unknown caller is
-None (the journeys do not create profiles: they act on existing customers' data)."""
+verification gate already found when it ran, else the one the contact names (see
+chalicelib.profiles.callers, which the cases' flow function shares)."""
 
 from __future__ import annotations
 

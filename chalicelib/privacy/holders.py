@@ -31,6 +31,8 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.privacy.profile_holders:MERGE_RECORDS",
     "chalicelib.notify.privacy:OUTBOX",
     "chalicelib.notify.privacy:SUPPRESSIONS",
+    # Before the timeline: it finds the customer's contacts through it.
+    "chalicelib.quality.privacy:EVALUATIONS",
     "chalicelib.interactions.privacy:INTERACTIONS",
     "chalicelib.surveys.privacy:SURVEYS",
     "chalicelib.cases.privacy:CASES",

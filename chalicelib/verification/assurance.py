@@ -45,20 +45,9 @@ def contact_key(request: FlowRequest) -> str:
 def customer_of(request: FlowRequest, settings: Settings) -> Any:
     """The customer the flow's lookup named (`customerId`), else whoever owns the
     contact's address; None when nobody."""
-    from chalicelib.errors import InvalidInput
-    from chalicelib.profiles import schema
-    from chalicelib.profiles.lookup import candidate_identities
-    from chalicelib.profiles.service import Profiles
+    from chalicelib.profiles.callers import caller
 
-    profiles = Profiles(settings)
-    named = request.value("customerId")
-    if named:
-        try:
-            return profiles.find(schema.customer_id(named))
-        except InvalidInput:
-            return None
-    candidates, _ = candidate_identities(request, settings.default_phone_region)
-    return profiles.identify(candidates, create=False)
+    return caller(request, settings)
 
 
 def recognised_by(request: FlowRequest, customer: Any, settings: Settings) -> str:

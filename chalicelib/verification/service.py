@@ -33,6 +33,7 @@ from chalicelib.verification.assurance import Standing
 SENDERS: dict[str, str] = {
     "whatsapp": "chalicelib.notify.whatsapp:WhatsAppSender",
     "email": "chalicelib.notify.ses:EmailSender",
+    "sms": "chalicelib.notify.sms:SmsSender",
 }
 MESSAGE_TYPE = "verification_code"
 # A verified contact stays verified this long: a call, or a chat, and its transfers.

@@ -27,7 +27,8 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
 # Her timeline: two contacts, and the e-mail that went out (the suppressed one never did).
 # (Returns, orders and appointments are erased in test_journey_privacy.py.)
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
-          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "verification": 1,
+          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "qualityEvaluations": 0,
+          "verification": 1,
           "profile": 2}
 
 

@@ -219,9 +219,31 @@ def test_codes_never_reach_the_logs(client, ioana, clinic_verifies, capsys):
     assert code not in out.out and code not in out.err
 
 
-def test_a_code_by_sms_is_refused_clearly_while_this_deployment_has_no_sms_sender(client, ioana):
-    answer = invoke(client, "send_verification_code", call("c-1", channel="sms"))
-    assert (answer["status"], answer["errorCode"]) == ("NOT_FOUND", "CHANNEL_UNAVAILABLE")
+def test_a_code_by_sms_goes_to_the_profiles_number_and_verifies_the_caller(client, ioana):
+    import re
+
+    from botocore.stub import ANY, Stubber
+
+    from chalicelib.notify import sms
+
+    # Given End User Messaging SMS (stubbed), the texts it is asked to send kept
+    sent: list[dict] = []
+    texts = sms.client()
+    texts.meta.events.register("provide-client-params.pinpoint-sms-voice-v2.SendTextMessage",
+                               lambda params, **_: sent.append(dict(params)))
+    with Stubber(texts) as stub:
+        stub.add_response("send_text_message", {"MessageId": "sms-1"}, {
+            "DestinationPhoneNumber": IOANA_PHONE, "OriginationIdentity": ANY, "MessageBody": ANY,
+            "MessageType": "TRANSACTIONAL", "ConfigurationSetName": ANY})
+        # When the flow asks for a code by SMS
+        answer = invoke(client, "send_verification_code", call("c-1", channel="sms"))
+        stub.assert_no_pending_responses()
+    # Then it goes once, to the number on Ioana's profile, and that code verifies the call
+    assert (answer["status"], answer["channel"]) == ("OK", "sms")
+    [text] = sent
+    code = re.search(r"\b(\d{6})\b", text["MessageBody"]).group(1)
+    checked = invoke(client, "check_verification_code", call("c-1", code=code))
+    assert (checked["status"], checked["verification"], checked["verificationMethod"]) == ("OK", "verified", "code_sms")
 
 
 def test_an_unknown_caller_gets_no_code(client):
