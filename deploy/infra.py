@@ -388,7 +388,14 @@ def package(stage: str, out: Path | None = None) -> Path:
 # them), libphonenumber's geocoding and carrier names (only parsing and validation
 # are used), and botocore's models of the 430-odd AWS services the functions never
 # call (16 MB of the 20). Most of the package, and cold starts download all of it.
+# English as written where the contact centers' customers mostly are (the EU, the UK,
+# North America, Oceania, India, South Africa; 001 and 150 are the parents babel
+# resolves them through). English elsewhere is formatted as plain `en`.
+ENGLISH_REGIONS = ("001", "150", "US", "GB", "IE", "MT", "CY", "DE", "AT", "NL", "BE", "DK", "FI", "SE", "SI",
+                   "CH", "CA", "AU", "NZ", "IN", "ZA")
 _UNUSED_DATA = (
+    # Message catalogues' tooling (extracting and compiling translations), not formatting.
+    "babel/messages/",
     "phonenumbers/geodata/", "phonenumbers/carrierdata/",
     # Holiday names translated into other languages: the forecast asks for dates only,
     # and without these files the library keeps each country's own names.
@@ -435,7 +442,8 @@ def _unused(name: str, locale_file: re.Pattern[str]) -> bool:
 
 
 def _slim_signature() -> str:
-    return json.dumps({"services": BOTOCORE_SERVICES, "unused": [*_UNUSED_DATA, *_UNUSED_SUFFIXES]})
+    return json.dumps({"services": BOTOCORE_SERVICES, "unused": [*_UNUSED_DATA, *_UNUSED_SUFFIXES],
+                       "english": ENGLISH_REGIONS})
 
 
 def _slim_mark_path(cached: Path) -> Path:
@@ -459,7 +467,8 @@ def slim(zip_path: Path) -> tuple[int, int]:
     sizes before and after, in bytes."""
     from chalicelib.notify.render import LANGUAGES
 
-    locale_file = re.compile(r"^(root|{})(_\w+)?\.dat$".format("|".join(LANGUAGES)))
+    others = "|".join(language for language in LANGUAGES if language != "en")
+    locale_file = re.compile(r"^(root|({})(_\w+)?|en(_({}))?)\.dat$".format(others, "|".join(ENGLISH_REGIONS)))
     before = zip_path.stat().st_size
     slimmed = zip_path.with_suffix(".slim.zip")
     with zipfile.ZipFile(zip_path) as source, \

@@ -273,6 +273,8 @@ for language in render.LANGUAGES:
             continue
         rendered += 1
 assert rendered >= 4 * 10, rendered
+# English as written in the UK; where the package has no regional English, plain English
+assert (render.locale_for("en-GB").formatting, render.locale_for("en-SG").formatting) == ("en_GB", "en")
 assert len(holidays.country_holidays("RO", years=2026)) > 10
 assert max(model.load().probabilities("vreau sa returnez comanda", "ro").values()) > 0
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
