@@ -230,9 +230,8 @@ def test_a_one_time_code_to_a_number_that_is_none_is_refused(client, ioana, text
     assert (outcome.status, outcome.error_code) == ("failed", "INVALID_ADDRESS")
 
 
-def test_a_one_time_code_is_not_an_email(client, ioana):
-    outcome = notifier().send_to_customer(ioana, "verification_code", {"code": "482913", "valid_minutes": 5},
-                                          "verification:contact-3:1")
+def test_the_answer_to_help_is_not_an_email(client, ioana):
+    outcome = notifier().send_to_customer(ioana, "sms_help", {}, "help:contact-3:1")
     assert (outcome.status, outcome.error_code) == ("failed", "UNKNOWN_TEMPLATE")
     assert sent_emails() == []
 
