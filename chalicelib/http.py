@@ -141,8 +141,9 @@ def json_object(request: Any, *, optional: bool = False) -> dict[str, Any]:
 def authorizer() -> Any:
     """The authorizer for protected routes, chosen per stage by API_AUTHORIZER
     (read when chalice loads the app to deploy or package it): `iam` (the default:
-    callers sign requests with SigV4), `cognito` (COGNITO_USER_POOL_ARN), or `none`
-    for the local run only."""
+    callers sign requests with SigV4), `cognito` (COGNITO_USER_POOL_ARN; `stack`: the
+    pool the stack creates, which packaging puts in its place), or `none` for the
+    local run only."""
     from chalice import CognitoUserPoolAuthorizer, IAMAuthorizer
 
     kind = os.environ.get("API_AUTHORIZER", "iam")
