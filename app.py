@@ -269,6 +269,8 @@ def dashboard_file(name):
 
     body, headers = dashboard.static_file(name)
     return Response(body, headers=headers)
+
+
 @app.route("/reasons", methods=["GET"], authorizer=PROTECTED)
 @answers
 def contact_reasons():

@@ -119,6 +119,8 @@ def routes() -> list[Route]:
     from chalicelib.knowledge.api import MAX_LIMIT as KB_LIMIT
     from chalicelib.knowledge.source import CHANNELS as KB_CHANNELS
     from chalicelib.metrics.report import GROUPINGS
+    from chalicelib.web.dashboard import BY as DASHBOARD_BY
+    from chalicelib.web.dashboard import FILES as DASHBOARD_FILES
     from chalicelib.web.panel import FILES
     from chalicelib.web.wrapup import DISPOSITIONS, MAX_NOTE
 
@@ -136,6 +138,8 @@ def routes() -> list[Route]:
         Route("/customers/{customer_id}", "GET", "A customer's profile", "customers"),
         Route("/customers/{customer_id}", "PATCH", "Change a profile (null removes a name or address)", "customers",
               body=_obj(_profile_fields(change=True), minProperties=1), errors=writes),
+        Route("/customers/{customer_id}/pin", "PUT", "Set the PIN the customer verifies calls with", "verification",
+              body=_obj({"pin": _s(pattern="^[0-9]{4,8}$")}, ("pin",)), errors=writes),
         Route("/customers/{customer_id}/merge", "POST", "Fold a duplicate profile into this one", "customers",
               body=_obj({"duplicateId": _s()}, ("duplicateId",)), errors=writes),
         Route("/customers/{customer_id}/messages", "POST", "Send the customer a message from a template", "messages",
@@ -161,6 +165,40 @@ def routes() -> list[Route]:
         Route("/floor", "GET", "Per queue: contacts waiting, the oldest wait and its status", "floor"),
         Route("/dashboard/floor", "GET", "The live floor page", "floor", ok_type=HTML, errors=(503,)),
         Route("/dashboard/floor.js", "GET", "The live floor page's script", "floor", ok_type="text/javascript",
+              errors=()),
+        Route("/dashboard", "GET", "The day and the trend: the page shell (labels only)", "dashboard",
+              ok_type=HTML, errors=(503,)),
+        Route("/dashboard/data", "GET", "A day's KPIs and cost per contact against the week before, and 30 days "
+              "of trend", "dashboard",
+              query={"day": _day("the day (default: today)"), "by": {"enum": list(DASHBOARD_BY)}},
+              errors=(400, 503)),
+        Route("/dashboard/data.csv", "GET", "What the dashboard shows, as CSV", "dashboard",
+              query={"day": _day("the day (default: today)"), "by": {"enum": list(DASHBOARD_BY)}},
+              ok_type="text/csv", errors=(400, 503)),
+        Route("/dashboard/static/{name}", "GET", f"The dashboard's files: {', '.join(sorted(DASHBOARD_FILES))}",
+              "dashboard", ok_type="text/plain", errors=(404,)),
+        Route("/dashboard/review", "GET", "The monthly review, printable", "dashboard",
+              query={"month": _s(description="YYYY-MM (default: this month)"), **lang}, ok_type=HTML,
+              errors=(400, 503)),
+        # Quality
+        Route("/qa/queue", "GET", "Each agent's sampled contacts of a week", "quality",
+              query={"week": _s(description="ISO week, such as 2026-W48 (default: this week)"), "agent": _s()},
+              errors=(400, 503)),
+        Route("/qa/evaluations", "POST", "Evaluate a contact against the scorecard", "quality",
+              body=_obj({"contactId": text, "ratings": {"type": "object", "additionalProperties": {"type": "integer"}},
+                         "comment": _s(maxLength=2000), "scorecard": _s()}, ("contactId", "ratings")),
+              ok=(200, 201), errors=writes),
+        Route("/qa/evaluations", "GET", "An agent's evaluations, newest first", "quality",
+              query={"agent": text}, required_query=("agent",), errors=(400, 403, 503)),
+        Route("/qa/scores", "GET", "A week's average scores in total, per agent and per queue", "quality",
+              query={"week": _s(description="ISO week (default: this week)")}, errors=(400, 503)),
+        Route("/qa/agents/{agent}/erase", "POST", "Erase an agent's evaluations and scores", "quality",
+              body=_obj({}, maxProperties=0), body_required=False, errors=writes),
+        Route("/dashboard/qa", "GET", "Supervisors' page: the week's sample and the scorecard", "quality",
+              query={"week": _s(), "agent": _s(), **lang}, ok_type=HTML, errors=(400, 503)),
+        Route("/dashboard/qa/mine", "GET", "Agents' page: their own evaluations", "quality",
+              query={"agent": _s(), **lang}, ok_type=HTML, errors=(400, 403, 503)),
+        Route("/dashboard/qa.js", "GET", "The quality pages' script", "quality", ok_type="text/javascript",
               errors=()),
         Route("/reasons", "GET", "The contact-reason catalogue", "reasons", query=lang, errors=(400, 503)),
         # Workforce management
@@ -190,8 +228,14 @@ def routes() -> list[Route]:
         Route("/agent/contacts/{contact_id}/timeline", "GET", "More of the customer's history", "agent",
               query={**lang, "limit": _s(pattern="^[0-9]+$", description="page size"), "cursor": _s()},
               required_query=("cursor",)),
-        Route("/agent/contacts/{contact_id}/search", "POST", "Find the caller's profile by phone or e-mail",
-              "agent", body=_obj({"phone": _s(), "email": _s(), "lang": _s()})),
+        Route("/agent/contacts/{contact_id}/search", "POST",
+              "Find the caller's profile by phone or e-mail (and the name they give)",
+              "agent", body=_obj({"phone": _s(), "email": _s(), "name": _s(), "lang": _s()})),
+        Route("/agent/contacts/{contact_id}/case", "POST", "Open a case for the caller", "agent",
+              body=_obj({"reason": text, "priority": {"enum": list(PRIORITIES)},
+                         "subject": _s(minLength=1, maxLength=200), "note": _s(maxLength=4000)},
+                        ("reason", "subject")),
+              ok=(201,), errors=writes),
         Route("/agent/contacts/{contact_id}/link", "POST", "Link the contact to a profile (optionally merging)",
               "agent", body=_obj({"customerId": _s(), "merge": {"type": "boolean"}}, ("customerId",)),
               errors=writes),

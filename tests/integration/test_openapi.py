@@ -66,7 +66,9 @@ def _validators():
     from chalicelib.interactions.chat import _FIELDS as CHAT
     from chalicelib.notify.api import _FIELDS as MESSAGE
     from chalicelib.profiles.schema import ALLOWED as PROFILE
+    from chalicelib.quality.evaluations import FIELDS as EVALUATION
     from chalicelib.web.agent import _CORRECTABLE
+    from chalicelib.web.agent import CASE_FIELDS as PANEL_CASE
     from chalicelib.web.wrapup import FIELDS as WRAP_UP
     from chalicelib.wfm.api import _ERLANG_KEYS
 
@@ -79,6 +81,7 @@ def _validators():
         ("/appointments", "POST"): BOOKING, ("/chat/start", "POST"): CHAT,
         ("/agent/contacts/{contact_id}/wrap-up", "POST"): WRAP_UP,
         ("/agent/contacts/{contact_id}/customer", "PATCH"): _CORRECTABLE,
+        ("/agent/contacts/{contact_id}/case", "POST"): PANEL_CASE, ("/qa/evaluations", "POST"): EVALUATION,
         **{(path, "POST"): BODY_FIELDS[name] for path, name in cases.items()},
     }
 
