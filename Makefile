@@ -7,8 +7,8 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV := BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --compact --skip-download
 
-.PHONY: setup browser demo serve test lint format bench load clean package policy deploy flows vendor reasons-model \
-        docs docs-serve docs-split screens
+.PHONY: setup browser demo serve test fuzz lint format bench load clean package policy deploy flows vendor reasons-model \
+        openapi docs docs-serve docs-split screens
 
 setup: $(STAMP)
 
@@ -65,6 +65,12 @@ test: setup browser
 	$(BIN)/bandit -q -r chalicelib app.py -ll
 	$(BIN)/python -m pytest
 
+# The REST API fuzzed from its OpenAPI document with many more examples per route than
+# `make test` runs (FUZZ_EXAMPLES, random seeds): 100 took 12 min on a busy 2-core machine.
+FUZZ_EXAMPLES ?= 100
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/integration/test_api_fuzz.py -q
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
@@ -86,13 +92,18 @@ reasons-model: setup
 load: setup
 	$(BIN)/python -m devkit.load
 
-# Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip, linted and
-# scanned by checkov (a check that does not apply is suppressed in the template, with its reason).
+# Deployable CloudFormation: out/package/$(STAGE)/sam.json + deployment.zip (and the API's
+# openapi.json), linted and scanned by checkov (a check that does not apply is suppressed in the template, with its reason).
 STAGE ?= dev
 package: setup
 	$(BIN)/python -m deploy.infra package --stage $(STAGE)
 	$(BIN)/cfn-lint out/package/$(STAGE)/sam.json
 	$(CHECKOV) --quiet -f out/package/$(STAGE)/sam.json
+
+# The REST API's OpenAPI 3.1 document, for the stage's authorizer: out/openapi.json
+# (`make package` writes it next to the template too; the app serves it at /openapi.json).
+openapi: setup
+	$(BIN)/python -m deploy.infra openapi --stage $(STAGE)
 
 # The functions' IAM policy for `chalice deploy` (written by `make package` too).
 policy: setup

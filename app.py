@@ -35,6 +35,16 @@ def predict_reason(event, context):
     return flow.run(event, context, "chalicelib.reasons.flow:predict_reason")
 
 
+# ---- REST API: its OpenAPI description ----
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    """Public: the OpenAPI 3.1 description of these routes (no data)."""
+    from chalicelib import openapi
+
+    return Response(openapi.document(), headers={"Content-Type": "application/json", "Cache-Control": "max-age=300"})
+
+
 # ---- REST API: customer profiles ----
 
 @app.route("/customers", methods=["POST"], authorizer=PROTECTED)
@@ -220,6 +230,47 @@ def floor_script():
     from chalicelib.web import floor
 
     return Response(floor.script(), status_code=200, headers=floor.SCRIPT_HEADERS)
+
+
+# ---- Supervisors: the day and the trend ----
+
+@app.route("/dashboard", methods=["GET"], authorizer=PROTECTED)
+def dashboard_page():
+    """The page shell (labels only); its script reads /dashboard/data."""
+    from chalicelib.web import dashboard
+
+    return Response(dashboard.page(app.current_request.headers.get("accept-language")), headers=dashboard.HEADERS)
+
+
+@app.route("/dashboard/data", methods=["GET"], authorizer=PROTECTED)
+@answers
+def dashboard_data():
+    """A day's KPIs and cost per contact against the week before, by ?by=, and 30 days of trend."""
+    from chalicelib.web import dashboard
+
+    return Response(dashboard.data(app.current_request.query_params), headers=dashboard.DATA_HEADERS)
+
+
+@app.route("/dashboard/data.csv", methods=["GET"], authorizer=PROTECTED)
+@answers
+def dashboard_csv():
+    """What the dashboard shows, as CSV."""
+    from chalicelib.web import dashboard
+
+    query = app.current_request.query_params
+    return Response(dashboard.csv_export(query), headers=dashboard.csv_headers(query))
+
+
+@app.route("/dashboard/static/{name}", methods=["GET"], authorizer=PROTECTED)
+@answers
+def dashboard_file(name):
+    """The dashboard's script and style, and the vendored chart library."""
+    from chalicelib.web import dashboard
+
+    body, headers = dashboard.static_file(name)
+    return Response(body, headers=headers)
+
+
 @app.route("/reasons", methods=["GET"], authorizer=PROTECTED)
 @answers
 def contact_reasons():
@@ -332,6 +383,14 @@ def agent_summary_email(contact_id):
     return _data(document, status)
 
 
+@app.route("/agent/contacts/{contact_id}/case", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_open_case(contact_id):
+    from chalicelib.web import agent
+
+    return _data(agent.open_case(contact_id, json_object(app.current_request)), 201)
+
+
 @app.route("/agent/contacts/{contact_id}/wrap-up", methods=["POST"], authorizer=PROTECTED)
 @answers
 def agent_wrap_up(contact_id):
@@ -398,15 +457,47 @@ def next_appointment(event, context):
     return flow.run(event, context, "chalicelib.clinic.flow:next_appointment")
 
 
+@app.lambda_function(name="send_verification_code")
+def send_verification_code(event, context):
+    """A one-time code to an address already on the caller's profile."""
+    return flow.run(event, context, "chalicelib.verification.flow:send_verification_code")
+
+
+@app.lambda_function(name="check_verification_code")
+def check_verification_code(event, context):
+    """The code the caller keyed in: this contact is verified, or not."""
+    return flow.run(event, context, "chalicelib.verification.flow:check_verification_code")
+
+
+@app.lambda_function(name="check_verification_pin")
+def check_verification_pin(event, context):
+    """The PIN the customer set: this contact is verified, or not."""
+    return flow.run(event, context, "chalicelib.verification.flow:check_verification_pin")
+
+
+@app.route("/customers/{customer_id}/pin", methods=["PUT"], authorizer=PROTECTED)
+@answers
+def set_customer_pin(customer_id):
+    from chalicelib.verification import api
+
+    return api.set_pin(customer_id, json_object(app.current_request))
+
+
 @app.lambda_function(name="confirm_appointment")
 def confirm_appointment(event, context):
     """The caller confirms the appointment they just heard."""
     return flow.run(event, context, "chalicelib.clinic.flow:confirm_appointment")
 
 
+@app.lambda_function(name="open_case")
+def open_case(event, context):
+    """A case for the contact's customer, for a reason of the catalogue (one per contact)."""
+    return flow.run(event, context, "chalicelib.cases.flow:open_case")
+
+
 @app.route("/cases", methods=["POST"], authorizer=PROTECTED)
 @answers
-def open_case():
+def create_case():
     from chalicelib.cases import api
 
     return Response(api.open_case(json_object(app.current_request)), status_code=201)
@@ -559,6 +650,19 @@ def on_whatsapp_event(event):
     whatsapp_inbound.handle(event.to_dict())
 
 
+# The topic End User Messaging SMS publishes two-way SMS and delivery events to (the
+# phone number's two-way destination and the configuration set's event destination);
+# in the CloudFormation stack, infra/sms.json points it at the stack's topic. The
+# handler also checks each message's TopicArn against SMS_EVENTS_TOPIC_ARN.
+@app.on_sns_message(topic=os.environ.get("SMS_EVENTS_TOPIC", "contact-center-sms-events"), name="on_sms_event")
+def on_sms_event(event):
+    """Customers' SMS (STOP opts out, HELP is answered, the rest reaches the front
+    desk) and delivery events of ours. One that can never be handled is dead-lettered."""
+    from chalicelib.notify import sms_inbound
+
+    return sms_inbound.handle(event.to_dict())
+
+
 # ---- Knowledge base: search, articles, suggestions, self-service, gaps ----
 
 @app.route("/kb/search", methods=["GET"], authorizer=PROTECTED)
@@ -617,3 +721,88 @@ def offer_article(event, context):
 def answer_article(event, context):
     """The customer's yes (self-served) or no (to an agent) to the article offered."""
     return flow.run(event, context, "chalicelib.knowledge.selfservice:answer_article")
+
+
+# ---- Quality: contacts sampled per agent and week, evaluations, scores; the monthly review ----
+
+@app.route("/qa/queue", methods=["GET"], authorizer=PROTECTED)
+@answers
+def qa_queue():
+    from chalicelib.quality import api
+
+    return api.queue(app.current_request.query_params)
+
+
+@app.route("/qa/evaluations", methods=["POST"], authorizer=PROTECTED)
+@answers
+def qa_evaluate():
+    from chalicelib.quality import api
+
+    status, evaluation = api.record(json_object(app.current_request))
+    return Response(evaluation, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@app.route("/qa/evaluations", methods=["GET"], authorizer=PROTECTED)
+@answers
+def qa_agent_evaluations():
+    from chalicelib.quality import api
+
+    request = app.current_request
+    return _data(api.of_agent(request.query_params, request.context))
+
+
+@app.route("/qa/scores", methods=["GET"], authorizer=PROTECTED)
+@answers
+def qa_scores():
+    from chalicelib.quality import api
+
+    return api.scores(app.current_request.query_params)
+
+
+@app.route("/qa/agents/{agent}/erase", methods=["POST"], authorizer=PROTECTED)
+@answers
+def qa_erase_agent(agent):
+    """An agent's evaluations and scores, deleted at their request or when they leave."""
+    from chalicelib.quality import api
+
+    return api.erase_agent(agent, json_object(app.current_request, optional=True))
+
+
+@app.route("/dashboard/qa", methods=["GET"], authorizer=PROTECTED)
+@answers
+def qa_page():
+    """Supervisors: the week's sampled contacts and the scorecard to evaluate them."""
+    from chalicelib.web import quality
+
+    request = app.current_request
+    return Response(quality.supervisor_page(request.query_params, request.headers.get("accept-language")),
+                    headers=quality.HEADERS)
+
+
+@app.route("/dashboard/qa/mine", methods=["GET"], authorizer=PROTECTED)
+@answers
+def qa_agent_page():
+    """Agents: their own evaluations."""
+    from chalicelib.web import quality
+
+    request = app.current_request
+    return Response(quality.agent_page(request.query_params, request.headers.get("accept-language"),
+                                       request.context), headers=quality.HEADERS)
+
+
+@app.route("/dashboard/qa.js", methods=["GET"], authorizer=PROTECTED)
+def qa_script():
+    from chalicelib.web import quality
+
+    return Response(quality.script(), headers=quality.SCRIPT_HEADERS)
+
+
+@app.route("/dashboard/review", methods=["GET"], authorizer=PROTECTED)
+@answers
+def monthly_review():
+    """The monthly review with the business, printable."""
+    from chalicelib.web import review
+
+    request = app.current_request
+    return Response(review.page(request.query_params, request.headers.get("accept-language")),
+                    headers=review.HEADERS)

@@ -118,6 +118,31 @@ def retry_contended(attempt: Callable[[], T], *, attempts: int, max_pause: float
     raise DependencyFailure(failure)
 
 
+def write_counted(transaction: list[dict[str, Any]], action: str, *, attempts: int = 4,
+                  max_pause: float = 0.2) -> bool:
+    """Write an item and the counters it moves in one transaction conditional on the
+    first item: True when written, False when that condition failed (done before, or
+    changed meanwhile), so counters never move twice. Counter items are shared by
+    many writers: a transaction that meets another on one of them is tried again;
+    DependencyFailure naming `action` when every try met one."""
+    from botocore.exceptions import ClientError
+
+    def attempt() -> bool:
+        with dynamo_errors(action):
+            try:
+                connection().client.transact_write_items(TransactItems=transaction)
+            except ClientError as e:
+                reasons = cancellation_reasons(e)
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if "TransactionConflict" in reasons:
+                    raise Contended() from e
+                raise
+        return True
+
+    return retry_contended(attempt, attempts=attempts, max_pause=max_pause, failure=f"{action} failed: contended")
+
+
 @cache
 def connection() -> Any:
     """A bounded PynamoDB connection for transactions across tables."""

@@ -40,6 +40,7 @@ PUBLIC_ROUTES: dict[str, str] = {
                   "names the contact's survey, which is answered once",
     "/webhooks/whatsapp": "Meta's WhatsApp webhook: the handshake needs the verify token, every notification "
                           "X-Hub-Signature-256 over its raw body under the app secret (constant-time)",
+    "/openapi.json": "the API's OpenAPI description: routes and fields, no data (chalicelib/openapi.py)",
 }
 
 
@@ -140,8 +141,9 @@ def json_object(request: Any, *, optional: bool = False) -> dict[str, Any]:
 def authorizer() -> Any:
     """The authorizer for protected routes, chosen per stage by API_AUTHORIZER
     (read when chalice loads the app to deploy or package it): `iam` (the default:
-    callers sign requests with SigV4), `cognito` (COGNITO_USER_POOL_ARN), or `none`
-    for the local run only."""
+    callers sign requests with SigV4), `cognito` (COGNITO_USER_POOL_ARN; `stack`: the
+    pool the stack creates, which packaging puts in its place), or `none` for the
+    local run only."""
     from chalice import CognitoUserPoolAuthorizer, IAMAuthorizer
 
     kind = os.environ.get("API_AUTHORIZER", "iam")

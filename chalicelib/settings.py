@@ -128,6 +128,13 @@ class Settings:
     """where supervisor alerts go"""
     supervisor_language: str = "en"
     """the language supervisor alerts are written in"""
+    # Amazon Connect Cases: when a domain is named, every desk case is mirrored there
+    # (created from this template, its changes as comments); empty: no mirror.
+    connect_cases_domain_id: str = ""
+    """mirror desk cases to this Amazon Connect Cases domain (with `CONNECT_CASES_TEMPLATE_ID`: both or
+    neither). Empty: no mirror."""
+    connect_cases_template_id: str = ""
+    """the Amazon Connect Cases template mirrored cases are created from (with `CONNECT_CASES_DOMAIN_ID`)"""
     # Secret for signed links: an SSM parameter name (SecureString; a Secrets Manager
     # secret through /aws/reference/secretsmanager/<name>) in deployed stages, read
     # once per container; a literal value for the local run only.
@@ -161,6 +168,15 @@ class Settings:
     queues named are planned nightly"""
     wfm_plan_days: int = 14
     """how many days ahead the nightly plan goes"""
+
+    # Cost per contact: what agents' time, telephony, chats, WhatsApp conversations,
+    # e-mails and the platform cost, a JSON object described in chalicelib/metrics/cost.py.
+    cost_model: str = "{}"
+    """prices for cost per contact: `currency`, `agentHour`, `telephonyMinute` (`inbound`/`outbound` by ISO
+    country, `"*"` for the rest), `chatContact`, `whatsappConversation` by category, `emailThousand`,
+    `platformContact` (see [The
+    dashboard](dashboard.md#the-dashboard-the-day-the-trend-and-cost-per-contact)); `{}` reports no cost.
+    Default: `{}` (an example in config)."""
 
     # Post-contact surveys (survey items are kept survey_retention_days, above).
     surveys_table: str = ""
@@ -258,6 +274,30 @@ class Settings:
     """where `on_whatsapp_event` keeps, alone, a message it can never handle (the function's own dead-letter
     queue). Set by the stack."""
 
+    # SMS through AWS End User Messaging SMS: what messages go from (a phone number,
+    # pool or sender ID, by id or ARN; empty: no SMS), the configuration set whose
+    # event destination reports deliveries, and the most parts one SMS may take.
+    sms_origination_identity: str = ""
+    """the End User Messaging SMS phone number, pool or sender ID SMS go from (id or ARN); empty: SMS is off,
+    every SMS refused `NOT_CONFIGURED`"""
+    sms_configuration_set: str = ""
+    """the configuration set SMS go through (its SNS event destination reports deliveries to `on_sms_event`)"""
+    sms_max_segments: int = 3
+    """the most parts one SMS may take; a longer text is refused `TOO_LONG`"""
+    # The SNS topic of two-way SMS and delivery events (on_sms_event checks it), and
+    # where on_sms_event keeps a message it can never handle (the stack hands it the
+    # function's own dead-letter queue).
+    sms_events_topic_arn: str = ""
+    """the only SNS topic `on_sms_event` accepts two-way SMS and delivery events from. Set by the stack."""
+    sms_dead_letter_queue_arn: str = ""
+    """where `on_sms_event` keeps, alone, an event it can never handle (the function's own dead-letter queue).
+    Set by the stack."""
+    # Message types that go by SMS when WhatsApp cannot reach the customer, before
+    # e-mail, comma-separated (appointment_reminder, return_label); empty: none.
+    sms_fallback_messages: str = ""
+    """message types sent by SMS when WhatsApp cannot reach the customer, before e-mail, comma-separated
+    (`appointment_reminder,return_label`)"""
+
     # Contact reasons: below this confidence (percent) predict_reason answers `other`
     # and the flow falls back to its menu. The inbound voice flow asks callers in
     # these languages (comma-separated; Amazon Lex V2 has English and Italian locales,
@@ -273,6 +313,11 @@ class Settings:
     # (questions nothing answered, their text masked) kept for the content owners.
     knowledge_table: str = ""
     """one item per counted search, suggestion or self-service offer; gaps in a sparse index"""
+    # WhatsApp questions of a self-service reason that an article answers confidently
+    # get the article before anyone at the front desk sees them.
+    whatsapp_self_service: bool = True
+    """answer a WhatsApp question of a self-service reason with the article that confidently answers it, before
+    the front desk sees it"""
     # The live floor: who waits in which queue now, and each queue's warn/alert
     # thresholds on the oldest wait (a JSON object described in chalicelib/floor/thresholds.py).
     floor_table: str = ""
@@ -284,6 +329,50 @@ class Settings:
     [The live floor](floor.md#the-live-floor))"""
     knowledge_retention_days: int = 90
     """how long those items, and so the gaps' masked questions, are kept"""
+    # Quality assurance: evaluations, their roll-ups and the week's candidates; how many
+    # contacts of each agent's week are sampled; how long evaluations are kept (they
+    # are the agent's personal data); the scorecard used when a request names none;
+    # the Cognito group whose members read every agent's evaluations.
+    quality_table: str = ""
+    """quality: evaluations (the agent's personal data), their roll-ups per agent, queue and week, and each
+    week's candidates for sampling"""
+    qa_sample_per_agent: int = 5
+    """contacts sampled per agent and week for evaluation"""
+    qa_retention_days: int = 400
+    """how long evaluations and per-agent scores are kept"""
+    qa_scorecard: str = "default"
+    """the scorecard used when an evaluation names none (a file in `chalicelib/quality/scorecards/`)"""
+    qa_supervisor_group: str = "supervisors"
+    """with the Cognito authorizer, the group whose members read every agent's evaluations; others read their own"""
+
+    @property
+    def sms_fallback(self) -> frozenset[str]:
+        """SMS_FALLBACK_MESSAGES as a set of message type names."""
+        return frozenset(name.strip() for name in self.sms_fallback_messages.split(",") if name.strip())
+
+    # Verification: who is really on the line before anything personal is said or changed.
+    # One-time codes, their tries and locks, a PIN's salted hash, verified contacts.
+    verification_table: str = ""
+    """one-time codes (salted hashes), tries and locks per profile, PIN hashes, verified contacts (see [Who is
+    really calling](verification.md#who-is-really-calling-recognised-is-not-verified))"""
+    # Assurance a flow function needs, raised above its default ("action=level", comma-separated,
+    # such as next_appointment=verified); see chalicelib/verification/levels.py.
+    assurance_levels: str = ""
+    """actions raised above their default assurance, `action=level` comma-separated
+    (`next_appointment=verified,confirm_appointment=verified`); an unknown action or a level below the default
+    is an error. Empty."""
+    # Where one-time codes go, in order of preference, when the flow does not name a channel.
+    verification_channels: str = "whatsapp,email"
+    """where a one-time code goes when the flow names no channel, in order of preference, among `whatsapp`,
+    `email`, `sms` (the first the profile has an address on)"""
+    verification_code_minutes: int = 5
+    """how long a one-time code is valid"""
+    # Wrong answers (codes or PIN) a profile may give before it is locked, and for how long.
+    verification_max_tries: int = 3
+    """wrong answers (codes or PIN) a profile may give before it is locked; also the codes one contact may ask
+    for"""
+    verification_lock_minutes: int = 30
+    """how long a locked profile cannot verify, by any method, on any contact"""
 
     @property
     def reminder_hours(self) -> tuple[int, ...]:
@@ -303,7 +392,14 @@ OTHER_VARIABLES = {
                           "(the stack points it at its own)",
     "WHATSAPP_EVENTS_TOPIC": "the name or ARN of the topic WhatsApp events arrive on, read when the app is packaged "
                              "(the stack points it at its own)",
-    "COGNITO_USER_POOL_ARN": "the user pool whose ID tokens the API accepts, with `API_AUTHORIZER=cognito`",
+    "SMS_EVENTS_TOPIC": "the name or ARN of the topic two-way SMS and delivery events arrive on, read when the app "
+                        "is packaged (the stack points it at its own)",
+    "COGNITO_USER_POOL_ARN": "with `API_AUTHORIZER=cognito`: the user pool whose ID tokens the API accepts, an "
+                             "existing pool's ARN or `stack` for the pool the stack creates (needs "
+                             "`AGENT_SIGN_IN_DOMAIN`)",
+    "AGENT_SIGN_IN_DOMAIN": "read when the app is packaged: the prefix of the hosted UI domain of the agents' user "
+                            "pool the stack creates (`<prefix>.auth.<region>.amazoncognito.com`, the "
+                            "`AgentSignInDomain` parameter's default); empty: no pool",
     "POWERTOOLS_SERVICE_NAME": "the `service` of every log line (`contact-center` in config)",
     "POWERTOOLS_LOG_LEVEL": "the lowest level logged (`INFO` in config, `WARNING` in prod)",
 }
@@ -322,7 +418,11 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              # journeys
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
-             "knowledge_table", "floor_table", "floor_agents_table"}
+             "knowledge_table", "floor_table", "floor_agents_table",
+             # quality assurance
+             "quality_table",
+             # verification
+             "verification_table"}
 
 
 # Settings whose empty value means something of its own (SURVEY_QUIET_HOURS="": never
@@ -353,6 +453,8 @@ def _parse_int(name: str, raw: str, low: int, high: int) -> int:
 
 
 _INT_RANGES = {
+    # SMS: parts of one message (a long SMS costs one message per part).
+    "sms_max_segments": (1, 10),
     # Connect waits at most 8 s for a flow Lambda; leave room for its own overhead.
     "flow_budget_ms": (100, 7500),
     "profile_retention_days": (1, 3650),
@@ -391,6 +493,14 @@ _INT_RANGES = {
     "reason_confidence_percent": (0, 100),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
+    # A week's sample per agent: enough to coach on, few enough to evaluate.
+    "qa_sample_per_agent": (1, 50),
+    # Evaluations serve the yearly review at most; at least a month to act on them.
+    "qa_retention_days": (30, 1095),
+    # A code is said or typed within minutes; long-lived codes are guessable codes.
+    "verification_code_minutes": (1, 15),
+    "verification_max_tries": (1, 10),
+    "verification_lock_minutes": (1, 1440),
 }
 
 
@@ -432,12 +542,79 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     _check_time_zone("METRICS_TIME_ZONE", settings.metrics_time_zone)
     _check_json_object("WFM_QUEUES", settings.wfm_queues)
     _check_json_object("FLOOR_THRESHOLDS", settings.floor_thresholds)
+    _check_json_object("COST_MODEL", settings.cost_model)
     _check_schedules(settings)
     _check_surveys(settings)
     _check_journeys(settings)
     _check_agent_panel(settings)
     _check_reasons(settings)
+    _check_sms(settings)
+    _check_quality(settings)
+    _check_connect_cases(settings)
+    _check_verification(settings)
     return settings
+
+
+_SCORECARD_ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
+def _check_quality(settings: Settings) -> None:
+    # Which scorecards exist is checked where they are read (chalicelib/quality/scorecards.py).
+    if not _SCORECARD_ID.fullmatch(settings.qa_scorecard):
+        raise SettingsError(f"QA_SCORECARD must be a scorecard id (a file name under chalicelib/quality/scorecards/), "
+                            f"got {settings.qa_scorecard!r}")
+    if not settings.qa_supervisor_group.strip():
+        raise SettingsError("QA_SUPERVISOR_GROUP must name a Cognito group")
+
+
+_CASES_ID = re.compile(r"[A-Za-z0-9-]{1,500}")
+
+
+def _check_connect_cases(settings: Settings) -> None:
+    domain, template = settings.connect_cases_domain_id, settings.connect_cases_template_id
+    for name, value in (("CONNECT_CASES_DOMAIN_ID", domain), ("CONNECT_CASES_TEMPLATE_ID", template)):
+        if value and not _CASES_ID.fullmatch(value):
+            raise SettingsError(f"{name} must be an Amazon Connect Cases id (letters, digits, '-'), got {value!r}")
+    if bool(domain) != bool(template):
+        raise SettingsError("CONNECT_CASES_DOMAIN_ID and CONNECT_CASES_TEMPLATE_ID go together: set both to "
+                            "mirror cases to Amazon Connect Cases, or neither")
+
+
+ASSURANCE = ("none", "recognised", "verified")
+VERIFICATION_CHANNELS = ("whatsapp", "email", "sms")
+_ASSURANCE_ITEM = re.compile(r"[a-z][a-z0-9_]{0,63}=(none|recognised|verified)")
+
+
+def assurance_raises(raw: str) -> dict[str, str]:
+    """ASSURANCE_LEVELS as {action: level}; which actions exist and that a level only
+    raises its default is checked by chalicelib/verification/levels.py."""
+    found: dict[str, str] = {}
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not _ASSURANCE_ITEM.fullmatch(part):
+            raise SettingsError(f"ASSURANCE_LEVELS must be action=level pairs, comma-separated, with a level of "
+                                f"{', '.join(ASSURANCE)} (next_appointment=verified); got {part[:80]!r}")
+        action, _, level = part.partition("=")
+        if action in found:
+            raise SettingsError(f"ASSURANCE_LEVELS names {action} twice")
+        found[action] = level
+    return found
+
+
+def verification_channels(raw: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in raw.split(",") if part.strip())
+    unknown = [name for name in names if name not in VERIFICATION_CHANNELS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise SettingsError(f"VERIFICATION_CHANNELS must list channels of {', '.join(VERIFICATION_CHANNELS)} once "
+                            f"each, in order of preference (whatsapp,email); got {raw!r}")
+    return names
+
+
+def _check_verification(settings: Settings) -> None:
+    assurance_raises(settings.assurance_levels)
+    verification_channels(settings.verification_channels)
 
 
 _SCHEDULE_GROUP = re.compile(r"[0-9A-Za-z_.-]{1,64}")
@@ -448,10 +625,27 @@ def _check_schedules(settings: Settings) -> None:
         raise SettingsError(f"SCHEDULE_GROUP must be 1-64 letters, digits, '.', '_' or '-', "
                             f"got {settings.schedule_group!r}")
     for name in ("scheduled_step_arn", "scheduler_role_arn", "schedule_dead_letter_queue_arn",
-                 "whatsapp_dead_letter_queue_arn"):
+                 "whatsapp_dead_letter_queue_arn", "sms_events_topic_arn", "sms_dead_letter_queue_arn"):
         value = getattr(settings, name)
         if value and not value.startswith("arn:"):
             raise SettingsError(f"{name.upper()} must be an ARN, got {value!r}")
+
+
+_SMS_IDENTITY = re.compile(r"[A-Za-z0-9_:/+-]{1,256}")
+_SMS_FALLBACK = re.compile(r"[a-z][a-z0-9_]{0,47}(,[a-z][a-z0-9_]{0,47})*")
+
+
+def _check_sms(settings: Settings) -> None:
+    """As End User Messaging SMS's API checks them, so a typo fails the deployment."""
+    for name in ("sms_origination_identity", "sms_configuration_set"):
+        value = getattr(settings, name)
+        if value and not _SMS_IDENTITY.fullmatch(value):
+            raise SettingsError(f"{name.upper()} must be an id or ARN of letters, digits and _ : / + -, "
+                                f"got {value!r}")
+    fallback = settings.sms_fallback_messages.replace(" ", "")
+    if fallback and not _SMS_FALLBACK.fullmatch(fallback):
+        raise SettingsError(f"SMS_FALLBACK_MESSAGES must be message type names separated by commas, like "
+                            f"appointment_reminder,return_label; got {settings.sms_fallback_messages!r}")
 
 
 LEX_LANGUAGES = ("en", "it")

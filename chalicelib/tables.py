@@ -15,13 +15,15 @@ def all_models() -> list[Any]:
     from chalicelib.metrics.models import MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
+    from chalicelib.quality.models import QualityModel
     from chalicelib.retail.models import OrderModel
     from chalicelib.surveys.models import SurveyModel
+    from chalicelib.verification.models import VerificationModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
             InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel,
             KnowledgeEventModel, FloorContactModel,
-            FloorAgentModel]
+            FloorAgentModel, QualityModel, VerificationModel]
 
 
 def create_all(wait: bool = False) -> None:

@@ -14,9 +14,17 @@ from chalicelib.reasons import history
 
 events.subscribe(events.CONTACT_ENDED, "chalicelib.surveys.trigger:contact_ended")
 events.subscribe(events.CONTACT_ENDED, "chalicelib.wfm.intervals:contact_ended")
+events.subscribe(events.CONTACT_ENDED, "chalicelib.quality.sampling:contact_ended")
 events.subscribe(events.CONTACT_EVENT, "chalicelib.floor.state:contact_event")
+events.subscribe(events.CONTACT_EVENT, "chalicelib.cases.replies:contact_event")
 events.subscribe(events.CUSTOMERS_MERGED, "chalicelib.interactions.service:follow_merge")
+# Asked in this order, the first to answer wins: cases only note that the customer
+# wrote (no answer, so the asking goes on), an article answers what it can, the clinic
+# answers its buttons and passes everything else to its front desk.
+events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.cases.replies:whatsapp_message")
+events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.knowledge.whatsapp:answer")
 events.subscribe(events.WHATSAPP_MESSAGE, "chalicelib.clinic.whatsapp:answer")
+events.subscribe(events.SMS_MESSAGE, "chalicelib.clinic.whatsapp:answer_sms")
 events.subscribe(events.CASE_CLOCKS_CHANGED, "chalicelib.cases.clocks:case_clocks_changed")
 
 steps.register("invite", "chalicelib.surveys.worker:invite")
@@ -25,6 +33,8 @@ steps.register("return_follow_up", "chalicelib.retail.steps:return_follow_up")
 steps.register("appointment_reminder", "chalicelib.clinic.steps:appointment_reminder")
 steps.register("no_show_check", "chalicelib.clinic.steps:no_show_check")
 steps.register("case_sla", "chalicelib.cases.sla_steps:sla_due")
+steps.register("case_mirror", "chalicelib.cases.mirror:mirror_step")
+steps.register("case_opened", "chalicelib.cases.desk:finish_opening")
 
 history.register("cases", "chalicelib.cases.reasons:open_cases")
 history.register("clinic.appointments", "chalicelib.clinic.reasons:upcoming_appointment")

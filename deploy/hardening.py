@@ -275,6 +275,10 @@ def asynchronous(template: dict[str, Any], flow_functions: list[str]) -> list[st
                   and not _event_types(function) & {"Kinesis", "DynamoDB", "SQS"})
 
 
+def _arn_or_empty(value: str) -> str:
+    return value if value.startswith("arn:") else ""
+
+
 def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
     return {
         "Parameters": {
@@ -283,6 +287,16 @@ def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
                 "AllowedPattern": r"^[\w-]*$",
                 "Description": "End User Messaging Social phone number id WhatsApp messages are sent from "
                                "(empty: no WhatsApp)"},
+            "SmsOriginationIdentityArn": {
+                "Type": "String", "Default": _arn_or_empty(environment.get("SMS_ORIGINATION_IDENTITY", "")),
+                "AllowedPattern": r"^$|^arn:aws[\w-]*:sms-voice:.+",
+                "Description": "ARN of the End User Messaging SMS phone number, pool or sender ID SMS are sent "
+                               "from (empty: no SMS)"},
+            "SmsConfigurationSetArn": {
+                "Type": "String", "Default": _arn_or_empty(environment.get("SMS_CONFIGURATION_SET", "")),
+                "AllowedPattern": r"^$|^arn:aws[\w-]*:sms-voice:.+",
+                "Description": "ARN of the End User Messaging SMS configuration set SMS go through, whose SNS "
+                               "event destination is the stack's SMS events topic (empty: none)"},
             "DataKeyArn": {"Type": "String", "Default": "", "AllowedPattern": r"^$|^arn:aws[\w-]*:kms:.+",
                            "Description": "ARN of the contact center's own KMS key for tables, queues, topics and "
                                           "logs (empty: the stack creates one)"},
@@ -292,14 +306,16 @@ def parameters_and_conditions(environment: dict[str, str]) -> dict[str, Any]:
         "Conditions": {
             "CreateDataKey": {"Fn::Equals": [{"Ref": "DataKeyArn"}, ""]},
             "CreateAlarmTopic": {"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]},
+            "HasSms": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SmsOriginationIdentityArn"}, ""]}]},
+            "HasSmsConfigurationSet": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SmsConfigurationSetArn"}, ""]}]},
         },
     }
 
 
 def _data_key() -> dict[str, Any]:
     service_use = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    publishers = ["ses.amazonaws.com", "social-messaging.amazonaws.com", "events.amazonaws.com",
-                  "cloudwatch.amazonaws.com"]
+    publishers = ["ses.amazonaws.com", "social-messaging.amazonaws.com", "sms-voice.amazonaws.com",
+                  "events.amazonaws.com", "cloudwatch.amazonaws.com"]
     return {"Type": "AWS::KMS::Key", "Condition": "CreateDataKey", "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain", "Properties": {
                 "Description": {"Fn::Sub": "${AWS::StackName}: contact-center tables, queues, topics and logs"},
@@ -331,7 +347,9 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
     environment = stage_environment(stage)
     template = deep_merge_into(template, parameters_and_conditions(environment))
     template.setdefault("Globals", {}).setdefault("Function", {}).setdefault("Environment", {}).setdefault(
-        "Variables", {})["WHATSAPP_PHONE_NUMBER_ID"] = {"Ref": "WhatsAppPhoneNumberId"}
+        "Variables", {}).update({"WHATSAPP_PHONE_NUMBER_ID": {"Ref": "WhatsAppPhoneNumberId"},
+                                 "SMS_ORIGINATION_IDENTITY": {"Ref": "SmsOriginationIdentityArn"},
+                                 "SMS_CONFIGURATION_SET": {"Ref": "SmsConfigurationSetArn"}})
     resources = template["Resources"]
     functions = _functions(template)
     resources["DataKey"] = _data_key()
@@ -359,11 +377,13 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
             resources[f"{logical}DeadLetterQueue"] = _queue()
             properties["DeadLetterQueue"] = {"Type": "SQS",
                                              "TargetArn": {"Fn::GetAtt": [f"{logical}DeadLetterQueue", "Arn"]}}
-    # WhatsApp keeps each message it can never handle in its own dead-letter queue, alone.
-    whatsapp = functions.get("OnWhatsappEvent")
-    if whatsapp is not None and "DeadLetterQueue" in whatsapp["Properties"]:
-        whatsapp["Properties"].setdefault("Environment", {}).setdefault("Variables", {})[
-            "WHATSAPP_DEAD_LETTER_QUEUE_ARN"] = whatsapp["Properties"]["DeadLetterQueue"]["TargetArn"]
+    # WhatsApp and SMS keep each message they can never handle in their own dead-letter queue, alone.
+    for logical, variable in (("OnWhatsappEvent", "WHATSAPP_DEAD_LETTER_QUEUE_ARN"),
+                              ("OnSmsEvent", "SMS_DEAD_LETTER_QUEUE_ARN")):
+        inbound = functions.get(logical)
+        if inbound is not None and "DeadLetterQueue" in inbound["Properties"]:
+            inbound["Properties"].setdefault("Environment", {}).setdefault("Variables", {})[
+                variable] = inbound["Properties"]["DeadLetterQueue"]["TargetArn"]
     for logical, function in functions.items():
         if logical == "APIHandler":
             _suppress(function, "CKV_AWS_116", SYNCHRONOUS_REASON.format("API Gateway"))
@@ -392,6 +412,8 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
                     statements.append(_statement("DeadLettersEncrypted", ["kms:Decrypt", "kms:GenerateDataKey"],
                                                  [DATA_KEY]))
 
+    agent_user_pool(template, environment)
+
     # The names each function reads, from the stack.
     handed = stack_names(template)
     for function in functions.values():
@@ -412,6 +434,34 @@ def harden(template: dict[str, Any], stage: str, flow_functions: list[str]) -> d
     _api(template)
     template["Resources"].update(alarms(template, flow_functions, environment))
     return template
+
+
+# COGNITO_USER_POOL_ARN=stack: the user pool infra/agent-users.json creates.
+STACK_USER_POOL = "stack"
+
+
+def agent_user_pool(template: dict[str, Any], environment: dict[str, str]) -> None:
+    """The agents' user pool: created when the stage names its sign-in domain
+    (AGENT_SIGN_IN_DOMAIN, the default of the AgentSignInDomain parameter); with
+    COGNITO_USER_POOL_ARN=stack the API's Cognito authorizer trusts it, and the
+    functions read its ARN and the hosted UI's sign-in URL from the stack."""
+    parameter = template.get("Parameters", {}).get("AgentSignInDomain")
+    if parameter is not None:
+        parameter["Default"] = environment.get("AGENT_SIGN_IN_DOMAIN", "")
+    if environment.get("COGNITO_USER_POOL_ARN") != STACK_USER_POOL:
+        return
+    pool = {"Fn::GetAtt": ["AgentUserPool", "Arn"]}
+    api = template["Resources"].get("RestAPI", {}).get("Properties", {}).get("DefinitionBody", {})
+    for definition in api.get("securityDefinitions", {}).values():
+        authorizer = definition.get("x-amazon-apigateway-authorizer", {})
+        if authorizer.get("providerARNs") == [STACK_USER_POOL]:
+            authorizer["providerARNs"] = [pool]
+    for function in _functions(template).values():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        if "COGNITO_USER_POOL_ARN" in variables:
+            variables["COGNITO_USER_POOL_ARN"] = pool
+            if not variables.get("AGENT_SIGN_IN_URL"):
+                variables["AGENT_SIGN_IN_URL"] = copy.deepcopy(template["Outputs"]["AgentSignInUrl"]["Value"])
 
 
 def deep_merge_into(template: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -481,6 +531,24 @@ def function_statements(template: dict[str, Any], logical: str, modules: set[str
     if "social-messaging:SendWhatsAppMessage" in calls:
         statements.append(_statement("SendWhatsApp", ["social-messaging:SendWhatsAppMessage"], [
             _arn("social-messaging", "phone-number-id/${WhatsAppPhoneNumberId}")]))
+    mirror = sorted(a for a in calls if a.startswith("cases:"))
+    domain = environment.get("CONNECT_CASES_DOMAIN_ID", "")
+    if mirror and domain:
+        # The mirror to Amazon Connect Cases: that domain's cases and comments only.
+        statements.append(_statement("MirrorCases", mirror, [
+            _arn("cases", f"domain/{domain}"), _arn("cases", f"domain/{domain}/*")]))
+    if "sms-voice:SendTextMessage" in calls:
+        # A policy of its own, there only when the stack is given an origination
+        # identity: SMS names the identity and configuration set, nothing wider.
+        role = properties["Role"]["Fn::GetAtt"][0]
+        resources[f"{logical}SmsPolicy"] = {
+            "Type": "AWS::IAM::Policy", "Condition": "HasSms", "Properties": {
+                "PolicyName": "send-sms", "Roles": [{"Ref": role}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [_statement(
+                    "SendSms", ["sms-voice:SendTextMessage"], [
+                        {"Ref": "SmsOriginationIdentityArn"},
+                        {"Fn::If": ["HasSmsConfigurationSet", {"Ref": "SmsConfigurationSetArn"},
+                                    {"Ref": "AWS::NoValue"}]}])]}}}
     connect = sorted(a for a in calls if a.startswith("connect:"))
     if connect:
         flows = [{"Ref": name} for name, r in resources.items() if r["Type"] == "AWS::Connect::ContactFlow"]

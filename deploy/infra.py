@@ -289,6 +289,10 @@ def stage_problems(stage: str, environments: dict[str, dict[str, str]]) -> list[
     own = stage_names(environments[stage])
     if "CONTACT_RECORDS_STREAM" not in own:
         problems.append("CONTACT_RECORDS_STREAM is not set for the stage")
+    settings = environments[stage]
+    if settings.get("COGNITO_USER_POOL_ARN") == "stack" and not settings.get("AGENT_SIGN_IN_DOMAIN"):
+        problems.append("COGNITO_USER_POOL_ARN=stack needs AGENT_SIGN_IN_DOMAIN: the stack creates the pool "
+                        "only with its sign-in domain")
     for other, environment in environments.items():
         if other == stage:
             continue
@@ -376,7 +380,20 @@ def package(stage: str, out: Path | None = None) -> Path:
     template = hardening.harden(json.loads(template_path.read_text(encoding="utf-8")), stage,
                                 flow_invoked_functions(stage))
     template_path.write_text(json.dumps(pin_policy_arns(template), indent=2) + "\n", encoding="utf-8")
+    write_openapi(out / "openapi.json")
     return out
+
+
+def write_openapi(path: Path) -> Path:
+    """The REST API's OpenAPI document (chalicelib/openapi.py), for the stage's authorizer."""
+    from devkit import localenv
+
+    localenv.apply()
+    from chalicelib import openapi
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(openapi.document(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 # Data the functions never read: babel's locales other than the languages messages
@@ -384,19 +401,45 @@ def package(stage: str, out: Path | None = None) -> Path:
 # them), libphonenumber's geocoding and carrier names (only parsing and validation
 # are used), and botocore's models of the 430-odd AWS services the functions never
 # call (16 MB of the 20). Most of the package, and cold starts download all of it.
+# English as written where the contact centers' customers mostly are (the EU, the UK,
+# North America, Oceania, India, South Africa; 001 and 150 are the parents babel
+# resolves them through). English elsewhere is formatted as plain `en`.
+ENGLISH_REGIONS = ("001", "150", "US", "GB", "IE", "MT", "CY", "DE", "AT", "NL", "BE", "DK", "FI", "SE", "SI",
+                   "CH", "CA", "AU", "NZ", "IN", "ZA")
 _UNUSED_DATA = (
+    # Message catalogues' tooling (extracting and compiling translations), not formatting.
+    "babel/messages/",
     "phonenumbers/geodata/", "phonenumbers/carrierdata/",
     # Holiday names translated into other languages: the forecast asks for dates only,
     # and without these files the library keeps each country's own names.
     "holidays/locale/",
+    # Stock exchanges' calendars: only countries' public holidays are asked for.
+    "holidays/financial/",
     # Powertools' REST resolver and its OpenAPI/Swagger assets: routes are Chalice's;
-    # only the Logger and Metrics are used.
+    # only the Logger and Metrics are used (the Logger needs `utilities.jmespath_utils`,
+    # type hints `utilities.typing`; no other utility is imported).
     "aws_lambda_powertools/event_handler/",
+    *(f"aws_lambda_powertools/utilities/{name}/" for name in (
+        "auth_alpha", "batch", "circuit_breaker", "data_classes", "data_masking", "feature_flags",
+        "idempotency", "kafka", "metadata", "parameters", "parser", "streaming", "validation")),
+    # Short numbers (112, 1919...): callers are recognised by their full numbers only.
+    "phonenumbers/shortdata/region_",
+    # dateutil's own copy of the time-zone database: zones come from `tzdata`
+    # (zoneinfo); botocore asks dateutil only for UTC and the local zone.
+    "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
+    # boto3's resource models: the code uses clients, never resources.
+    "boto3/data/",
+    # The reason model's training sentences: the functions read the trained model.
+    "chalicelib/reasons/examples/",
 )
+# Installers' file lists and type stubs: nothing reads them at run time (a package's
+# METADATA and licence files stay).
+_UNUSED_SUFFIXES = (".dist-info/RECORD", ".pyi")
 # The AWS services the functions create clients for (PynamoDB's is DynamoDB);
 # test_packaging checks this against every client the code creates. botocore's
 # top-level data (endpoints, partitions, retry rules, defaults) is always kept.
-BOTOCORE_SERVICES = ("connect", "dynamodb", "scheduler", "sesv2", "socialmessaging", "sqs", "ssm")
+BOTOCORE_SERVICES = ("connect", "connectcases", "dynamodb", "pinpoint-sms-voice-v2", "scheduler", "sesv2",
+                     "socialmessaging", "sqs", "ssm")
 _BOTOCORE_DATA = "botocore/data/"
 
 
@@ -408,11 +451,12 @@ def _unused(name: str, locale_file: re.Pattern[str]) -> bool:
         # Examples are documentation; a kept service keeps its model, paginators,
         # waiters and endpoint rules.
         return bool(rest) and (service not in BOTOCORE_SERVICES or rest.endswith("/examples-1.json"))
-    return name.startswith(_UNUSED_DATA)
+    return name.startswith(_UNUSED_DATA) or name.endswith(_UNUSED_SUFFIXES)
 
 
 def _slim_signature() -> str:
-    return json.dumps({"services": BOTOCORE_SERVICES, "unused": _UNUSED_DATA})
+    return json.dumps({"services": BOTOCORE_SERVICES, "unused": [*_UNUSED_DATA, *_UNUSED_SUFFIXES],
+                       "english": ENGLISH_REGIONS})
 
 
 def _slim_mark_path(cached: Path) -> Path:
@@ -436,7 +480,8 @@ def slim(zip_path: Path) -> tuple[int, int]:
     sizes before and after, in bytes."""
     from chalicelib.notify.render import LANGUAGES
 
-    locale_file = re.compile(r"^(root|{})(_\w+)?\.dat$".format("|".join(LANGUAGES)))
+    others = "|".join(language for language in LANGUAGES if language != "en")
+    locale_file = re.compile(r"^(root|({})(_\w+)?|en(_({}))?)\.dat$".format(others, "|".join(ENGLISH_REGIONS)))
     before = zip_path.stat().st_size
     slimmed = zip_path.with_suffix(".slim.zip")
     with zipfile.ZipFile(zip_path) as source, \
@@ -493,13 +538,15 @@ def pin_policy_arns(template: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.infra", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["package", "policy", "merge-template"])
+    parser.add_argument("command", choices=["package", "policy", "merge-template", "openapi"])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     stage_environment(args.stage)
     if args.command == "policy":
         print(write_policy(args.stage))
+    elif args.command == "openapi":
+        print(write_openapi(args.out or PROJECT / "out" / "openapi.json"))
     elif args.command == "merge-template":
         from devkit import localenv
 
@@ -509,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(merge_template(args.stage, app), ensure_ascii=False, indent=1))
     else:
         out = package(args.stage, args.out)
-        print(f"{out / 'sam.json'}\n{out / 'deployment.zip'}")
+        print(f"{out / 'sam.json'}\n{out / 'deployment.zip'}\n{out / 'openapi.json'}")
     return 0
 
 

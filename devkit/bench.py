@@ -90,7 +90,10 @@ def dynamodb_calls() -> Iterator[Counter]:
     def count(model: Any, **_: Any) -> None:
         counts[model.name] += 1
 
-    clients = [m._get_connection().connection.client for m in tables.all_models()] + [db.connection().client]
+    from chalicelib.metrics import report
+
+    clients = [m._get_connection().connection.client for m in tables.all_models()] + [db.connection().client,
+                                                                                       report.reader()]
     for client in clients:
         client.meta.events.register("before-call.dynamodb", count, unique_id="bench-count")
     try:
@@ -605,6 +608,100 @@ def section_agent_panel(bench: Bench) -> None:
                    + ("; a Scan!" if "Scan" in counts else "; no Scan"))
 
 
+# ---- the dashboard ----------------------------------------------------------------
+
+DASHBOARD_STEPS = (1_000, 10_000, 100_000)
+DASHBOARD_AGENTS = 40
+
+
+def _stored_contacts(first: int, last: int, day: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """The counter items of contacts first..last-1, spread over the 30 days up to
+    `day`, as on_contact_record leaves them: each contact's contribution is the
+    product's own parse and fold of its record, added to the shards its id picks.
+    Contacts of the same shape (day, queue, wait, agent, reason, channel) contribute
+    the same counts, so each shape is folded once; summing here and writing the items
+    whole stands in for 100,000 transactions, which would take hours on the embedded
+    AWS. What the dashboard reads is the same."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.interactions import fold, parse
+    from chalicelib.metrics import counters
+    from chalicelib.settings import get_settings
+    from tests.dashboard_data import call
+
+    settings = get_settings()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(days=29)
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    shapes: dict[tuple, counters.Contribution] = {}
+    for n in range(first, last):
+        contact_id = f"bench-dash-{n:06d}"
+        shape = (n % 30, n % 3, (n * 13) % 120, None if n % 11 == 0 else n % DASHBOARD_AGENTS, n % 5, n % 4 == 0)
+        if shape not in shapes:
+            offset, queue, wait, agent, reason, chat = shape
+            record = call(contact_id, start + timedelta(days=offset, hours=9),
+                          queue=("Billing", "Support", "Sales")[queue], wait=wait,
+                          agent=None if agent is None else f"agent{agent:02d}",
+                          reason=("billing", "delivery", "return", "technical", "sales")[reason],
+                          channel="CHAT" if chat else "VOICE", method="API" if chat else "INBOUND")
+            observation = parse.contact_record(record)
+            folded = fold.fold(contact_id, {contact_id: {parse.CTR: observation.copy}}, kpi=True)
+            shapes[shape] = fold.volume_contribution(folded, settings.metrics_time_zone, settings.wfm_queues)
+        for counter_key, fields in shapes[shape].items():
+            key_day, dimension, value = counters.split(counter_key)
+            item = items.setdefault(counters.storage_key(counter_key, contact_id),
+                                    {"day": key_day, "dimension": dimension, "value": value,
+                                     "expires_at": counters.expires_at(key_day, settings.metrics_retention_days)})
+            for name, amount in fields.items():
+                item[name] = item.get(name, 0) + amount
+    return items
+
+
+def section_dashboard(bench: Bench) -> None:
+    """GET /dashboard/data: DynamoDB calls per request as the contacts counted grow
+    from 1,000 to 100,000; it reads counters only, one Query per dimension and month."""
+    from datetime import date
+
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from chalicelib.web import dashboard
+    from chalicelib.wire import to_wire
+
+    print("Dashboard: DynamoDB calls per data request as the contacts counted grow")
+    settings = get_settings()
+    raw = boto3.client("dynamodb", region_name=settings.region, endpoint_url=bench.endpoint)
+    day = date(2025, 3, 14)  # its 30 days span two months: two Queries per dimension
+    counter_items: dict[tuple[str, str], dict[str, Any]] = {}
+    stored = 0
+    figures = {}
+    for step in DASHBOARD_STEPS:
+        items = _stored_contacts(stored, step, day)
+        for slot, item in items.items():
+            found = counter_items.setdefault(slot, {k: item[k] for k in ("day", "dimension", "value", "expires_at")})
+            for name, amount in item.items():
+                if name not in ("day", "dimension", "value", "expires_at"):
+                    found[name] = found.get(name, 0) + amount
+        writes = [{"PutRequest": {"Item": {"series": to_wire(series), "slot": to_wire(slot),
+                                           **{k: to_wire(v) for k, v in counter_items[(series, slot)].items()}}}}
+                  for series, slot in items]
+        for i in range(0, len(writes), 25):
+            raw.batch_write_item(RequestItems={settings.metrics_table: writes[i:i + 25]})
+        stored = step
+        for by in ("queue", "agent"):
+            with dynamodb_calls() as counts:
+                shown = dashboard.data({"day": day.isoformat(), "by": by})
+            figures[(step, by)] = (sum(counts.values()), dict(counts), sum(shown["trend"]["contacts"]))
+        calls, counts, contacts = figures[(step, "agent")]
+        bench.line(f"{step:,} contacts counted ({contacts:,} in the 30 days shown)",
+                   f"by queue {figures[(step, 'queue')][0]}, by agent {calls} calls",
+                   ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
+                   + ("; a Scan!" if "Scan" in counts else "; no Scan"))
+    first = [figures[(DASHBOARD_STEPS[0], by)][0] for by in ("queue", "agent")]
+    last = [figures[(DASHBOARD_STEPS[-1], by)][0] for by in ("queue", "agent")]
+    bench.line("calls at 100,000 against 1,000 contacts", f"{sum(last) / sum(first):.2f}x",
+               f"target 1x (constant): {'met' if last == first else 'MISSED'}")
+
+
 # ---- contact reasons --------------------------------------------------------------
 
 def section_reasons(bench: Bench) -> None:
@@ -645,6 +742,7 @@ SECTIONS: list[Callable[[Bench], None]] = [
     section_wfm_backtest,
     section_knowledge_search,
     section_agent_panel,
+    section_dashboard,
 ]
 
 

@@ -66,6 +66,7 @@ PAGES = [
     Page("clinic.md", "Clinic appointments", "Capabilities", ("## Clinic appointments",)),
     Page("verification.md", "Caller verification", "Capabilities", ("## Who is really calling",)),
     Page("floor.md", "Live floor", "Capabilities", ("## The live floor",)),
+    Page("dashboard.md", "Dashboard", "Capabilities", ("## The dashboard",)),
     Page("quality.md", "Quality evaluations", "Capabilities", ("## Quality evaluations",)),
     Page("review.md", "Monthly review", "Capabilities", ("## The monthly review",)),
     Page("reasons.md", "Contact reasons", "Capabilities", ("## Why customers contact us",)),

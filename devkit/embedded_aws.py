@@ -34,14 +34,14 @@ def _create_schedule_group() -> None:
 
 
 def _create_dead_letter_queue() -> None:
-    """The queue events that can never be handled are kept in, as the stack creates it."""
+    """The queues events that can never be handled are kept in, as the stack creates them."""
     import boto3
 
     from chalicelib.settings import get_settings
 
     settings = get_settings()
-    boto3.client("sqs", region_name=settings.region).create_queue(
-        QueueName=settings.whatsapp_dead_letter_queue_arn.rpartition(":")[2])
+    for arn in (settings.whatsapp_dead_letter_queue_arn, settings.sms_dead_letter_queue_arn):
+        boto3.client("sqs", region_name=settings.region).create_queue(QueueName=arn.rpartition(":")[2])
 
 
 @contextmanager

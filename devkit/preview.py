@@ -26,8 +26,9 @@ def _render(name: str, language: str, zone: str) -> tuple[str, str, str]:
     from chalicelib.notify.ses import EmailSender
     from chalicelib.settings import get_settings
 
-    if name not in messages.TYPES:
-        raise SystemExit(f"unknown message {name!r}; messages: {', '.join(sorted(messages.TYPES))}")
+    emails = [kind.name for kind in messages.on_channel("email")]
+    if name not in emails:
+        raise SystemExit(f"unknown message {name!r} (e-mail messages: {', '.join(emails)})")
     if language.split("-")[0].lower() not in LANGUAGES:
         raise SystemExit(f"unknown language {language!r}; languages: {', '.join(LANGUAGES)} (or a tag like ro-RO)")
     kind = messages.TYPES[name]
@@ -68,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         from chalicelib.notify import messages
         from chalicelib.notify.render import LANGUAGES
 
-        for name in sorted(messages.TYPES):
+        for kind in messages.on_channel("email"):
             for language in LANGUAGES:
-                _write(name, language, args.zone, quiet=True)
+                _write(kind.name, language, args.zone, quiet=True)
         print(f"(written to {OUT}/)")
         return 0
     _write(args.message, args.language, args.zone, quiet=False)

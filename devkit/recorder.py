@@ -29,6 +29,7 @@ UNSUPPORTED = {
         "StartOutboundEmailContact",
     },
     "socialmessaging": None,  # the whole service
+    "connectcases": None,
     "pinpoint-sms-voice-v2": None,
 }
 

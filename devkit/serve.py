@@ -125,6 +125,9 @@ def main() -> int:
 # Pages and reads worth opening first; capabilities with pages add theirs here.
 PAGES = [
     "/dashboard/floor",
+    "/dashboard?by=queue&range=30",
+    "/dashboard/qa",
+    "/dashboard/review",
     # The agent panel, for a known caller and for a caller from an unknown number
     # (devkit/demo/act_agent_panel.py).
     "/agent?contactId=5a1d0c3e-7b2f-4e6a-9c1d-a9e1c0de0002",

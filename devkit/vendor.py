@@ -25,6 +25,12 @@ MANIFEST = VENDOR / "vendor.json"
 SDK_SOURCE = PROJECT / "frontend" / "agent-sdk"
 SDK_FILE = "amazon-connect-sdk.js"
 
+# uPlot for the supervisors' dashboard charts: its published minified script and style,
+# copied as they are, with its licence.
+CHARTS_SOURCE = PROJECT / "frontend" / "charts"
+UPLOT_FILES = {"uPlot.iife.min.js": "uplot.min.js", "uPlot.min.css": "uplot.min.css"}
+UPLOT_LICENCE = "uplot.LICENSE.txt"
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -43,9 +49,25 @@ def _build_sdk() -> dict:
             "sha256": sha256(VENDOR / SDK_FILE)}
 
 
+def _copy_uplot() -> list[dict]:
+    import shutil
+
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=CHARTS_SOURCE, check=True)
+    package = CHARTS_SOURCE / "node_modules" / "uplot"
+    version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    shutil.copyfile(package / "LICENSE", VENDOR / UPLOT_LICENCE)
+    entries = []
+    for published, name in UPLOT_FILES.items():
+        shutil.copyfile(package / "dist" / published, VENDOR / name)
+        entries.append({"file": name, "source": f"frontend/charts (package.json, package-lock.json): dist/{published}",
+                        "packages": {"uplot": version}, "licence": "MIT", "licenceFile": UPLOT_LICENCE,
+                        "sha256": sha256(VENDOR / name)})
+    return entries
+
+
 def main() -> int:
     VENDOR.mkdir(parents=True, exist_ok=True)
-    files = [_build_sdk()]
+    files = [_build_sdk(), *_copy_uplot()]
     MANIFEST.write_text(json.dumps({"files": files}, indent=2) + "\n", encoding="utf-8")
     for entry in files:
         print(f"{entry['file']}: {(VENDOR / entry['file']).stat().st_size} bytes, sha256 {entry['sha256']}")

@@ -61,13 +61,13 @@ def create_schedule_group() -> None:
 
 
 def create_dead_letter_queue() -> None:
-    """The queue events that can never be handled are kept in (the stack creates it)."""
+    """The queues events that can never be handled are kept in (the stack creates them)."""
     import boto3
 
     from chalicelib.settings import get_settings
 
-    name = get_settings().whatsapp_dead_letter_queue_arn.rpartition(":")[2]
-    boto3.client("sqs", region_name=localenv.REGION).create_queue(QueueName=name)
+    for arn in (get_settings().whatsapp_dead_letter_queue_arn, get_settings().sms_dead_letter_queue_arn):
+        boto3.client("sqs", region_name=localenv.REGION).create_queue(QueueName=arn.rpartition(":")[2])
 
 
 @pytest.fixture

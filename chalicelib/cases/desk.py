@@ -21,7 +21,7 @@ from chalicelib.cases import playbooks, policies, sla
 from chalicelib.cases.business_time import Pause
 from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, get_settings
 
 KIND = "desk"
 STATUSES = ("open", "pending_customer", "resolved", "closed")
@@ -30,10 +30,23 @@ VISIBILITIES = ("internal", "customer")
 ESCALATION_REASONS = ("needs_expertise", "needs_authority", "customer_request", "sla_breach")
 MAX_RESULT = 500
 FIRST_TIER = "L1"
+# The scheduled step that finishes an opening a contact flow deferred.
+OPENED_STEP = "case_opened"
 MAX_SUBJECT, MAX_NOTE = 200, 4000
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
 _AGENT = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
+# The fields each request body may have (POST /cases: `open`; the rest by Desk method);
+# the OpenAPI document describes the same ones.
+BODY_FIELDS: dict[str, frozenset[str]] = {
+    "open": frozenset({"customerId", "reason", "priority", "subject", "note", "contactId", "agent"}),
+    "add_note": frozenset({"text", "visibility", "agent", "version"}),
+    "set_status": frozenset({"status", "resolutionCode", "agent", "version", "note"}),
+    "record_step": frozenset({"step", "result", "note", "agent", "version"}),
+    "escalate": frozenset({"reasonCode", "skip", "note", "agent", "version"}),
+    "assign": frozenset({"assignee", "agent", "version"}),
+    "set_priority": frozenset({"priority", "agent", "version"}),
+}
 def require_reason(value: object) -> str:
     """The reason id from the catalogue, or InvalidInput naming the known ones."""
     from chalicelib.reasons.catalogue import load
@@ -64,7 +77,7 @@ def _matching(body: Mapping[str, Any], field: str, pattern: re.Pattern[str], *, 
     return value
 
 
-def _only(body: Any, allowed: set[str]) -> Mapping[str, Any]:
+def _only(body: Any, allowed: frozenset[str]) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise InvalidInput("the body must be a JSON object")
     unknown = sorted(set(body) - allowed)
@@ -95,7 +108,7 @@ class NewDeskCase:
 
 def read_new_case(body: Any) -> NewDeskCase:
     """POST /cases body, checked whole; InvalidInput names the first wrong field."""
-    body = _only(body, {"customerId", "reason", "priority", "subject", "note", "contactId", "agent"})
+    body = _only(body, BODY_FIELDS["open"])
     customer_id = _matching(body, "customerId", _CUSTOMER_ID)
     reason_id = require_reason(body.get("reason"))
     priority = body.get("priority", "normal")
@@ -192,7 +205,12 @@ class Desk:
 
     # ---- writing ----
 
-    def open(self, new: NewDeskCase, now: datetime | None = None) -> Any:
+    def open(self, new: NewDeskCase, now: datetime | None = None, *, case_id: str | None = None,
+             defer: bool = False) -> Any:
+        """Open the case at L1 of its reason. With `case_id` (a flow derives it from the
+        contact), a repeat finds the case there and raises CaseExists with it. With
+        `defer` (a contact flow, whose caller waits in silence), what follows the
+        opening runs a minute later as a scheduled step, not now."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -204,7 +222,7 @@ class Desk:
         targets = policy.targets_for(new.priority)
         clocks = {"firstResponse": sla.Clock("firstResponse", now, targets.first_response),
                   "resolution": sla.Clock("resolution", now, targets.resolution)}
-        case_id = "C-" + uuid.uuid4().hex[:12].upper()
+        case_id = case_id or "C-" + uuid.uuid4().hex[:12].upper()
         queue = policy.queue(FIRST_TIER)
         expires = expiry(self.settings.case_retention_days, now)
         case = CaseModel(
@@ -223,21 +241,49 @@ class Desk:
                                    condition=CustomerModel.customer_id.exists()
                                    & CustomerModel.merged_into.does_not_exist()
                                    & CustomerModel.erasure_started_at.does_not_exist())
+                _count(tx, self._counter_updates(case, "opened", {}, {}, clocks, now))
         except TransactWriteError as e:
-            # PynamoDB sends condition checks first, then puts: the customer is item 0.
-            if cancellation_reasons(e)[:1] == ["ConditionalCheckFailed"]:
+            # PynamoDB sends condition checks first, then puts: the customer is item 0,
+            # the case item 1.
+            reasons = cancellation_reasons(e)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
                 raise InvalidInput("customerId names no customer (or one merged or being erased)",
                                    code="UNKNOWN_CUSTOMER") from e
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                from chalicelib.cases.service import CaseExists
+
+                raise CaseExists(self.get(case_id)) from e
             raise DependencyFailure(f"opening a case failed: {e.cause_response_code or 'unavailable'}") from e
-        self._reschedule(None, case)
-        _on_timeline(case, "opened", 1, now)
-        self._tell_customer(case, "opened", 1)
+        if defer:
+            self.defer_after_opening(case)
+        else:
+            self.after_opening(case)
         return case
+
+    def defer_after_opening(self, case: Any) -> None:
+        """One scheduler call instead of the schedules, timeline, message and mirror
+        that follow an opening: they run as the step `case_opened` (see after_opening)."""
+        from chalicelib.schedules import Schedules
+
+        Schedules(self.settings).at(f"case-opened-{case.case_id}", utcnow(),
+                                    {"step": OPENED_STEP, "caseId": case.case_id})
+
+    def after_opening(self, case: Any) -> None:
+        """What follows the opening: its schedules, the customer's timeline, the
+        customer told, the Connect Cases mirror. Each is safe to repeat (named
+        schedules, keyed entries, the outbox, the mirror's client token and marks), so
+        a repeated open finishes what an interrupted one began."""
+        from chalicelib.cases.mirror import mirror_after_change
+
+        self._reschedule(None, case)
+        _on_timeline(case, "opened", 1, case.opened_at)
+        self._tell_customer(case, "opened", 1)
+        mirror_after_change(case.case_id, 1, self.settings)
 
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A note: internal (colleagues only) or to the customer, which is a response
         and stops the response clock; an internal note never does."""
-        body = _only(body, {"text", "visibility", "agent", "version"})
+        body = _only(body, BODY_FIELDS["add_note"])
         text = _text(body, "text", MAX_NOTE)
         visibility = body.get("visibility")
         if visibility not in VISIBILITIES:
@@ -255,7 +301,7 @@ class Desk:
                             clocks=clocks)
 
     def set_status(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
-        body = _only(body, {"status", "resolutionCode", "agent", "version", "note"})
+        body = _only(body, BODY_FIELDS["set_status"])
         status = body.get("status")
         if status not in STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
@@ -270,6 +316,8 @@ class Desk:
         expected = _version(body)
         case = self.get(case_id)
         self._refuse_if_closed(case)
+        if status == case.status and code == case.resolution_code and note is None:
+            return case  # a repeated request: already so, nothing to record or tell
         now = now or utcnow()
         clocks = self.clocks(case)
         if status == "pending_customer":
@@ -284,7 +332,7 @@ class Desk:
 
     def record_step(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A playbook step of the case's tier done: who, when, what came of it, a note."""
-        body = _only(body, {"step", "result", "note", "agent", "version"})
+        body = _only(body, BODY_FIELDS["record_step"])
         step_id = body.get("step")
         result = _text(body, "result", MAX_RESULT)
         note = _text(body, "note", MAX_NOTE, required=False)
@@ -304,7 +352,7 @@ class Desk:
         """Move the case to the next tier, with a Connect task in that tier's queue.
         Refused, naming them, while a mandatory step of the current tier is neither
         done nor skipped with a reason."""
-        body = _only(body, {"reasonCode", "skip", "note", "agent", "version"})
+        body = _only(body, BODY_FIELDS["escalate"])
         code = body.get("reasonCode")
         if code not in ESCALATION_REASONS:
             raise InvalidInput(f"reasonCode must be one of {', '.join(ESCALATION_REASONS)}")
@@ -363,7 +411,7 @@ class Desk:
 
     def assign(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """Give the case to an agent (`assignee`), or back to its tier's queue (null)."""
-        body = _only(body, {"assignee", "agent", "version"})
+        body = _only(body, BODY_FIELDS["assign"])
         if "assignee" not in body:
             raise InvalidInput("assignee must name an agent, or be null to give the case back to its queue")
         assignee = _matching(body, "assignee", _AGENT, required=False)
@@ -378,7 +426,7 @@ class Desk:
     def set_priority(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A new priority: every clock counts against the new targets from when it
         started, so its warning and breach schedules move."""
-        body = _only(body, {"priority", "agent", "version"})
+        body = _only(body, BODY_FIELDS["set_priority"])
         priority = body.get("priority")
         if priority not in policies.PRIORITIES:
             raise InvalidInput(f"priority must be one of {', '.join(policies.PRIORITIES)}")
@@ -393,16 +441,27 @@ class Desk:
         return self._change(case, expected, now or utcnow(), agent, "priority",
                             {"from": case.priority, "to": priority}, clocks=clocks, priority=priority)
 
-    def customer_replied(self, case_id: str, now: datetime | None = None) -> Any:
-        """The customer answered: a waiting case reopens and its clocks run again, and
-        the next reply to the customer is timed."""
+    def customer_replied(self, case_id: str, now: datetime | None = None, *, via: str | None = None) -> Any:
+        """The customer wrote (`via`: the contact or message that says so): a waiting
+        case reopens and its clocks run again; once they have had a first reply, their
+        next reply is timed from the first message still unanswered (a second message
+        before the answer does not restart it). Once per `via`; a closed or resolved
+        case is left as it is."""
         case = self.get(case_id)
+        if case.status not in ("open", "pending_customer"):
+            return case
+        if via and any(e.action == "customer_replied" and (e.facts or {}).get("via") == via
+                       for e in self.events(case)):
+            return case
         now = now or utcnow()
         clocks = {name: clock.resume(now) for name, clock in self.clocks(case).items()}
-        policy = self.policies.for_reason(case.reason_id)
-        clocks["nextResponse"] = sla.Clock("nextResponse", now, policy.targets_for(case.priority).next_response)
+        first, following = clocks.get("firstResponse"), clocks.get("nextResponse")
+        if first is not None and first.stopped is not None and (following is None or following.stopped is not None):
+            allowed = self.policies.for_reason(case.reason_id).targets_for(case.priority).next_response
+            clocks["nextResponse"] = sla.Clock("nextResponse", now, allowed)
         status = "open" if case.status == "pending_customer" else None
-        return self._change(case, None, now, "customer", "customer_replied", {}, clocks=clocks, status=status)
+        return self._change(case, None, now, "customer", "customer_replied", {"via": via}, clocks=clocks,
+                            status=status)
 
     def _change(self, case: Any, expected: int | None, now: datetime, actor: str, action: str,
                 facts: dict[str, Any], *, clocks: dict[str, sla.Clock], status: str | None = None,
@@ -441,6 +500,7 @@ class Desk:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(case, actions=actions, condition=CaseModel.version == read)
                 tx.save(event, condition=CaseEventModel.event_key.does_not_exist())
+                _count(tx, self._counter_updates(case, action, facts, self.clocks(case), clocks, now))
         except TransactWriteError as e:
             if "ConditionalCheckFailed" in cancellation_reasons(e):
                 raise Conflict(f"case {case.case_id} changed meanwhile; read it again", code="CASE_CHANGED") from e
@@ -451,7 +511,21 @@ class Desk:
             _on_timeline(changed, "replied" if action == "note" else action, read + 1, now)
         if action == "escalated" or (action == "status" and status in ("pending_customer", "resolved")):
             self._tell_customer(changed, "escalated" if action == "escalated" else status, read + 1)
+        from chalicelib.cases.mirror import mirror_after_change
+
+        mirror_after_change(changed.case_id, read + 1, self.settings)
         return changed
+
+    def _counter_updates(self, case: Any, action: str, facts: Mapping[str, Any], before: Mapping[str, sla.Clock],
+                         after: Mapping[str, sla.Clock], now: datetime) -> list[dict[str, Any]]:
+        """The KPI counters this change adds (chalicelib.cases.kpis), as transaction items."""
+        from chalicelib.cases import kpis
+        from chalicelib.metrics import counters
+
+        change = kpis.contribution(case, action, facts, self.hours(case), before, after, now,
+                                   self.settings.metrics_time_zone)
+        return counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
+                                spread_key=case.case_id)
 
     def _tell_customer(self, case: Any, change: str, event_number: int) -> None:
         """The customer hears, once per change (the outbox's key names the event), in
@@ -495,6 +569,27 @@ class Desk:
         moved = sla_steps.changes(planned_before, planned_after)
         if moved["cancel"] or moved["create"]:
             events.announce(events.CASE_CLOCKS_CHANGED, moved)
+
+
+def finish_opening(step: Mapping[str, Any]) -> dict[str, Any]:
+    """The `case_opened` step: what follows an opening deferred by a contact flow."""
+    case_id = step.get("caseId")
+    if not isinstance(case_id, str):
+        raise InvalidInput(f"{OPENED_STEP} needs caseId")
+    desk = Desk(get_settings())
+    try:
+        case = desk.get(case_id)
+    except NotFound:
+        return {"skipped": "case gone"}
+    desk.after_opening(case)
+    return {"finished": case_id}
+
+
+def _count(tx: Any, updates: list[dict[str, Any]]) -> None:
+    """Add counter updates (TransactWriteItems entries) to a PynamoDB transaction: the
+    counters change with the case's event item, which is written once, or not at all.
+    PynamoDB has no public call for an update built outside a model."""
+    tx._update_items.extend(entry["Update"] for entry in updates)
 
 
 def _on_timeline(case: Any, action: str, event_number: int, at: datetime) -> None:

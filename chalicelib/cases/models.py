@@ -77,6 +77,11 @@ class CaseModel(BaseModel):
     assignee = UnicodeAttribute(null=True)
     resolution_code = UnicodeAttribute(null=True)
     clocks = JSONAttribute(null=True)
+    # The case's mirror in Amazon Connect Cases (chalicelib.cases.mirror): its id there,
+    # the last event mirrored, and the event whose comment may have gone out unconfirmed.
+    connect_case_id = UnicodeAttribute(null=True)
+    mirrored = NumberAttribute(null=True)
+    mirror_pending = NumberAttribute(null=True)
 
     by_customer = CasesByCustomer()
     open_by_customer = OpenCasesByCustomer()

@@ -43,6 +43,11 @@ class CaseHolder:
             for case in cases:
                 if case.customer_id in subject.customer_ids:
                     _erase_events(case)
+                    # Its copy in Amazon Connect Cases goes before the case that names it.
+                    if case.connect_case_id:
+                        from chalicelib.cases.mirror import erase_copy
+
+                        erase_copy(case.connect_case_id)
             return sum(delete_if(CaseModel(case_id), CaseModel.customer_id.is_in(*subject.customer_ids))
                        for case_id in ids)
 

@@ -94,7 +94,10 @@ def _fire(desk: Any, case_id: str, target: str, kind: str, now: datetime, connec
     if now + _EARLY < due:
         return {"skipped": "deadline moved"}
     mark = {"target": target, "kind": kind, "dueAt": _iso(due)}
-    if any(dict(e.facts or {}).get("sla") == mark for e in desk.events(case)):
+    recorded = [e for e in desk.events(case) if dict(e.facts or {}).get("sla") == mark]
+    if recorded:
+        if kind == "breach" and recorded[0].action == "sla_breached":
+            _alert_supervisor(desk, case, mark)  # sent already (the outbox says so), or left unsent by a failed try
         return {"skipped": "already recorded"}
     policy = desk.policies.for_reason(case.reason_id)
     if kind == "breach" and policy.on_breach == "escalate" and policy.next_tier(case.tier):
@@ -105,4 +108,30 @@ def _fire(desk: Any, case_id: str, target: str, kind: str, now: datetime, connec
     alerted = f"{case.queue} supervisor" if kind == "breach" else None
     desk._change(case, int(case.version), now, "sla", action, {"sla": mark, "alerted": alerted},
                  clocks=desk.clocks(case))
+    if kind == "breach":
+        _alert_supervisor(desk, case, mark)
     return {"recorded": action}
+
+
+def _alert_supervisor(desk: Any, case: Any, mark: Mapping[str, str]) -> None:
+    """The supervisors hear of a breach by e-mail (SUPERVISOR_EMAIL, in their
+    language), once: the outbox's key names the case, target and instant, so a
+    redelivered schedule finds the alert sent. A message that cannot go now does not
+    undo the breach recorded on the case."""
+    from chalicelib.errors import DependencyFailure
+    from chalicelib.notify.service import notifier
+    from chalicelib.observability import get_logger
+
+    variables = {"alert": "sla_breach", "customer_id": case.customer_id, "case_number": case.case_id,
+                 "due_at": mark["dueAt"], "queue": case.queue}
+    if case.opened_by:
+        variables["contact_id"] = case.opened_by
+    reference = f"case:{case.case_id}:{mark['target']}:breach:{mark['dueAt']}"
+    try:
+        outcome = notifier(desk.settings).send_to_staff("supervisor_alert", variables, reference)
+    except DependencyFailure as e:
+        get_logger().warning("case breach alert not sent", extra={"caseId": case.case_id, "error": e.code})
+        raise
+    if outcome.status == "failed":
+        get_logger().error("case breach alert not sent", extra={"caseId": case.case_id,
+                                                                "error_code": outcome.error_code})

@@ -25,7 +25,7 @@ from chalicelib.clinic.statuses import (
     RESCHEDULE,
     UPCOMING,
 )
-from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import dynamo_errors, expiry, is_live, utcnow, write_counted
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings
@@ -253,18 +253,19 @@ class Appointments:
                               detail={"appointmentId": item.appointment_id})
         return outcome
 
-    def note_message(self, customer_id: str, text: str, reference: str) -> dict[str, Any]:
-        """A message the patient wrote (not a button): the front desk gets a task,
-        about their next appointment if they have one."""
+    def note_message(self, customer_id: str, text: str, reference: str, channel: str = "WHATSAPP") -> dict[str, Any]:
+        """A message the patient wrote (not a button) on WhatsApp or by SMS: the front
+        desk gets a task, about their next appointment if they have one."""
         item = self.next_for(customer_id)
         return {"appointment": item.appointment_id if item else None,
-                "task": frontdesk.task(self.connect, item, "message", text, reference, customer_id=customer_id)}
+                "task": frontdesk.task(self.connect, item, "message", text, reference, customer_id=customer_id,
+                                       channel=channel)}
 
     # ---- scheduled steps -----------------------------------------------------------
 
     def remind(self, appointment: str, hours: int) -> dict[str, Any]:
-        """The reminder `hours` before: WhatsApp with buttons (e-mail when WhatsApp
-        cannot reach the patient); with the first reminder the appointment gets (the
+        """The reminder `hours` before: WhatsApp with buttons (SMS, if set, then
+        e-mail when WhatsApp cannot reach the patient); with the first reminder the appointment gets (the
         only one, for a visit booked for tomorrow), the pre-visit instructions by
         e-mail. Nothing for an appointment that is no longer on, nor a later reminder
         for one already confirmed."""
@@ -310,16 +311,8 @@ class Appointments:
 def _write(action: str, transaction: list[dict[str, Any]], conflict: str) -> None:
     """The appointment and its counters in one transaction; Conflict(`conflict`) when
     the appointment's condition failed."""
-    from botocore.exceptions import ClientError
-
-    with dynamo_errors(action):
-        try:
-            connection().client.transact_write_items(TransactItems=transaction)
-        except ClientError as e:
-            reasons = cancellation_reasons(e)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise Conflict(conflict) from e
-            raise
+    if not write_counted(transaction, action):
+        raise Conflict(conflict)
 
 
 def _step(name: str, note: str | None = None, at: datetime | None = None) -> dict[str, str]:

@@ -8,12 +8,14 @@ the one next_appointment answered, kept in a contact attribute)."""
 from __future__ import annotations
 
 from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
+from chalicelib.verification.assurance import requires
 
 NEXT_KEYS = ("appointmentId", "appointmentDate", "appointmentTime", "service", "location", "practitioner",
              "appointmentStatus", "canConfirm")
 CONFIRM_KEYS = ("appointmentId", "appointmentStatus")
 
 
+@requires("next_appointment")
 @flow_function(keys=NEXT_KEYS)
 def next_appointment(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     from chalicelib.clinic.appointments import Appointments
@@ -38,6 +40,7 @@ def next_appointment(request: FlowRequest, deadline: Deadline) -> FlowResponse:
         canConfirm="false" if item.status == CONFIRMED else "true")
 
 
+@requires("confirm_appointment")
 @flow_function(keys=CONFIRM_KEYS)
 def confirm_appointment(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     from chalicelib.clinic.appointments import Appointments

@@ -28,14 +28,18 @@ def _predicted(text: str, item: Any) -> dict[str, str]:
             "predictedQueue": prediction.route().queue(language)}
 
 
+_WROTE = {"WHATSAPP": "wrote on WhatsApp", "SMS": "wrote by SMS"}
+
+
 def task(connect: Any, item: Any, reason: str, text: str | None, reference: str,
-         customer_id: str | None = None) -> str:
-    """A task about `item` (the appointment, or None) for `reason`: reschedule or message."""
+         customer_id: str | None = None, channel: str = "WHATSAPP") -> str:
+    """A task about `item` (the appointment, or None) for `reason`: reschedule or a
+    message the patient wrote on `channel` (WHATSAPP or SMS)."""
     customer_id = customer_id or item.customer_id
-    what = {"reschedule": "asks to reschedule", "message": "wrote on WhatsApp"}[reason]
+    what = {"reschedule": "asks to reschedule", "message": _WROTE[channel]}[reason]
     name = f"Patient {what}" + (f": appointment {item.appointment_id}" if item is not None else "")
     references = {"customerId": customer_id}
-    attributes = {"customerId": customer_id, "reason": reason, "channel": "WHATSAPP"}
+    attributes = {"customerId": customer_id, "reason": reason, "channel": channel}
     if item is not None:
         references.update(appointmentId=item.appointment_id, service=item.service,
                            startsAt=iso(item.starts_at) or "", location=item.location)

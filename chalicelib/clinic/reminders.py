@@ -1,7 +1,8 @@
 """What is scheduled around an appointment (journey steps on EventBridge
 Scheduler: reminders `APPOINTMENT_REMINDER_HOURS` before, the attendance check
 after) and the messages it sends: the confirmation when booked, the reminders
-(WhatsApp with buttons, e-mail when WhatsApp cannot reach the patient) and the
+(WhatsApp with buttons; when WhatsApp cannot reach the patient, SMS if
+SMS_FALLBACK_MESSAGES names appointment_reminder, then e-mail) and the
 pre-visit instructions. Schedules are named, messages keyed in the outbox, so each
 is safe to repeat."""
 
@@ -82,6 +83,9 @@ def send_reminder(item: Any, hours: int, *, first: bool, settings: Settings) -> 
     key = f"appointment:{item.appointment_id}:reminder-{hours}h"
     outcome = send.send_to_customer(item.customer_id, "appointment_reminder", values, key, channel="whatsapp")
     sent = {"whatsapp": outcome.status}
+    if not outcome.sent and "appointment_reminder" in settings.sms_fallback:
+        outcome = send.send_to_customer(item.customer_id, "appointment_reminder", values, key, channel="sms")
+        sent["sms"] = outcome.status
     if not outcome.sent:
         sent["email"] = send.send_to_customer(item.customer_id, "appointment_reminder", values, key).status
     if first and item.instructions:

@@ -1,5 +1,6 @@
-"""What a patient's WhatsApp message does at the clinic (subscribed to the
-"whatsapp message" event that chalicelib.notify.whatsapp_inbound announces):
+"""What a patient's WhatsApp message (or SMS) does at the clinic (subscribed to the
+"whatsapp message" and "sms message" events that chalicelib.notify.whatsapp_inbound
+and chalicelib.notify.sms_inbound announce):
 
 - a reminder's button (Confirm / Reschedule / Cancel) answers the appointment, and
   the patient gets a short confirmation while their window is open;
@@ -32,8 +33,20 @@ def answer(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
                                        reference=inbound.message_id)
         _reply(customer.customer_id, appointments, appointment, outcome["outcome"], inbound.message_id)
         return f"appointment_{action}", {"appointmentId": appointment, "outcome": outcome["outcome"]}
-    written = inbound.text or f"[{inbound.type}]"
+    # A "no" to an article the knowledge base sent carries the question it was about.
+    written = event.get("asked") or inbound.text or f"[{inbound.type}]"
     outcome = appointments.note_message(customer.customer_id, written, inbound.message_id)
+    return "front_desk_task", {"appointmentId": outcome["appointment"] or ""}
+
+
+def answer_sms(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """An SMS the patient wrote (subscribed to the "sms message" event): SMS has no
+    buttons, so whatever they wrote reaches the front desk, as on WhatsApp."""
+    from chalicelib.clinic.appointments import Appointments
+
+    inbound, customer = event["inbound"], event["customer"]
+    outcome = Appointments(event["settings"]).note_message(customer.customer_id, inbound.text or "[empty SMS]",
+                                                           inbound.message_id, channel="SMS")
     return "front_desk_task", {"appointmentId": outcome["appointment"] or ""}
 
 

@@ -81,7 +81,9 @@ def start(body: Any) -> dict[str, Any]:
     view = routing_view(customer)
     attributes = {"customerId": customer.customer_id, "tier": view.get("tier"),
                   "preferredLanguage": view.get("preferredLanguage"), "openCaseId": view.get("openCaseId"),
-                  "lastContactReason": view.get("lastContactReason"), "isVip": view.get("isVip")}
+                  "lastContactReason": view.get("lastContactReason"), "isVip": view.get("isVip"),
+                  # Only this route says so: the website's backend signed the customer in.
+                  "recognisedBy": "session"}
     previous = last_chat(customer.customer_id)
     connect = ConnectClient(get_settings())
     display_name = (display or customer.first_name or "Customer").strip()

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.interactions.parse import CTR, parse_time
+from chalicelib.interactions.parse import CTR, OUTBOUND_METHODS, parse_time
 from chalicelib.metrics import counters
+from chalicelib.metrics.service_level import threshold_seconds
 
 _META = ("at", "fp")
 
@@ -169,40 +170,65 @@ def _day(view: Mapping[str, Any], time_zone: str) -> str | None:
     return counters.local_day(moment, time_zone) if moment else None
 
 
-def volume_contribution(interaction: Folded, time_zone: str) -> counters.Contribution:
+def _seconds_between(start: object, end: object) -> int:
+    started, ended = parse_time(start), parse_time(end)
+    return max(0, int((ended - started).total_seconds())) if started and ended else 0
+
+
+def volume_contribution(interaction: Folded, time_zone: str, wfm_queues: str = "{}") -> counters.Contribution:
     """What an interaction adds to the volume counters, from its contact records.
 
     Per leg (each transfer leg is work a queue and an agent did): queued, queue wait,
-    handled, handle time (talk + hold + after-contact work), abandoned (queued, never
-    reached an agent, not transferred on), transfers. Per interaction, once its first
-    contact's record is in: one contact, in the queue and with the agent it ended with.
+    answered (queued and reached an agent) and its wait, answered within the queue's
+    service-level threshold, handled, handle time (talk + hold + after-contact work),
+    abandoned (queued, never reached an agent, not transferred on), transfers, and for
+    calls the billed seconds by direction and country (`phone_in_seconds_ro`). Per
+    interaction, once its first contact's record is in: one contact, in the queue and
+    with the agent it ended with, and one chat or WhatsApp conversation.
     """
     contribution: counters.Contribution = {}
     reason, channel = interaction.reason, interaction.channel
+    direction = "out" if (interaction.first.get("method") or "") in OUTBOUND_METHODS else "in"
     for _, view in interaction.legs:
         day = _day(view, time_zone)
         if day is None:
             continue
         queued = bool(view.get("enqueued_at"))
         handled = bool(view.get("connected_at"))
-        counters.add(contribution, day, {
-            "channel": channel, "reason": reason, "queue": view.get("queue"), "agent": view.get("agent"),
-        }, {
+        wait = int(view.get("queue_wait") or 0) if queued else 0
+        fields = {
             "queued": int(queued),
-            "queue_wait_seconds": int(view.get("queue_wait") or 0) if queued else 0,
+            "queue_wait_seconds": wait,
+            "answered": int(queued and handled),
+            "answer_wait_seconds": wait if handled else 0,
+            "answered_in_threshold": int(queued and handled and wait <= threshold_seconds(view.get("queue"),
+                                                                                          wfm_queues)),
             "handled": int(handled),
             "handle_seconds": sum(int(view.get(k) or 0) for k in ("talk", "hold", "acw")) if handled else 0,
             "abandoned": int(queued and not handled and not view.get("next")),
             "transfers": int(bool(view.get("next"))),
-        })
+        }
+        if channel == "VOICE":
+            country = str(view.get("country") or "xx").lower()
+            fields[f"phone_{direction}_seconds_{country}"] = _seconds_between(view.get("initiated_at"),
+                                                                              view.get("disconnected_at"))
+        counters.add(contribution, day, {
+            "channel": channel, "reason": reason, "queue": view.get("queue"), "agent": view.get("agent"),
+        }, fields)
     if interaction.has_initial:
         day = _day(interaction.first, time_zone)
         if day is not None:
             # Whether the flow's predicted reason was the one the agent set at wrap-up:
             # per reason (the agent's), the routing's accuracy.
             checked = bool(interaction.predicted_reason and reason)
+            whatsapp = channel == "CHAT" and bool(interaction.first.get("whatsapp"))
+            # A WhatsApp conversation the customer opened is a "service" conversation;
+            # one the business opened through Connect is a "utility" one.
+            category = "utility" if direction == "out" else "service"
             counters.add(contribution, day, {
                 "channel": channel, "reason": reason, "queue": interaction.queue, "agent": interaction.agent,
             }, {"contacts": 1, "predictions_checked": int(checked),
-                "predictions_right": int(checked and interaction.predicted_reason == reason)})
+                "predictions_right": int(checked and interaction.predicted_reason == reason),
+                "chats": int(channel == "CHAT" and not whatsapp),
+                f"whatsapp_{category}": int(whatsapp)})
     return contribution

@@ -45,11 +45,14 @@ def contact_event(event: dict[str, Any]) -> bool:
         logger.error("unusable contact event", extra={"problem": str(e), "event_id": parse.text(event.get("id"))})
         raise
     bind_contact(observation.contact_id)
-    changed = _timeline().record(observation)
-    # The live floor keeps who waits in which queue; it is idempotent on its own.
+    timeline = _timeline()
+    changed = timeline.record(observation)
+    # The live floor keeps who waits in which queue, cases hear a customer who wrote
+    # again; each is idempotent on its own.
     from chalicelib import events
 
-    events.announce(events.CONTACT_EVENT, {"observation": observation})
+    customer_id = (timeline.last_item or {}).get("customer_id")
+    events.announce(events.CONTACT_EVENT, {"observation": observation, "customerId": customer_id})
     logger.info("contact event recorded", extra={
         "source": observation.source, "interaction_id": observation.interaction_id, "changed": changed})
     return changed

@@ -33,6 +33,9 @@ ATTR_DISPOSITION = "disposition"
 ATTR_RESOLVED = "resolved"
 ATTR_CASE_ID = "caseId"
 
+# Calls the contact center places: billed at the customer's country's outbound price.
+OUTBOUND_METHODS = frozenset({"OUTBOUND", "CALLBACK", "AGENT_REPLY", "CAMPAIGN"})
+
 _TRUE = {"true", "yes", "1", "y", "resolved"}
 _FALSE = {"false", "no", "0", "n", "unresolved"}
 
@@ -144,6 +147,23 @@ def resource_name(arn: object) -> str:
     return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
 
 
+def billed_country(record: object, channel: str, method: str) -> str:
+    """The country whose per-minute price a call is billed at (ISO 3166, e.g. "RO"):
+    the number called for a call the customer made, the customer's number for one the
+    contact center made (outbound, callback). Only the country is kept, never the number."""
+    if channel != "VOICE":
+        return ""
+    endpoint = get(record, "CustomerEndpoint" if method in OUTBOUND_METHODS else "SystemEndpoint")
+    if str(get(endpoint, "Type") or "").upper() != "TELEPHONE_NUMBER":
+        return ""
+    import phonenumbers
+
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(text(get(endpoint, "Address"), 32), None)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
 def resolved_flag(value: object) -> str:
     word = text(value, 32).lower()
     return "true" if word in _TRUE else "false" if word in _FALSE else ""
@@ -232,9 +252,13 @@ def contact_record(record: object) -> Observation:
     following = text(get(record, "NextContactId"), 128)
     segment = get(record, "SegmentAttributes")
     subtype = get(get(segment, "connect:Subtype"), "ValueString")
+    channel, method = text(get(record, "Channel"), 32).upper(), text(get(record, "InitiationMethod"), 32).upper()
     facts = _compact({
-        "channel": text(get(record, "Channel"), 32).upper(),
-        "method": text(get(record, "InitiationMethod"), 32).upper(),
+        "channel": channel,
+        "method": method,
+        "country": billed_country(record, channel, method),
+        # WhatsApp conversations are priced apart from web chats.
+        "whatsapp": channel == "CHAT" and "whatsapp" in text(subtype, 64).lower(),
         "previous": previous if previous != contact_id else "",
         "next": following if following != contact_id else "",
         "initiated_at": time_text(get(record, "InitiationTimestamp")),

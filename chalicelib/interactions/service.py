@@ -94,7 +94,7 @@ class Timeline:
                 return False
         display = folding.fold(interaction_id, legs)
         kpi = folding.fold(interaction_id, legs, kpi=True)
-        applied = folding.volume_contribution(kpi, self.settings.metrics_time_zone)
+        applied = folding.volume_contribution(kpi, self.settings.metrics_time_zone, self.settings.wfm_queues)
         change = counters.delta(json.loads(current.get("applied") or "{}"), applied)
         version = int(current.get("version") or 0)
         summary = display.summary()

@@ -1,28 +1,20 @@
 """Who is on the line, for the journeys' contact-flow functions: the customer the
-flow's lookup named (the `customerId` attribute it set), else whoever owns the
-contact's address. A flow that skipped the lookup still works; an unknown caller is
-None (the journeys do not create profiles: they act on existing customers' data)."""
+verification gate already found when it ran, else the one the contact names (see
+chalicelib.profiles.callers, which the cases' flow function shares)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.connect.flow import FlowRequest
-from chalicelib.errors import InvalidInput
 from chalicelib.settings import Settings
 
 
 def caller(request: FlowRequest, settings: Settings) -> Any:
-    from chalicelib.profiles import schema
-    from chalicelib.profiles.lookup import candidate_identities
-    from chalicelib.profiles.service import Profiles
+    """The caller; the one the verification gate already found, when it ran."""
+    from chalicelib.verification.assurance import current, customer_of
 
-    profiles = Profiles(settings)
-    named = request.value("customerId")
-    if named:
-        try:
-            return profiles.find(schema.customer_id(named))
-        except InvalidInput:
-            return None
-    candidates, _ = candidate_identities(request, settings.default_phone_region)
-    return profiles.identify(candidates, create=False)
+    standing = current(request)
+    if standing is not None:
+        return standing.customer
+    return customer_of(request, settings)

@@ -202,12 +202,19 @@ def feedback(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _day(name: str, raw: str | None) -> date:
+    from chalicelib.metrics.report import FIRST_DAY, LAST_DAY
+
     if raw is None or not _DATE.fullmatch(raw):
         raise InvalidInput(f"{name} must be a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"{name} is not a calendar date") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # the days the counters are kept for; also keeps the walk back a day at a time
+        # from running off the calendar (year 1)
+        raise InvalidInput(f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def gaps(query: Mapping[str, str] | None, today: date | None = None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, utcnow
+from chalicelib.db import dynamo_errors, utcnow, write_counted
 from chalicelib.errors import NotFound
 from chalicelib.settings import Settings, get_settings
 
@@ -74,31 +74,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _commit(transaction: list[dict[str, Any]], action: str) -> bool:
-    """Write the item and its counters together: True when written, False when the
-    item's condition failed (counted before), so counters never move twice. Counter
-    items are shared by every question of the day: a transaction that meets another
-    on one of them is tried again."""
-    from botocore.exceptions import ClientError
-
-    from chalicelib.db import Contended, cancellation_reasons, retry_contended
-
-    def attempt() -> bool:
-        with dynamo_errors(action):
-            try:
-                connection().client.transact_write_items(TransactItems=transaction)
-            except ClientError as e:
-                reasons = cancellation_reasons(e)
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    return False
-                if "TransactionConflict" in reasons:
-                    raise Contended() from e
-                raise
-        return True
-
-    return retry_contended(attempt, attempts=4, max_pause=0.2, failure=f"{action} failed: contended")
-
-
 def record(asked: Asked, settings: Settings | None = None, now: datetime | None = None) -> bool:
     """Count a question once: True when counted now, False when its key was counted
     before (a redelivered event, a retried call)."""
@@ -123,7 +98,7 @@ def record(asked: Asked, settings: Settings | None = None, now: datetime | None 
                             "ConditionExpression": "attribute_not_exists(event_key)"}}]
     transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days,
                                     spread_key=asked.key)
-    return _commit(transaction, "counting a knowledge base question")
+    return write_counted(transaction, "counting a knowledge base question")
 
 
 def answer(key: str, helped: bool, settings: Settings | None = None, *, self_served: bool = False) -> bool:
@@ -157,7 +132,7 @@ def answer(key: str, helped: bool, settings: Settings | None = None, *, self_ser
                                "ExpressionAttributeValues": values}}]
     transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days,
                                     spread_key=key)
-    return _commit(transaction, "counting whether an article helped")
+    return write_counted(transaction, "counting whether an article helped")
 
 
 def gaps_on(day: str, limit: int) -> list[Any]:

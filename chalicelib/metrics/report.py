@@ -10,18 +10,22 @@ rates with `derive(...)` at import of its own module, and they appear here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.db import connection, dynamo_errors, utcnow
+from chalicelib.db import dynamo_errors, utcnow
 from chalicelib.errors import InvalidInput
-from chalicelib.metrics import counters
+from chalicelib.metrics import cost, counters
 from chalicelib.settings import get_settings
 from chalicelib.wire import from_wire, to_wire
 
 MAX_DAYS = 366
+# Reports are API calls (API Gateway waits up to 29 s), never on a contact flow's path:
+# a year of sharded counters is thousands of items, more than the contact flow's 2 s
+# read timeout is meant for.
+REPORT_READ_TIMEOUT_S = 10.0
 GROUPINGS = ("queue", "agent", "channel", "reason")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
@@ -54,6 +58,11 @@ derive("fcrPercent", "fcr_resolved", "fcr_eligible", 100)
 derive("averageHandleSeconds", "handle_seconds", "handled")
 derive("abandonmentPercent", "abandoned", "queued", 100)
 derive("averageQueueWaitSeconds", "queue_wait_seconds", "queued")
+# Of the contacts offered to a queue, those an agent answered within the queue's
+# threshold (chalicelib/metrics/service_level.py); abandoned ones count as missed.
+derive("serviceLevelPercent", "answered_in_threshold", "queued", 100)
+derive("averageSpeedOfAnswerSeconds", "answer_wait_seconds", "answered")
+derive("transferPercent", "transfers", "contacts", 100)
 derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
 # The flow's predicted reason against the agent's wrap-up, of contacts that have both.
 derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 100)
@@ -61,7 +70,7 @@ derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 
 # Capabilities that count things of their own register their rates here, once, when
 # the first report is read ("module:function"; the function calls derive(...)).
 RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.kpis:register_rates",
-                  "chalicelib.knowledge.usage:register_rates")
+                  "chalicelib.knowledge.usage:register_rates", "chalicelib.cases.kpis:register_rates")
 _providers_loaded = False
 
 
@@ -98,6 +107,11 @@ def _day(name: str, raw: str | None) -> date:
     return day
 
 
+def parse_day(name: str, raw: str | None) -> date:
+    """A query parameter as a calendar day (YYYY-MM-DD); InvalidInput naming it otherwise."""
+    return _day(name, raw)
+
+
 def _months(start: date, end: date) -> list[str]:
     months, cursor = [], start.replace(day=1)
     while cursor <= end:
@@ -106,11 +120,18 @@ def _months(start: date, end: date) -> list[str]:
     return months
 
 
-def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
-    """Counters of one dimension summed per value over [start, end]."""
-    table, client = get_settings().metrics_table, connection().client
+def reader() -> Any:
+    """The DynamoDB client reports read counters with."""
+    from chalicelib import aws
+
+    return aws.client("dynamodb", read_timeout=REPORT_READ_TIMEOUT_S)
+
+
+def _items(dimension: str, start: date, end: date) -> Iterator[tuple[str, str, dict[str, int]]]:
+    """(day, value, counters) of every counter item of one dimension in [start, end]:
+    one Query per month (and per 1 MB page), never one per contact."""
+    table, client = get_settings().metrics_table, reader()
     now = utcnow().timestamp()
-    totals: dict[str, dict[str, int]] = {}
     for month in _months(start, end):
         request: dict[str, Any] = {
             "TableName": table,
@@ -125,16 +146,34 @@ def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
             for item in page.get("Items", []):
                 if "expires_at" in item and from_wire(item["expires_at"]) < now:
                     continue  # past retention; DynamoDB deletes it lazily
-                # Shards of one value (see counters.SHARDED) add up here.
-                value = from_wire(item["value"]) if "value" in item else item["slot"]["S"][11:]
-                group = totals.setdefault(value, {})
-                for name, raw in item.items():
-                    if "N" in raw:
-                        group[name] = group.get(name, 0) + from_wire(raw)
+                slot = item["slot"]["S"]
+                value = from_wire(item["value"]) if "value" in item else slot[11:]
+                yield slot[:10], value, {name: from_wire(raw) for name, raw in item.items() if "N" in raw}
             if not page.get("LastEvaluatedKey"):
                 break
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _add(group: dict[str, int], found: Mapping[str, int]) -> None:
+    for name, n in found.items():
+        group[name] = group.get(name, 0) + n
+
+
+def read(dimension: str, start: date, end: date) -> dict[str, dict[str, int]]:
+    """Counters of one dimension summed per value over [start, end]."""
+    totals: dict[str, dict[str, int]] = {}
+    for _, value, found in _items(dimension, start, end):
+        # Shards of one value (see counters.SHARDED) add up here.
+        _add(totals.setdefault(value, {}), found)
     return totals
+
+
+def read_days(dimension: str, start: date, end: date) -> dict[str, dict[str, dict[str, int]]]:
+    """Counters of one dimension per day and value over [start, end]: {day: {value: counters}}."""
+    days: dict[str, dict[str, dict[str, int]]] = {}
+    for day, value, found in _items(dimension, start, end):
+        _add(days.setdefault(day, {}).setdefault(value, {}), found)
+    return days
 
 
 def document(values: Mapping[str, int]) -> dict[str, Any]:
@@ -143,6 +182,9 @@ def document(values: Mapping[str, int]) -> dict[str, Any]:
     for name in ("contacts", "handled", "queued", "abandoned"):
         shown.setdefault(name, 0)
     shown.update({name: rate(values) for name, rate in DERIVED.items()})
+    model = cost.configured()
+    if model is not None:
+        shown["cost"] = cost.cost(values, model)
     return shown
 
 

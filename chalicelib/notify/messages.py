@@ -25,10 +25,13 @@ CUSTOMER = "customer"
 STAFF = "staff"
 
 CHANNEL_NAMES = ("voice", "chat", "email", "whatsapp", "sms")
+# The channels messages are written for (a template per language on each).
+SENT_ON = ("email", "whatsapp", "sms")
 CASE_STATUSES = ("open", "in_progress", "waiting_for_customer", "resolved", "closed")
 # What became of an appointment after the patient answered a reminder.
 APPOINTMENT_UPDATES = ("confirmed", "cancelled", "reschedule_requested")
-ALERT_KINDS = ("detractor", "low_csat", "high_effort", "repeat_contact", "complaint")
+ALERT_KINDS = ("detractor", "low_csat", "high_effort", "repeat_contact", "complaint", "sla_breach",
+               "verification_locked")
 METRICS = ("nps", "csat", "ces")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -57,6 +60,8 @@ class MessageType:
     audience: str
     variables: dict[str, Var]
     sample: dict[str, Any] = field(default_factory=dict)
+    # Where it may be sent: a one-time code or an answer to HELP is an SMS only.
+    channels: tuple[str, ...] = SENT_ON
 
 
 def _optional(kind: str, choices: tuple[str, ...] = ()) -> Var:
@@ -145,17 +150,39 @@ TYPES: dict[str, MessageType] = {m.name: m for m in (
          "location": "Lumen Clinic Victoriei", "update": "confirmed"},
     ),
     MessageType(
+        "kb_answer", TRANSACTIONAL, CUSTOMER,
+        {"title": Var("text"), "answer": Var("long_text")},
+        {"title": "Returns: how to send a product back",
+         "answer": "You can return most products within 30 days. Ask for a return in your account or from us, "
+                   "and the courier collects the parcel with the AWB label we send you."},
+    ),
+    MessageType(
         "supervisor_alert", TRANSACTIONAL, STAFF,
         {"alert": Var("choice", choices=ALERT_KINDS), "customer_id": Var("code"), "contact_id": _optional("code"),
          "metric": _optional("choice", METRICS), "score": _optional("int"), "comment": _optional("long_text"),
          "queue": _optional("text"), "agent_name": _optional("text"), "contact_at": _optional("datetime"),
-         "task_url": _optional("url")},
+         "task_url": _optional("url"), "case_number": _optional("code"), "due_at": _optional("datetime")},
         {"alert": "detractor", "customer_id": "c0ffee42", "contact_id": "4a573372-1f28-4e26-b97b-6a2c4b3e1f01",
          "metric": "nps", "score": 3, "comment": "I had to call three times about the same parcel.",
          "queue": "Returns", "agent_name": "Mihai", "contact_at": "2026-03-02T08:15:00Z",
          "task_url": "https://lumen.my.connect.aws/tasks/1b2c"},
     ),
+    MessageType(
+        # A one-time code: only ever sent to an address already on the profile.
+        "verification_code", TRANSACTIONAL, CUSTOMER,
+        {"code": Var("code"), "valid_minutes": Var("int")},
+        {"code": "482913", "valid_minutes": 5},
+    ),
+    MessageType(
+        # The answer to HELP (AJUTOR, AIUTO, SEGÍTSÉG) written to our SMS number.
+        "sms_help", TRANSACTIONAL, CUSTOMER, {}, {}, channels=("sms",),
+    ),
 )}
+
+
+def on_channel(channel: str) -> list[MessageType]:
+    """The message types written for `channel`, by name."""
+    return [TYPES[name] for name in sorted(TYPES) if channel in TYPES[name].channels]
 
 
 def message_type(name: object) -> MessageType:

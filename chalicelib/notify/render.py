@@ -213,6 +213,14 @@ def _with_modules(env: Any, channel: str, language: str, context: dict[str, Any]
     return context
 
 
+def plain_context(variables: dict[str, Any], locale: Locale, time_zone: str, first_name: str | None,
+                  brand_name: str) -> dict[str, Any]:
+    """The context of a one-part plain message (WhatsApp text, SMS): the variables,
+    the customer's first name, the brand, and the locale and zone the filters use."""
+    return {**variables, "first_name": first_name, "brand": {"name": brand_name}, "lang": locale.language,
+            "_zone": _zone_info(time_zone), "_format_locale": locale.formatting}
+
+
 def _zone_info(name: str) -> Any:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

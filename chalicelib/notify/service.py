@@ -64,9 +64,11 @@ class Notifier:
         self.settings = settings
         if senders is None:
             from chalicelib.notify.ses import EmailSender
+            from chalicelib.notify.sms import SmsSender
             from chalicelib.notify.whatsapp import WhatsAppSender
 
-            senders = {"email": EmailSender(settings), "whatsapp": WhatsAppSender(settings)}
+            senders = {"email": EmailSender(settings), "whatsapp": WhatsAppSender(settings),
+                       "sms": SmsSender(settings)}
         self.senders = senders
         self.outbox = Outbox(settings)
         self.suppressions = Suppressions(settings)
@@ -74,8 +76,11 @@ class Notifier:
     # ---- public API ----------------------------------------------------------
 
     def send_to_customer(self, customer_id: str, message_type: str, variables: dict[str, Any] | None,
-                         reference: str, *, channel: str = "email", strict: bool = False) -> Outcome:
-        """Send a customer message through `channel`, honouring consent and suppression."""
+                         reference: str, *, channel: str = "email", strict: bool = False,
+                         language: str | None = None) -> Outcome:
+        """Send a customer message through `channel`, honouring consent and suppression,
+        in `language` when given (the language the customer wrote in), else in their
+        preferred one."""
         sender = self._sender(channel)
 
         def recipient() -> Recipient:
@@ -95,7 +100,32 @@ class Notifier:
             )
 
         return self._send(channel, message_type, variables, reference, recipient, messages.CUSTOMER,
-                          strict=strict, customer_id=customer_id)
+                          strict=strict, customer_id=customer_id, language=language)
+
+    def send_to_address(self, address: str, message_type: str, variables: dict[str, Any] | None, reference: str,
+                        *, channel: str, language: str | None = None, customer_id: str | None = None) -> Outcome:
+        """Send a customer message to an address the caller chose rather than the
+        profile's first one on the channel (a one-time code goes to the number on the
+        profile that the caller picked, never to whatever number is calling). With
+        `customer_id`, that customer's consent, time zone and language apply
+        (`language` overrides the language)."""
+        self._sender(channel)
+
+        def recipient() -> Recipient:
+            if customer_id is None:
+                return Recipient(address=address, time_zone=self.settings.default_time_zone)
+            from chalicelib.profiles.service import Profiles
+
+            customer = Profiles(self.settings).find(customer_id, consistent=True)
+            if customer is None:
+                raise Rejected(f"there is no customer {customer_id}", code="CUSTOMER_NOT_FOUND")
+            return Recipient(
+                address=address, first_name=customer.first_name, preferred_language=customer.preferred_language,
+                time_zone=customer.time_zone or self.settings.default_time_zone, customer_id=customer.customer_id,
+                profile=customer, whatsapp_last_inbound_at=customer.whatsapp_last_inbound_at)
+
+        return self._send(channel, message_type, variables, reference, recipient, messages.CUSTOMER,
+                          language=language, customer_id=customer_id)
 
     def send_to_staff(self, message_type: str, variables: dict[str, Any] | None, reference: str, *,
                       channel: str = "email", address: str | None = None) -> Outcome:
@@ -140,6 +170,9 @@ class Notifier:
             kind = messages.message_type(type_name)
             if kind.audience != audience:
                 raise InvalidInput(f"{type_name} is a {kind.audience} message", code="WRONG_AUDIENCE")
+            if channel not in kind.channels:
+                raise InvalidInput(f"{type_name} is not sent by {channel}; it goes by {', '.join(kind.channels)}",
+                                   code="UNKNOWN_TEMPLATE")
             checked = messages.check_variables(kind, variables)
             to = recipient()
             entry = Entry(key, channel, type_name, reference, kind.purpose, to.customer_id or customer_id)
@@ -172,9 +205,10 @@ class Notifier:
             claim_id = self.outbox.claim(entry, previous)
         except LostRace:
             return self._replay_current(key)
-        return self._deliver(sender, prepared, entry, claim_id)
+        return self._deliver(sender, prepared, entry, claim_id, describe)
 
-    def _deliver(self, sender: Sender, prepared: Any, entry: Entry, claim_id: str) -> Outcome:
+    def _deliver(self, sender: Sender, prepared: Any, entry: Entry, claim_id: str,
+                 describe: dict[str, Any] | None = None) -> Outcome:
         key = entry.key
         try:
             provider_id = sender.deliver(prepared)
@@ -193,7 +227,7 @@ class Notifier:
             raise
         sent_at = utcnow()
         self._mark_sent(key, claim_id, provider_id, sent_at)
-        self._log(key, "sent", None)
+        self._log(key, "sent", None, describe)
         self._note(entry, sent_at)
         return Outcome(key=key, channel=entry.channel, message_type=entry.message_type, status="sent",
                        customer_id=entry.customer_id, provider_message_id=provider_id, sent_at=sent_at)
@@ -246,8 +280,11 @@ class Notifier:
         return Outcome.of(item, duplicate=False)
 
     @staticmethod
-    def _log(key: str, status: str, code: str | None) -> None:
-        get_logger().info("message outcome", extra={"message_key": key, "status": status, "error_code": code})
+    def _log(key: str, status: str, code: str | None, describe: dict[str, Any] | None = None) -> None:
+        # What an SMS cost (encoding, parts); nothing of any message's content.
+        size = {k: v for k, v in (describe or {}).items() if k in ("encoding", "segments")}
+        get_logger().info("message outcome", extra={"message_key": key, "status": status, "error_code": code,
+                                                    **size})
         count("MessagesSent", channel=key.partition("#")[0], outcome=status)
 
 

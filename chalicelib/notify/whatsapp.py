@@ -27,7 +27,7 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.db import utcnow
 from chalicelib.errors import DependencyFailure, InvalidInput
-from chalicelib.notify.render import LANGUAGES, explicit_locale, locale_for
+from chalicelib.notify.render import LANGUAGES, explicit_locale, locale_for, plain_context
 from chalicelib.notify.render import TEMPLATES as TEMPLATE_DIR
 from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed
 from chalicelib.settings import Settings
@@ -67,6 +67,8 @@ TEMPLATES: dict[str, ApprovedTemplate] = {
         "appointment_reminder", ("{{ service }}", "{{ appointment_at|datetime }}", "{{ location }}"),
         quick_replies=("appointment:{reference}:confirm", "appointment:{reference}:reschedule",
                        "appointment:{reference}:cancel")),
+    # An authentication template: "{{1}} is your verification code."
+    "verification_code": ApprovedTemplate("verification_code", ("{{ code }}",)),
 }
 
 
@@ -89,14 +91,6 @@ def _expression(source: str) -> Any:
     from chalicelib.notify.render import environment
 
     return environment(False).from_string(source)
-
-
-def _context(variables: dict[str, Any], locale: Any, time_zone: str, first_name: str | None,
-             brand_name: str) -> dict[str, Any]:
-    from chalicelib.notify.render import _zone_info
-
-    return {**variables, "first_name": first_name, "brand": {"name": brand_name}, "lang": locale.language,
-            "_zone": _zone_info(time_zone), "_format_locale": locale.formatting}
 
 
 def has_text(message_type: str, language: str) -> bool:
@@ -139,7 +133,7 @@ class WhatsAppSender:
             raise Rejected("WHATSAPP_PHONE_NUMBER_ID is not set: there is no number to send from",
                            code="NOT_CONFIGURED")
         locale = explicit_locale(message.language) if message.language else locale_for(recipient.preferred_language)
-        context = _context(message.variables, locale, recipient.time_zone, recipient.first_name,
+        context = plain_context(message.variables, locale, recipient.time_zone, recipient.first_name,
                            self.settings.brand_name)
         kind = message.kind.name
         if kind in TEMPLATES:

@@ -13,10 +13,12 @@ ignored):
 - the time is kept on the profile: free-form replies are allowed for 24 hours;
 - an opt-out keyword (STOP, OPRIRE, DEZABONARE, DISISCRIVIMI, ANNULLA ISCRIZIONE,
   LEIRATKOZÁS, ...: chalicelib/privacy/consent.py) withdraws WhatsApp consent;
-- anything else is announced as a "whatsapp message" (chalicelib.events): the
-  clinic answers a reminder's button (Confirm / Reschedule / Cancel) and passes
-  anything else they write to its front desk as an Amazon Connect task
-  (chalicelib.clinic.whatsapp);
+- anything else is announced as a "whatsapp message" (chalicelib.events), whose
+  first handler to answer is the only one to act: the knowledge base answers a
+  question an article answers confidently, for a reason customers may serve
+  themselves (chalicelib.knowledge.whatsapp); the clinic answers a reminder's button
+  (Confirm / Reschedule / Cancel) and passes anything else they write to its front
+  desk as an Amazon Connect task (chalicelib.clinic.whatsapp);
 - the message lands in their timeline, which is also how a redelivery is known:
   a message id already there is not handled again. Every step is itself idempotent
   (conditional updates, outbox keys, task client tokens), so a failure part-way
@@ -175,27 +177,10 @@ def _reference(raw: Any) -> str:
 
 
 def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
-    """Keep one message that can never be handled in the dead-letter queue, alone, for
-    someone to look at (it holds personal data, like the queue's other events)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from chalicelib.notify import dead_letters
 
-    from chalicelib import aws
-    from chalicelib.errors import DependencyFailure
-
-    arn = settings.whatsapp_dead_letter_queue_arn
-    if not arn:
-        # Nowhere to keep it: fail the delivery, so the function's own retries and
-        # dead-letter queue keep it (the messages handled are skipped next time).
-        raise DependencyFailure("no dead-letter queue for an unusable WhatsApp message "
-                                "(WHATSAPP_DEAD_LETTER_QUEUE_ARN)")
-    _, _, _, region, account, name = arn.split(":", 5)
-    body = json.dumps({"source": "on_whatsapp_event", "problem": problem, "message": raw}, ensure_ascii=False,
-                      default=str)
-    try:
-        aws.client("sqs").send_message(QueueUrl=f"https://sqs.{region}.amazonaws.com/{account}/{name}",
-                                       MessageBody=body[:250_000])
-    except (BotoCoreError, ClientError) as e:
-        raise DependencyFailure(f"dead-lettering a WhatsApp message failed: {type(e).__name__}") from e
+    dead_letters.keep(raw, problem, queue_arn=settings.whatsapp_dead_letter_queue_arn, source="on_whatsapp_event",
+                      setting="WHATSAPP_DEAD_LETTER_QUEUE_ARN")
 
 
 def receive(inbound: Inbound, settings: Settings) -> dict[str, Any]:
@@ -257,11 +242,9 @@ def _act(inbound: Inbound, customer: Any, settings: Settings) -> tuple[str, dict
     if consent.is_opt_out(inbound.text):
         consent.withdraw(customer.customer_id, "whatsapp")
         return "opted_out", {}
-    # What the message means is for the capabilities to say (the clinic answers
+    # What the message means is for the capabilities to say, and exactly one acts on
+    # it (the knowledge base answers what an article answers, the clinic answers
     # appointment buttons and passes anything else to its front desk).
-    answers = events.announce(events.WHATSAPP_MESSAGE, {"inbound": inbound, "customer": customer,
-                                                        "settings": settings})
-    for answer in answers:
-        if answer is not None:
-            return answer
-    return "unhandled", {}
+    answer = events.first_answer(events.WHATSAPP_MESSAGE, {"inbound": inbound, "customer": customer,
+                                                           "settings": settings})
+    return answer if answer is not None else ("unhandled", {})

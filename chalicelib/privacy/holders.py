@@ -31,12 +31,15 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.privacy.profile_holders:MERGE_RECORDS",
     "chalicelib.notify.privacy:OUTBOX",
     "chalicelib.notify.privacy:SUPPRESSIONS",
+    # Before the timeline: it finds the customer's contacts through it.
+    "chalicelib.quality.privacy:EVALUATIONS",
     "chalicelib.interactions.privacy:INTERACTIONS",
     "chalicelib.surveys.privacy:SURVEYS",
     "chalicelib.cases.privacy:CASES",
     "chalicelib.retail.privacy:ORDERS",
     "chalicelib.clinic.privacy:APPOINTMENTS",
     "chalicelib.knowledge.privacy:QUESTIONS",
+    "chalicelib.verification.privacy:VERIFICATIONS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"

@@ -5,7 +5,8 @@ Block parameters (all optional):
 
 - `text`: what the customer said or typed: a Lex fallback transcript, the first chat
   or WhatsApp message, an e-mail's subject and body (an EMAIL contact without it is
-  read from its subject, the contact's name);
+  read from its subject, the contact's name, and the start of its plain-text body,
+  masked: chalicelib/reasons/email.py);
 - `language`: BCP 47; else the profile's (`preferredLanguage`), else guessed from the text;
 - `menuChoice`: the keypad or menu choice the flow already has;
 - `customerId`, `preferredLanguage`, `lastContactReason`, `daysSinceLastContact`: what
@@ -64,8 +65,10 @@ def _settings() -> tuple[float, tuple[str, ...]]:
 def predict_reason(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     text = request.parameters.get("text", "")
     if not text.strip() and request.channel == "EMAIL":
-        # An e-mail contact's name is its subject: what the customer wrote about.
-        text = request.name
+        # What the customer wrote about: the subject (the contact's name) and the body.
+        from chalicelib.reasons.email import email_text
+
+        text = email_text(request, deadline.remaining_ms)
     language = resolve_language(request.parameters.get("language", ""), request.value("preferredLanguage"), text)
     threshold, lex_languages = _settings()
     prediction = predict(text, language, menu_choice=request.parameters.get("menuChoice", ""),

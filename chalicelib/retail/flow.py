@@ -15,6 +15,7 @@ from datetime import date
 
 from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
 from chalicelib.errors import InvalidInput
+from chalicelib.verification.assurance import requires
 
 START_KEYS = ("returnId", "orderNumber", "pickupStatus", "awbNumber", "awbSpoken", "carrier", "pickupDate")
 STATUS_KEYS = ("returnId", "orderNumber", "returnStatus", "awbNumber", "awbSpoken", "carrier", "pickupDate")
@@ -31,6 +32,7 @@ def _facts(case: object, language: str) -> dict[str, str]:
             "pickupDate": spoken_date(date.fromisoformat(pickup), language) if pickup else ""}
 
 
+@requires("start_return")
 @flow_function(keys=START_KEYS)
 def start_return(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     from chalicelib.interactions import activity
@@ -62,6 +64,7 @@ def start_return(request: FlowRequest, deadline: Deadline) -> FlowResponse:
                            **_facts(case, language))
 
 
+@requires("return_status")
 @flow_function(keys=STATUS_KEYS)
 def return_status(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     """Where is my return? The one named (`returnId`, or `orderNumber`), else the

@@ -179,7 +179,9 @@ class Returns:
     # ---- later -----------------------------------------------------------------
 
     def follow_up(self, case_id: str) -> dict[str, str]:
-        """Book if needed, then confirm on WhatsApp and e-mail the label. Returns what
+        """Book if needed, then confirm on WhatsApp (by SMS when WhatsApp cannot
+        reach the customer and SMS_FALLBACK_MESSAGES names return_label) and e-mail
+        the label. Returns what
         became of each message. Raises DependencyFailure to be run again."""
         from chalicelib.notify.service import notifier
         from chalicelib.profiles.service import Profiles
@@ -204,11 +206,18 @@ class Returns:
         outcomes: dict[str, str] = {}
         failure: DependencyFailure | None = None
         send = notifier(self.settings)
-        for channel in ("whatsapp", "email"):
+        whatsapp_reached = False
+        for channel in ("whatsapp", "sms", "email"):
+            # SMS only where WhatsApp said for good that it cannot reach the customer
+            # (not while it may still send on a retry), and only if the business wants it.
+            if channel == "sms" and ("return_label" not in self.settings.sms_fallback
+                                     or outcomes["whatsapp"] == "retry" or whatsapp_reached):
+                continue
             try:
                 outcome = send.send_to_customer(case.customer_id, "return_label", variables, f"return:{case_id}",
                                                 channel=channel)
                 outcomes[channel] = outcome.status if outcome.sent else f"{outcome.status}:{outcome.error_code}"
+                whatsapp_reached = whatsapp_reached or (channel == "whatsapp" and outcome.sent)
             except DependencyFailure as e:
                 failure = failure or e
                 outcomes[channel] = "retry"

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.db import BaseModel, table_meta
 
@@ -45,6 +45,19 @@ class SurveysByCustomer(GlobalSecondaryIndex):
 
     customer_id = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DetractorsByMonth(GlobalSecondaryIndex):
+    """Answered surveys of NPS detractors who wrote a comment, by the contact's month
+    (sparse: only those have `detractor_month`): the monthly review's detractor
+    themes, read per month without a Scan."""
+
+    class Meta:
+        index_name = "detractors_by_month"
+        projection = IncludeProjection(["contact_reason", "answers", "expires_at"])
+
+    detractor_month = UnicodeAttribute(hash_key=True)
+    contact_day = UnicodeAttribute(range_key=True)
 
 
 class SurveyModel(BaseModel):
@@ -87,6 +100,10 @@ class SurveyModel(BaseModel):
     follow_up = UnicodeAttribute(null=True)
     follow_up_metric = UnicodeAttribute(null=True)
     task_contact_id = UnicodeAttribute(null=True)
+
+    # "YYYY-MM" of the contact, set only for an NPS detractor who wrote a comment.
+    detractor_month = UnicodeAttribute(null=True)
+    detractors_by_month = DetractorsByMonth()
 
     version = NumberAttribute(default=0)
     expires_at = TTLAttribute()

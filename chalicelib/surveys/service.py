@@ -371,6 +371,10 @@ class Surveys:
         updated.applied = contribution or None
         updated.status, updated.reason = ANSWERED, None
         updated.answered_at = now
+        # The monthly review reads what detractors wrote per month (a sparse index).
+        commented = any(isinstance(v, str) and v.strip() for v in answers.values())
+        detractor = scoring.NPS in scores and scoring.nps_group(scores[scoring.NPS]) == "detractor"
+        updated.detractor_month = survey.contact_day[:7] if detractor and commented else None
         if token_id:
             updated.answer_token_id = token_id
         if metric and not survey.follow_up:

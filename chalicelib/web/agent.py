@@ -28,10 +28,12 @@ from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live, plain
 from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.http import whole_number
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
 from chalicelib.profiles.service import Profiles
 from chalicelib.settings import get_settings
+from chalicelib.web import consent as consent_view
 from chalicelib.web.words import agent_language, words
 
 # Amazon Connect contact ids are UUIDs; accept the id shapes Connect has used.
@@ -219,6 +221,7 @@ def who(found: ContactCustomer, t: dict[str, Any]) -> dict[str, Any]:
         "vip": customer.tier == "vip",
         "consent": plain(customer.consent),
         "consentSummary": consent_summary(plain(customer.consent), t),
+        "consentChannels": consent_view.shown(customer, t),
         "addresses": _addresses(customer.identities, t),
         "customerSince": customer.created_at.date().isoformat() if customer.created_at else None,
         "recognisedBy": found.how,
@@ -249,6 +252,8 @@ def line(item: InteractionModel, t: dict[str, Any]) -> str:
     resolved = item.resolved if kind == "contact" else {"true": True, "false": False}.get(str(detail.get("resolved")))
     if resolved is not None:
         parts.append(t["resolved"] if resolved else t["unresolved"])
+    if kind == consent_view.KIND:
+        parts.append(consent_view.line(detail, t))
     fcr = item.fcr.as_dict() if item.fcr is not None else {}
     if fcr.get("repeatContact"):
         parts.append(t["repeat"])
@@ -269,9 +274,10 @@ def before(customer_id: str, t: dict[str, Any], limit: int, cursor: str | None) 
 def _limit(raw: str | None) -> int:
     if raw is None:
         return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    limit = whole_number(raw, 1, MAX_PAGE)
+    if limit is None:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
+    return limit
 
 
 def contact_view(raw_contact_id: str, query: dict[str, str] | None, accept_language: str | None) -> dict[str, Any]:
@@ -299,10 +305,11 @@ def timeline_page(raw_contact_id: str, query: dict[str, str] | None, accept_lang
     if not query.get("cursor"):
         raise InvalidInput("cursor is required: the nextCursor of the page before")
     t = words(agent_language(query.get("lang"), accept_language))
+    limit = _limit(query.get("limit"))
     found = ContactCustomer(contact)
     if found.customer is None:
         raise NotFound("this contact is not linked to a customer")
-    return before(found.customer.customer_id, t, _limit(query.get("limit")), query["cursor"])
+    return before(found.customer.customer_id, t, limit, query["cursor"])
 
 
 # ---- acting -------------------------------------------------------------------
@@ -311,27 +318,44 @@ _SEARCH = {"phone": "phone", "email": "email"}
 
 
 def search(raw_contact_id: str, body: dict[str, Any], accept_language: str | None) -> dict[str, Any]:
-    """Find a customer by phone or e-mail for an unknown caller: at most one, masked.
-    The address comes in the request body, never in a URL (URLs end up in logs)."""
+    """Find a customer by phone or e-mail for an unknown caller, optionally with the
+    name the caller gives (then only a customer with that address and that name is
+    answered): at most one, masked. The address is looked up by key, as the lookup
+    does; names are never scanned. The address comes in the request body, never in a
+    URL (URLs end up in logs)."""
     from chalicelib.profiles.identity import identity
 
     contact_id(raw_contact_id)
-    unknown = sorted(set(body) - {"phone", "email", "lang"})
+    unknown = sorted(set(body) - {"phone", "email", "name", "lang"})
     given = [k for k in _SEARCH if body.get(k)]
     if unknown or len(given) != 1:
-        raise InvalidInput('search with exactly one of {"phone": ...} or {"email": ...}')
+        raise InvalidInput('search with exactly one of {"phone": ...} or {"email": ...}, and optionally {"name": ...}')
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 100 or not _name_words(name)):
+        raise InvalidInput("name must be the customer's name as text, up to 100 characters")
     t = words(agent_language(body.get("lang"), accept_language))
     settings = get_settings()
     customer = Profiles(settings).identify([identity(_SEARCH[given[0]], body[given[0]], settings.default_phone_region)])
     if customer is None:
         return {"customers": []}
-    name = " ".join(n for n in (customer.first_name, customer.last_name) if n)
+    full_name = " ".join(n for n in (customer.first_name, customer.last_name) if n)
+    if name and not _name_words(name) <= _name_words(full_name):
+        return {"customers": []}
     return {"customers": [{
-        "customerId": customer.customer_id, "name": name,
+        "customerId": customer.customer_id, "name": full_name,
         "tierName": t["tiers"].get(customer.tier or "standard", customer.tier),
         "addresses": _addresses(customer.identities, t),
         "customerSince": customer.created_at.date().isoformat() if customer.created_at else None,
     }]}
+
+
+def _name_words(name: str) -> set[str]:
+    """A name's words, compared without case or diacritics (Ștefan, Stefan, ŞTEFAN)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    plain_text = "".join(c for c in folded if not unicodedata.combining(c))
+    return set(re.findall(r"\w+", plain_text))
 
 
 def link(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -374,7 +398,9 @@ _CORRECTABLE = {"preferredLanguage", "tier", "consent"}
 
 
 def correct(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Correct the contact's customer's preferred language, tier or consent."""
+    """Correct the contact's customer's preferred language, tier or consent. A consent
+    change is what the customer stated on this contact: the timeline keeps it as
+    evidence, naming the contact (chalicelib.web.consent)."""
     from chalicelib.profiles import schema
 
     contact = contact_id(raw_contact_id)
@@ -386,9 +412,10 @@ def correct(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     found = ContactCustomer(contact)
     if found.customer is None:
         raise NotFound("this contact is not linked to a customer")
+    changed = consent_view.record(found.customer, contact, found.channel, body["consent"]) if "consent" in body else {}
     customer = Profiles(settings).update(found.customer.customer_id, request)
     return {"customerId": customer.customer_id, "preferredLanguage": customer.preferred_language,
-            "tier": customer.tier, "consent": plain(customer.consent)}
+            "tier": customer.tier, "consent": plain(customer.consent), "consentChanged": changed}
 
 
 def send_summary(raw_contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -418,3 +445,30 @@ def send_summary(raw_contact_id: str, body: dict[str, Any]) -> tuple[int, dict[s
     outcome = notifier().send_to_customer(found.customer.customer_id, "contact_summary", variables,
                                           f"contact:{contact}:summary", channel="email", strict=True)
     return (200 if outcome.duplicate else 201), outcome.document()
+
+
+CASE_FIELDS = {"reason", "priority", "subject", "note"}
+PANEL_ACTOR = "agent-panel"
+
+
+def open_case(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /agent/contacts/{contactId}/case`: a case for the contact's customer, opened
+    from this contact (`reason`, `priority`, `subject`, `note`), answered with its id,
+    tier, queue and first-reply due time. Checked whole before anything is written."""
+    from chalicelib.cases.desk import Desk, document, read_new_case
+
+    contact = contact_id(raw_contact_id)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - CASE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; a case has {', '.join(sorted(CASE_FIELDS))}")
+    found = ContactCustomer(contact)
+    if found.customer is None:
+        raise InvalidInput("the contact is nobody's yet: find or link the customer first", code="NO_CUSTOMER")
+    new = read_new_case({**body, "customerId": found.customer.customer_id, "contactId": contact,
+                         "agent": PANEL_ACTOR})
+    desk = Desk(get_settings())
+    case = document(desk, desk.open(new), with_events=False)
+    return {"caseId": case["caseId"], "tier": case["tier"], "queue": case["queue"],
+            "dueAt": case["sla"]["firstResponse"]["dueAt"]}

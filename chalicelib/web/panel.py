@@ -55,9 +55,12 @@ def page(query: dict[str, str] | None, accept_language: str | None) -> str:
     language = agent_language((query or {}).get("lang"), accept_language)
     settings = get_settings()
     brand = {"name": settings.brand_name, "color": settings.brand_color}
+    from chalicelib.reasons.catalogue import load as catalogue
+
+    reasons = [(reason.id, reason.label(language)) for reason in catalogue()]
     return environment(True).get_template("pages/agent.j2").render(
         lang=language, t=words(language), brand=brand, words_json=_script_json(words(language)),
-        sign_in_url=settings.agent_sign_in_url)
+        sign_in_url=settings.agent_sign_in_url, reasons=reasons)
 
 
 def _script_json(value: object) -> str:

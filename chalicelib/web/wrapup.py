@@ -52,7 +52,8 @@ def parse(body: dict[str, Any]) -> dict[str, Any]:
     resolved = body.get("resolved")
     if not isinstance(resolved, bool):
         raise InvalidInput("resolved must be true or false")
-    note = body.get("note") or ""
+    note = body.get("note")
+    note = "" if note is None else note  # {} or 0 is not "no note": it is refused below
     if not isinstance(note, str) or len(note) > MAX_NOTE or re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", note):
         raise InvalidInput(f"note must be text of at most {MAX_NOTE} characters")
     return {"reason": reason, "disposition": disposition, "resolved": "true" if resolved else "false",

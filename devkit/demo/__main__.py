@@ -17,9 +17,13 @@ ACTS = [
     "devkit.demo.act_email",
     "devkit.demo.act_retail_return",
     "devkit.demo.act_clinic",
+    "devkit.demo.act_sms",
     "devkit.demo.act_wfm",
     "devkit.demo.act_knowledge",
+    "devkit.demo.act_quality",
     "devkit.demo.act_agent_panel",
+    "devkit.demo.act_dashboard",
+    "devkit.demo.act_cases",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]

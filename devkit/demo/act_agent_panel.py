@@ -8,12 +8,9 @@ With Chromium installed, `make demo` also photographs the panel as an agent sees
 
 from __future__ import annotations
 
-import contextlib
-import io
-import shutil
-
 from devkit.demo.act_timeline import flow_event
-from devkit.demo.stage import OUT, Stage
+from devkit.demo.screens import browser_page
+from devkit.demo.stage import Stage
 
 # Fixed contact ids, so that `make serve` can print the panel's address for them.
 KNOWN_CONTACT = "5a1d0c3e-7b2f-4e6a-9c1d-a9e1c0de0001"
@@ -62,25 +59,9 @@ def run(stage: Stage) -> None:
 
 def screenshots(stage: Stage) -> None:
     """The panel in Debian's Chromium, photographed into out/screens/."""
-    t = stage.transcript
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        t.say("Chromium is not installed: no screenshots (`make test` installs it, as root).")
-        return
-    from playwright.sync_api import sync_playwright
-
-    from app import app
-    from devkit.serve import http_server
-
-    screens = OUT / "screens"
-    screens.mkdir(parents=True, exist_ok=True)
-    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-    # The local server's request lines would interleave with the transcript.
-    with contextlib.redirect_stderr(io.StringIO()), http_server(app) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
-        page = browser.new_page(viewport={"width": 760, "height": 1100}, locale="en-GB")
-        page.set_default_timeout(10_000)
+    with browser_page(stage, {"width": 760, "height": 1100}) as (page, base, screens):
+        if page is None:
+            return
         page.goto(f"{base}/agent?contactId={KNOWN_CONTACT}&lang=en")
         page.locator("#timeline li").first.wait_for()
         page.screenshot(path=str(screens / "agent-panel-known-caller.png"), full_page=True)
@@ -91,5 +72,5 @@ def screenshots(stage: Stage) -> None:
         page.get_by_role("button", name="Search").click()
         page.get_by_role("button", name="Merge the new profile into this customer").wait_for()
         page.screenshot(path=str(screens / "agent-panel-unknown-caller-linking.png"), full_page=True)
-        browser.close()
-    t.say("Screenshots: out/screens/agent-panel-known-caller.png, out/screens/agent-panel-unknown-caller-linking.png")
+    stage.transcript.say("Screenshots: out/screens/agent-panel-known-caller.png, "
+                         "out/screens/agent-panel-unknown-caller-linking.png")

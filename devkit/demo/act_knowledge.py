@@ -1,5 +1,6 @@
 """The knowledge base: a Hungarian WhatsApp customer served by an article without an
-agent, an agent's suggestions on a Romanian return call, and the gaps report."""
+agent (in a Connect chat, then on the WhatsApp number itself), an agent's suggestions
+on a Romanian return call, and the gaps report."""
 
 from __future__ import annotations
 
@@ -33,6 +34,19 @@ def run(stage: Stage) -> None:
     served = [i for i in timeline["interactions"] if i.get("kind") == "self_served"]
     t.say(f"Her timeline ({status}) now reads: {served[0]['kind']} on {served[0]['channel']}, "
           f"article {served[0]['detail']['articleId']}" if served else "(no timeline entry)")
+
+    # Eszter writes to the WhatsApp number (End User Messaging Social -> SNS), not a chat:
+    # the knowledge base answers before the front desk sees it, and her "1" self-serves it.
+    from devkit.demo.act_clinic import whatsapp_event
+    from devkit.demo.act_retail_return import show_whatsapp
+
+    eszter = stage.customers["eszter"]
+    question = "Vissza szeretném küldeni a cipőt, hogyan kapok AWB címkét?"
+    stage.invoke("on_whatsapp_event", whatsapp_event(eszter["whatsapp"], {"type": "text", "text": {"body": question}}))
+    t.say(f"Eszter writes on WhatsApp: '{question}': the return article answers, in Hungarian, and no task is started")
+    show_whatsapp(stage)
+    stage.invoke("on_whatsapp_event", whatsapp_event(eszter["whatsapp"], {"type": "text", "text": {"body": "1"}}))
+    t.say("She replies '1': the question is self-served (selfServed, a self_served entry in her timeline)")
 
     # Ana calls the returns line; the agent's workspace asks for suggestions.
     call = flow_event("VOICE", "+40712345678", attributes={"contactReason": "return"})

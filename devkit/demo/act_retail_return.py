@@ -129,9 +129,11 @@ def run(stage: Stage) -> None:
     t.detail("run again by a Scheduler retry", fire(stage, follow_up))
     t.detail("WhatsApp messages sent again", len(stage.recorder.of("SendWhatsAppMessage")) if stage.recorder else 0)
 
+    # Signed in on the website, whose backend started the chat (POST /chat/start)
     chat = simulator.run(flows.render("return_status", "local"),
-                         Customer(channel="CHAT", address=None, attributes={"email": ana["email"]}))
-    show_call(stage, "The next day Ana asks on the web chat: where is my return?", chat)
+                         Customer(channel="CHAT", address=None,
+                                  attributes={"customerId": ana["id"], "recognisedBy": "session"}))
+    show_call(stage, "The next day Ana, signed in on the website, asks on the web chat: where is my return?", chat)
     call_ended(stage, chat.contact_id, channel="CHAT")
 
     status, document = stage.http("GET", "/returns/R-1004821")

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.agent_panel import CONTACT, INSTANCE_ID, known_caller, lookup, many_activities
+from tests.agent_panel import ANA_PHONE, CONTACT, INSTANCE_ID, known_caller, lookup, many_activities
 from tests.helpers import create_customer
 from tests.journeys import connect
 
@@ -105,7 +105,7 @@ def test_an_unknown_caller_is_found_by_email_and_merged_with_the_keyboard_only(s
     merge = page.get_by_role("button", name="Merge the new profile into this customer")
     merge.wait_for()
     assert "a•••@example.ro" in page.locator("#find-results").inner_text()
-    tab_to(page, "find-value")
+    tab_to(page, "find-name")
     page.keyboard.press("Tab")  # the search button
     page.keyboard.press("Tab")  # link
     page.keyboard.press("Tab")  # merge
@@ -207,3 +207,72 @@ def test_an_agent_who_is_not_signed_in_is_asked_to_sign_in(site, page, client, s
     assert page.get_by_role("status").inner_text() == "Please sign in to see the customer."
     link = page.get_by_role("link", name="Sign in")
     assert link.is_visible() and link.get_attribute("href").startswith("https://agents.auth.")
+
+
+def test_the_agent_sees_consent_per_channel_and_records_what_the_customer_states(site, page, client):
+    # Given Ana on the phone, the panel in Hungarian: she may get service messages and
+    # surveys on e-mail, SMS and phone, no marketing
+    ana = known_caller(client, history=0)
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=hu")
+    page.locator("#consent-form").wait_for()
+    email = page.locator("#consent-channels fieldset").first
+    assert email.locator("legend").inner_text() == "e-mail"
+    assert page.get_by_label("marketing").first.is_checked() is False
+    assert page.locator("#consent-email-surveys").is_checked() and page.locator("#consent-sms-surveys").is_checked()
+    assert page.locator("#consent-channels legend").all_inner_texts() == ["e-mail", "SMS", "telefon"]
+    # When she says she wants offers by e-mail and no more SMS surveys, and the agent saves it with the keyboard
+    tab_to(page, "consent-email-marketing")
+    page.keyboard.press("Space")
+    tab_to(page, "consent-sms-surveys")
+    page.keyboard.press("Space")
+    tab_to(page, "consent-save")
+    page.keyboard.press("Enter")
+    # Then the agent is told it is recorded with the contact as evidence, and sees the new consent
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('rögzítve')")
+    assert page.locator("#consent-email-marketing").is_checked()
+    assert not page.locator("#consent-sms-surveys").is_checked()
+    assert "hozzájárulás módosítva" in page.locator("#timeline").inner_text()
+    # And it is stored: the profile every sender reads, and the evidence naming this contact
+    profile = json.loads(client.http.get(f"/customers/{ana}").body)
+    assert profile["consent"]["email"]["marketing"] is True and profile["consent"]["sms"]["surveys"] is False
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    assert [i["detail"]["contactId"] for i in timeline if i.get("kind") == "consent_changed"] == [CONTACT]
+
+
+def test_an_unknown_caller_is_found_by_phone_and_the_name_they_give(site, page, client, settings_env):
+    # Given Ana, known by phone, calls from a number nobody knows
+    settings_env(AUTO_CREATE_PROFILES="false")
+    create_customer(client, phone=ANA_PHONE)
+    lookup(client, CONTACT, address="+40733999888")
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=en")
+    page.locator("#find").wait_for()
+    # When the agent searches her number with another name, nobody is found
+    page.get_by_label("Phone number or e-mail address").fill("0712 345 678")
+    page.get_by_label("Name the caller gives").fill("Maria Popescu")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("No customer has that address and that name.").wait_for()
+    # And with the name she gives, Ana is found and can be linked
+    page.get_by_label("Name the caller gives").fill("ana popescu")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Link this contact").click()
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('linked')")
+    assert "Ana Popescu" in page.locator("#who-name").inner_text()
+
+
+def test_the_agent_opens_a_case_for_the_caller_from_the_panel(site, page, client):
+    # Given Ana's call is in the workspace (a Romanian agent)
+    ana = known_caller(client, history=0)
+    in_workspace(page, site)
+    page.locator("#case").wait_for()
+    # When the agent opens a high-priority billing case with a subject and a first note
+    page.select_option("#case-reason", "billing")
+    page.select_option("#case-priority", "high")
+    page.fill("#case-subject", "Taxată de două ori")
+    page.fill("#case-note", "Două debitări de 49 RON pe factura din noiembrie.")
+    page.click("#case-open")
+    # Then she reads the case's number, its tier and when the first reply is due
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('a fost deschis la L1')")
+    [case] = json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"]
+    assert (case["reason"], case["priority"], case["queue"], case["subject"]) == (
+        "billing", "high", "billing_l1", "Taxată de două ori")
+    assert case["caseId"] in page.locator("#status").text_content()

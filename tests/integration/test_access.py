@@ -61,7 +61,10 @@ def test_every_deployed_stage_protects_its_api():
         environment = localenv.stage_environment(stage)
         assert environment.get("API_AUTHORIZER") in ("iam", "cognito"), stage
         if environment["API_AUTHORIZER"] == "cognito":
-            assert environment.get("COGNITO_USER_POOL_ARN", "").startswith("arn:aws:cognito-idp:"), stage
+            # an existing pool's ARN, or `stack`: the pool the stack creates (infra/agent-users.json)
+            pool = environment.get("COGNITO_USER_POOL_ARN", "")
+            assert pool.startswith("arn:aws:cognito-idp:") or (pool == "stack" and environment.get(
+                "AGENT_SIGN_IN_DOMAIN")), stage
 
 
 def test_a_misconfigured_authorizer_stops_the_deployment(monkeypatch):

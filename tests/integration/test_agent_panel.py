@@ -118,6 +118,30 @@ def test_a_search_that_finds_nobody_says_so(client):
     assert post(client, f"/agent/contacts/{CONTACT}/search", {"phone": "+40744000111"}) == (200, {"customers": []})
 
 
+@pytest.mark.parametrize(("name", "found"), [
+    ("ana popescu", True), ("POPESCU", True), ("Ána  Popéscu", True), ("Maria Popescu", False), ("Ion", False)])
+def test_a_search_with_the_name_the_caller_gives_finds_only_a_customer_with_that_address_and_name(
+        client, settings_env, name, found):
+    # Given Ana, known by phone and e-mail, calls from a number nobody knows
+    settings_env(AUTO_CREATE_PROFILES="false")
+    ana = create_customer(client, phone=ANA_PHONE)
+    lookup(client, CONTACT, address="+40733999888")
+    # When the agent searches with her e-mail and the name the caller gives
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/search", {"email": "ana.popescu@example.ro",
+                                                                         "name": name})
+    # Then Ana is found only when the name is hers (case and accents aside)
+    assert status == 200
+    assert [c["customerId"] for c in answer["customers"]] == ([ana] if found else [])
+
+
+@pytest.mark.parametrize("body", [{"name": "Ana Popescu"}, {"email": "ana.popescu@example.ro", "name": "!!"},
+                                  {"email": "ana.popescu@example.ro", "name": 7}])
+def test_a_name_alone_or_a_name_that_is_no_name_is_refused(client, body):
+    lookup(client, CONTACT)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/search", body)
+    assert status == 400 and ("name" in answer["Message"] or "exactly one of" in answer["Message"])
+
+
 def test_an_erased_customer_shows_nothing_of_theirs(client):
     # Given Ana's call was recorded, then her data was erased at her request
     ana = known_caller(client, history=1)
@@ -144,6 +168,66 @@ def test_the_panel_corrects_nothing_but_language_tier_and_consent(client):
     response = client.http.patch(f"/agent/contacts/{CONTACT}/customer", headers={"Content-Type": "application/json"},
                                  body=json.dumps({"firstName": "Eve"}))
     assert response.status_code == 400 and "consent, preferredLanguage, tier" in json.loads(response.body)["Message"]
+
+
+def patch_customer(client, body, contact=CONTACT):
+    response = client.http.patch(f"/agent/contacts/{contact}/customer", headers={"Content-Type": "application/json"},
+                                 body=json.dumps(body))
+    return response.status_code, json.loads(response.body)
+
+
+def consent_shown(view):
+    return {c["channel"]: {p["purpose"]: p["given"] for p in c["purposes"]} for c in view["who"]["consentChannels"]}
+
+
+def test_the_agent_sees_consent_per_channel_the_customer_can_be_reached_on(client):
+    # Given Ana, with a phone number and an e-mail address, who opted out of e-mail surveys
+    ana = known_caller(client, history=0)
+    client.http.patch(f"/customers/{ana}", headers={"Content-Type": "application/json"},
+                      body=json.dumps({"consent": {"email": {"surveys": False}}}))
+    # When the panel shows her, in Italian
+    view = panel(client, query="?lang=it")[1]
+    # Then each channel she can be reached on says what may be sent, as senders decide it
+    shown = consent_shown(view)
+    assert shown == {"email": {"transactional": True, "surveys": False, "marketing": False},
+                     "sms": {"transactional": True, "surveys": True, "marketing": False},
+                     "voice": {"transactional": True, "surveys": True, "marketing": False}}
+    email = view["who"]["consentChannels"][0]
+    assert email["label"] == "e-mail" and [p["label"] for p in email["purposes"]][-1] == "marketing"
+
+
+def test_consent_the_customer_states_on_the_call_is_stored_with_the_contact_as_evidence(client):
+    # Given Ana on the phone
+    ana = known_caller(client, history=0)
+    # When she says she wants offers by e-mail but no more SMS surveys, and the agent records it
+    status, answer = patch_customer(client, {"consent": {"email": {"marketing": True}, "sms": {"surveys": False}}})
+    # Then her profile says so, and every sender will follow it
+    assert status == 200 and answer["consentChanged"] == {"email": {"marketing": True}, "sms": {"surveys": False}}
+    profile = json.loads(client.http.get(f"/customers/{ana}").body)
+    assert profile["consent"]["email"]["marketing"] is True and profile["consent"]["sms"]["surveys"] is False
+    # And her timeline keeps the evidence: this contact, what changed, recorded by an agent
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    [entry] = [i for i in timeline if i.get("kind") == "consent_changed"]
+    assert entry["detail"] == {"contactId": CONTACT, "source": "agent", "email": "marketing=yes", "sms": "surveys=no"}
+    # And the panel reads it in the agent's language
+    lines = [item["line"] for item in panel(client, query="?lang=en")[1]["before"]["items"]]
+    assert "Call: consent changed by the agent · e-mail: marketing Yes; SMS: surveys No" in lines
+    # When the agent saves the same again, nothing more is recorded
+    status, answer = patch_customer(client, {"consent": {"email": {"marketing": True}}})
+    assert status == 200 and answer["consentChanged"] == {}
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    assert len([i for i in timeline if i.get("kind") == "consent_changed"]) == 1
+
+
+def test_a_bad_consent_change_says_what_is_wrong_and_records_nothing(client):
+    ana = known_caller(client, history=0)
+    status, answer = patch_customer(client, {"consent": {"fax": {"marketing": True}}})
+    assert status == 400 and "unknown channel 'fax'" in answer["Message"]
+    status, answer = patch_customer(client, {"consent": {"email": {"marketing": "yes"}}})
+    assert status == 400 and "consent.email.marketing must be true or false" in answer["Message"]
+    timeline = json.loads(client.http.get(f"/customers/{ana}/timeline").body)["interactions"]
+    assert not [i for i in timeline if i.get("kind") == "consent_changed"]
+    assert json.loads(client.http.get(f"/customers/{ana}").body)["consent"]["email"]["marketing"] is False
 
 
 def test_the_contact_summary_email_is_sent_once(client):
@@ -290,3 +374,36 @@ def test_the_first_paint_costs_the_same_few_dynamodb_calls_whatever_the_history_
     with dynamodb_calls() as long:
         panel(client)
     assert short == long and sum(long.values()) == 3 and "Scan" not in long
+
+
+def test_a_case_opened_from_the_panel_belongs_to_the_contacts_customer(client):
+    ana = known_caller(client, history=0)
+    body = {"reason": "billing", "priority": "high", "subject": "Charged twice", "note": "Two charges of 49 RON"}
+    response = client.http.post(f"/agent/contacts/{CONTACT}/case", headers={"Content-Type": "application/json"},
+                                body=json.dumps(body))
+    assert response.status_code == 201, response.body
+    opened = json.loads(response.body)
+    assert (opened["tier"], opened["queue"]) == ("L1", "billing_l1")
+    [case] = json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"]
+    assert case["caseId"] == opened["caseId"]
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"reason": "refund", "subject": "x", "note": "y"}, "reason"),
+    ({"reason": "billing", "subject": "", "note": "y"}, "subject"),
+    ({"reason": "billing", "subject": "x", "note": "y", "customerId": "someone-else"}, "customerId"),
+])
+def test_a_bad_case_from_the_panel_is_refused_naming_the_field_and_nothing_is_written(client, body, named):
+    ana = known_caller(client, history=0)
+    response = client.http.post(f"/agent/contacts/{CONTACT}/case", headers={"Content-Type": "application/json"},
+                                body=json.dumps(body))
+    assert response.status_code == 400 and named in json.loads(response.body)["Message"], response.body
+    assert json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"] == []
+
+
+def test_a_case_for_a_contact_that_is_nobodys_is_refused(client):
+    response = client.http.post("/agent/contacts/0a1b2c3d-0000-4000-8000-00000000dead/case",
+                                headers={"Content-Type": "application/json"},
+                                body=json.dumps({"reason": "billing", "subject": "x", "note": "y"}))
+    assert response.status_code == 400
+    assert "find or link the customer first" in json.loads(response.body)["Message"]

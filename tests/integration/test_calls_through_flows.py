@@ -243,3 +243,40 @@ def test_an_italian_email_is_queued_with_the_team_for_its_reason(client, call):
     # Then it waits with the orders team, its reason kept for the agent
     assert (result.outcome, result.queue) == ("queued", "orders")
     assert (result.attributes["predictedReason"], result.attributes["reasonBecause"]) == ("return", "text")
+
+
+def test_a_customers_billing_email_opens_a_case_and_a_second_one_joins_it(client, call):
+    # Given Ana, whom we know by her e-mail address
+    ana = create(client, firstName="Ana", email="ana@example.ro", preferredLanguage="ro-RO")
+    email = Customer(channel="EMAIL", address="ana@example.ro", address_type="EMAIL_ADDRESS",
+                     subject="Factura din noiembrie: am fost taxată de două ori, vreau banii înapoi")
+    # When her e-mail about a double charge arrives through the inbound e-mail flow
+    first = call("inbound_email", email)
+    # Then it waits with the billing team, and a case is open at L1 whose id the agent sees
+    assert (first.outcome, first.queue) == ("queued", "billing")
+    assert (first.attributes["predictedReason"], first.attributes["caseStatus"]) == ("billing", "NEW")
+    case_id = first.attributes["caseId"]
+    case = json.loads(client.http.get(f"/cases/{case_id}").body)
+    assert (case["customerId"], case["reason"], case["tier"], case["queue"]) == (ana["id"], "billing", "L1",
+                                                                                   "billing_l1")
+    assert case["subject"].startswith("Factura din noiembrie")
+    # When she writes again about the same bill, the e-mail joins the open case
+    second = call("inbound_email", email)
+    assert (second.attributes["caseId"], second.attributes["caseStatus"]) == (case_id, "EXISTING")
+    assert [c["caseId"] for c in json.loads(client.http.get(f"/customers/{ana['id']}/cases").body)["cases"]] == \
+        [case_id]
+
+
+def test_when_cases_cannot_be_opened_the_email_is_still_queued(client, call, dynamodb_fault):
+    # Given the cases table throttles every request
+    from chalicelib.settings import get_settings
+
+    create(client, firstName="Ana", email="ana@example.ro", preferredLanguage="ro-RO")
+    dynamodb_fault("throttle", table=get_settings().cases_table)
+    # When Ana's billing e-mail arrives
+    result = call("inbound_email", Customer(channel="EMAIL", address="ana@example.ro", address_type="EMAIL_ADDRESS",
+                                            subject="Factura: am fost taxată de două ori"))
+    # Then open_case answers ERROR and the e-mail still waits with the billing team, without a case
+    assert [c.detail["answer"]["status"] for c in result.lambda_calls()][-1] == "ERROR"
+    assert (result.outcome, result.queue) == ("queued", "billing")
+    assert "caseId" not in result.attributes

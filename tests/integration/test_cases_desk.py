@@ -425,6 +425,12 @@ def test_a_breach_under_an_alert_policy_tells_the_supervisor_and_keeps_the_tier(
     seen = get(client, f"/cases/{case['caseId']}")[1]
     assert (seen["tier"], seen["events"][-1]["alerted"]) == ("L1", "support_l1 supervisor")
     assert seen["sla"]["firstResponse"]["state"] == "breached"
+    # And the supervisors get one e-mail naming the case, its queue and the missed deadline,
+    # however often the scheduler delivers the breach
+    assert run_step(client, step)["skipped"] == "already recorded"
+    [alert] = [m for m in sent_emails() if get_settings().supervisor_email in m.to]
+    assert f"[Service level breached] Customer {ana}, {case['caseId']}" == alert.subject
+    assert "support_l1" in alert.text and case["caseId"] in alert.text
 
 
 def test_a_playbook_in_a_language_we_do_not_speak_is_refused(client, clock):
@@ -485,3 +491,92 @@ def test_raising_the_priority_moves_the_breach_schedule(client, clock):
     assert old not in names
     status, answer = post(client, f"/cases/{case['caseId']}/priority", {"priority": "asap", "agent": "sup.ro"})
     assert (status, "priority must be one of" in answer["Message"]) == (400, True)
+
+
+def metrics(client, day, by=None):
+    path = f"/metrics?from={day}&to={day}" + (f"&by={by}" if by else "")
+    return json.loads(client.http.get(path).body)
+
+
+def test_the_kpis_count_cases_opened_answered_breached_and_resolved_once(client, clock, connect):
+    # Given two billing complaints opened on Wednesday 2 December 2026 at 09:00
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    answered = post(client, "/cases", complaint(ana))[1]
+    late = post(client, "/cases", complaint(ana, contactId="6c2a0b1b-1d4f-4e9b-8d2c-3f4a5b6c7d8e"))[1]
+    # When the first is answered at 10:30 (1.5 business hours of 4) and resolved at 11:00
+    clock(2026, 12, 2, 10, 30)
+    post(client, f"/cases/{answered['caseId']}/notes",
+         {"text": "We are refunding the second charge.", "visibility": "customer", "agent": "maria.ionescu"})
+    clock(2026, 12, 2, 11, 0)
+    resolved = {"status": "resolved", "resolutionCode": "solved", "agent": "maria.ionescu"}
+    post(client, f"/cases/{answered['caseId']}/status", resolved)
+    # And the second breaches its first response at 13:00 and goes to L2 (delivered twice)
+    clock(2026, 12, 2, 13, 0)
+    expect_task(connect, late["caseId"], ana,
+                description="Escalated from L1 (sla_breach). Read the case's steps before calling.")
+    breach = {"step": "case_sla", "caseId": late["caseId"], "target": "firstResponse", "kind": "breach",
+              "dueAt": "2026-12-02T11:00:00Z"}
+    assert run_step(client, breach)["escalated"] == "L2"
+    run_step(client, breach)
+    # And a retried resolution changes nothing: Ana was told once that it opened, once that it was resolved
+    again = post(client, f"/cases/{answered['caseId']}/status", resolved)
+    assert (again[0], again[1]["version"]) == (200, 3)
+    assert len([m for m in sent_emails() if answered["caseId"] in m.text]) == 2
+    # Then the day's KPIs say so, in total and for the billing L1 queue
+    totals = metrics(client, "2026-12-02")["totals"]
+    assert {k: totals[k] for k in ("casesOpened", "caseFirstResponses", "caseFirstResponseMet", "casesResolved",
+                                   "caseResolutionMinutes", "caseSlaBreaches", "caseSlaBreachesL1",
+                                   "casesEscalated", "casesEscalatedToL2")} == {
+        "casesOpened": 2, "caseFirstResponses": 1, "caseFirstResponseMet": 1, "casesResolved": 1,
+        "caseResolutionMinutes": 120, "caseSlaBreaches": 1, "caseSlaBreachesL1": 1,
+        "casesEscalated": 1, "casesEscalatedToL2": 1}
+    assert (totals["averageCaseFirstResponseMinutes"], totals["caseFirstResponseMetPercent"],
+            totals["caseEscalationPercent"]) == (90.0, 100.0, 50.0)
+    queues = {g["value"]: g for g in metrics(client, "2026-12-02", by="queue")["groups"]}
+    assert (queues["billing_l1"]["casesOpened"], queues["billing_l1"]["caseSlaBreachesL1"]) == (2, 1)
+
+
+def test_the_customers_email_reopens_the_waiting_case_and_times_the_next_reply(client, clock):
+    from tests.helpers import load_event, load_json
+
+    # Given Ana's case, answered at 10:00 and waiting on her since
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(ana))[1]
+    clock(2026, 12, 2, 10, 0)
+    post(client, f"/cases/{case['caseId']}/notes",
+         {"text": "Please send us the two receipts.", "visibility": "customer", "agent": "maria.ionescu"})
+    post(client, f"/cases/{case['caseId']}/status", {"status": "pending_customer", "agent": "maria.ionescu"})
+    # When she writes back at 14:00: the e-mail flow recognises her, and Connect reports the
+    # contact (twice, as EventBridge may)
+    clock(2026, 12, 2, 14, 0)
+    contact = load_event("connect/email_inbound.json")
+    assert client.lambda_.invoke("lookup_customer", contact).payload["customerId"] == ana
+    for _ in range(2):
+        client.lambda_.invoke("on_contact_event", load_json("contact-events/email_initiated.json"))
+    # Then the case is open again and her next reply is due in 8 business hours: Thursday 13:00
+    seen = get(client, f"/cases/{case['caseId']}")[1]
+    assert seen["status"] == "open"
+    assert seen["sla"]["nextResponse"] == {"state": "running", "dueAt": "2026-12-03T11:00:00Z",
+                                           "warningAt": "2026-12-03T09:24:00Z"}
+    assert [e["action"] for e in seen["events"]].count("customer_replied") == 1
+    # When the agent answers, the next response is met
+    clock(2026, 12, 2, 15, 0)
+    answered = post(client, f"/cases/{case['caseId']}/notes",
+                    {"text": "Refund on its way.", "visibility": "customer", "agent": "maria.ionescu"})[1]
+    assert answered["sla"]["nextResponse"]["state"] == "met"
+
+
+def test_the_contact_that_opened_a_case_is_not_a_reply_to_it(client, clock):
+    from tests.helpers import load_event, load_json
+
+    ana = create_customer(client)
+    clock(2026, 12, 2, 9, 0)
+    contact = load_event("connect/email_inbound.json")
+    contact["Details"]["Parameters"] = {"reason": "billing"}
+    opened = client.lambda_.invoke("open_case", contact).payload
+    client.lambda_.invoke("on_contact_event", load_json("contact-events/email_initiated.json"))
+    seen = get(client, f"/cases/{opened['caseId']}")[1]
+    assert (seen["customerId"], [e["action"] for e in seen["events"]]) == (ana, ["opened"])
+    assert "nextResponse" not in seen["sla"]

@@ -33,7 +33,7 @@ def chatted_before(client, email, contact_id="chat-yesterday"):
 def expected(customer_id, **extra):
     return {"InstanceId": INSTANCE_ID, "ContactFlowId": "inbound_chat", "ParticipantDetails": {"DisplayName": "Ana"},
             "Attributes": {"customerId": customer_id, "tier": "standard", "preferredLanguage": "ro-RO",
-                           "isVip": "false"},
+                           "isVip": "false", "recognisedBy": "session"},
             "SupportedMessagingContentTypes": ["text/plain", "text/markdown"], "CustomerId": customer_id, **extra}
 
 

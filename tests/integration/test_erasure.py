@@ -27,7 +27,9 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
 # Her timeline: two contacts, and the e-mail that went out (the suppressed one never did).
 # (Returns, orders and appointments are erased in test_journey_privacy.py.)
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
-          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "profile": 2}
+          "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "qualityEvaluations": 0,
+          "verification": 1,
+          "profile": 2}
 
 
 def post(client, path, body=None):
@@ -73,8 +75,8 @@ def bounce(client, address, message_id):
 @pytest.fixture
 def ilinca(client):
     """Ilinca with every kind of address, two contacts on her timeline, two e-mails (one bounced, so
-    her address is suppressed), and a duplicate profile (from an anonymous web chat)
-    merged into hers; Bogdan, another customer, alongside."""
+    her address is suppressed), a duplicate profile (from an anonymous web chat)
+    merged into hers and a PIN; Bogdan, another customer, alongside."""
     profile = create(client, **ILINCA)
     case = messages.TYPES["case_opened"].sample
     sent = notifier().send_to_customer(profile["id"], "case_opened", case, "case:C-ILINCA-1")
@@ -91,6 +93,9 @@ def ilinca(client):
                            ).status_code == 200
     status, _ = post(client, f"/customers/{profile['id']}/merge", {"duplicateId": duplicate["id"]})
     assert status == 200
+    # She set a PIN for the phone line
+    assert client.http.put(f"/customers/{profile['id']}/pin", headers=JSON,
+                           body=json.dumps({"pin": "4821"})).status_code == 200
     bogdan = create(client, firstName="Bogdan", lastName="Marin", phone="+40 722 334 455", email="bogdan@exemplu.ro")
     assert lookup(client, "+40722334455", "contact-bogdan-1")["customerId"] == bogdan["id"]
     contact_ended(client, "contact-bogdan-1")

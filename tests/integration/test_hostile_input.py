@@ -165,3 +165,26 @@ def test_generated_hostile_input_never_gets_a_500(client, method, path, accepted
     status, answer = send(client, method, target, raw=raw)
     # Then it answers, 4xx at worst: no 5xx, as AWS never failed
     assert status < 500, (status, answer[:300])
+
+
+@pytest.mark.parametrize("path", ["/agent/contacts/c-1?limit=%C2%B2", "/agent/contacts/c-1?limit=%D9%A4",
+                                  "/agent/contacts/c-1/timeline?cursor=x&limit=%C2%B2"])
+def test_a_page_size_in_other_digits_is_a_400_on_the_agent_panel(client, path):
+    # "²".isdigit() is true but int() refuses it; "٤" int() reads as 4
+    status, answer = send(client, "GET", path)
+    assert status == 400 and "limit" in answer
+
+
+@pytest.mark.parametrize("note", [{}, [], 0, False])
+def test_a_wrap_up_note_that_is_not_text_is_a_400_and_nothing_is_saved(client, note):
+    status, answer = send(client, "POST", "/agent/contacts/c-1/wrap-up",
+                          {"reason": "billing", "disposition": "answered", "resolved": True, "note": note})
+    assert status == 400 and "note" in answer
+    status, view = send(client, "GET", "/agent/contacts/c-1")
+    assert status == 200 and json.loads(view)["wrapUp"] is None
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "from=9999-12-31", "from=2026-01-01&to=9999-12-31"])
+def test_knowledge_gaps_at_the_calendars_edges_are_a_400(client, query):
+    status, answer = send(client, "GET", f"/kb/gaps?{query}")
+    assert status == 400 and "must be between" in answer

@@ -61,8 +61,9 @@ def test_a_caller_who_enters_nothing_reaches_a_colleague(simulator, ana):
 
 def test_where_is_my_return_on_web_chat(simulator, client, ana):
     simulator.run(flows.render("retail_return", "local"), Customer(inputs=["1004821"]))
+    # A chat the website started for Ana's signed-in session (POST /chat/start)
     result = simulator.run(flows.render("return_status", "local"), Customer(
-        channel="CHAT", address=None, attributes={"email": "ana.popescu@example.ro"}))
+        channel="CHAT", address=None, attributes={"customerId": ana, "recognisedBy": "session"}))
     [answer] = [text for text in result.heard() if text.startswith("Returul R-1004821")]
     assert "curierul Lumen Courier ridică coletul" in answer and "Numărul AWB: LC" in answer
     assert result.outcome == "disconnected"
@@ -125,3 +126,63 @@ def test_an_appointment_tomorrow_is_why_a_patient_calls(client):
 
     assert [e.because for e in upcoming_appointment(ioana, utcnow())] == ["appointment tomorrow"]
     assert (answer["reason"], answer["because"]) == ("appointment", "appointment tomorrow")
+
+
+# ---- verification before anything personal is said ----
+
+@pytest.fixture
+def clinic_verifies(settings_env, monkeypatch, client):
+    """The clinic wants callers verified before they hear an appointment; the code the
+    caller will be sent is known to the test (the caller reads it from her e-mail)."""
+    from chalicelib.verification import codes
+
+    settings_env(ASSURANCE_LEVELS="next_appointment=verified,confirm_appointment=verified")
+    monkeypatch.setattr(codes, "new_code", lambda: "482913")
+    ioana = create_customer(client, firstName="Ioana", phone="+40 745 112 233", email="ioana@exemplu.ro")
+    starts = (utcnow() + timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
+    visit = {"appointmentId": "APT-1", "customerId": ioana, "startsAt": starts.isoformat(),
+             "service": "Consultație cardiologie", "location": "Clinica Lumen Victoriei",
+             "address": "Calea Victoriei 155"}
+    assert client.http.post("/appointments", headers={"Content-Type": "application/json"},
+                            body=json.dumps(visit)).status_code == 201
+    return ioana
+
+
+def test_a_caller_keys_in_the_code_from_her_email_and_only_then_hears_her_appointment(simulator, clinic_verifies):
+    from devkit.mailbox import sent_emails
+
+    result = simulator.run(flows.render("next_appointment", "local"),
+                           Customer(address="+40745112233", inputs=["482913", "1"]))
+    heard = " ".join(result.heard())
+    [mail] = [m for m in sent_emails() if "ioana@exemplu.ro" in m.to and "verificare" in m.subject]
+    assert "482913" in mail.text
+    assert heard.index("v-am trimis un cod de șase cifre") < heard.index("Următoarea dumneavoastră programare este")
+    assert "Vă mulțumim, programarea este confirmată." in heard
+    assert (result.attributes["verification"], result.attributes["verificationMethod"]) == ("verified", "code_email")
+    assert "482913" not in json.dumps(result.attributes)
+    assert AppointmentModel.get("APT-1").status == "confirmed"
+
+
+def test_a_spoofed_number_with_wrong_codes_never_hears_the_appointment_and_reaches_the_front_desk(
+        simulator, clinic_verifies):
+    result = simulator.run(flows.render("next_appointment", "local"),
+                           Customer(address="+40745112233", inputs=["111111", "222222", "333333"]))
+    heard = " ".join(result.heard())
+    assert "Consultație cardiologie" not in heard and "programare este" not in heard
+    assert heard.count("Codul nu este corect.") == 2
+    assert "Nu am putut confirma că sunteți dumneavoastră." in heard
+    assert (result.outcome, result.queue) == ("queued", "general")
+    assert result.attributes["verification"] == "failed"
+    assert AppointmentModel.get("APT-1").status == "booked"
+
+
+def test_a_web_chat_without_a_session_is_offered_a_code_before_the_awb(simulator, client, ana, monkeypatch):
+    from chalicelib.verification import codes
+
+    monkeypatch.setattr(codes, "new_code", lambda: "730512")
+    simulator.run(flows.render("retail_return", "local"), Customer(inputs=["1004821"]))
+    result = simulator.run(flows.render("return_status", "local"), Customer(
+        channel="CHAT", address=None, attributes={"email": "ana.popescu@example.ro"}, inputs=["730512"]))
+    heard = result.heard()
+    assert heard.index(next(t for t in heard if "cod de șase cifre" in t)) < heard.index(
+        next(t for t in heard if t.startswith("Returul R-1004821")))

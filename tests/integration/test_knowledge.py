@@ -73,7 +73,7 @@ def test_a_channel_keeps_articles_written_for_it(client):
     ({"q": "a" * 10_240, "lang": "en"}, "q must be at most 500 characters"),
     ({"q": "refund\x00\x1b[31m", "lang": "en"}, "q must not contain control characters"),
     ({"q": "refund", "lang": "de"}, "lang must be one of en, ro, it, hu"),
-    ({"q": "refund", "reason": "refunds"}, "unknown reason 'refunds'"),
+    ({"q": "refund", "reason": "refunds"}, "unknown contact reason 'refunds': known reasons are billing"),
     ({"q": "refund", "channel": "fax"}, "channel must be one of voice, chat, whatsapp, email, web"),
     ({"q": "refund", "limit": "500"}, "limit must be a whole number from 1 to 20"),
     ({"q": "refund", "sort": "date"}, "unknown parameter(s): sort"),

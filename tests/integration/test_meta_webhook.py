@@ -13,6 +13,9 @@ from chalicelib.notify import meta_webhook
 from chalicelib.profiles.models import CustomerModel
 from chalicelib.settings import get_settings
 from tests.helpers import create_customer
+from tests.journeys import connect
+
+__all__ = ["connect"]  # fixtures used here
 
 PATH = "/webhooks/whatsapp"
 
@@ -113,3 +116,24 @@ def test_a_deployed_stage_reads_the_app_secret_from_ssm(client, settings_env, aw
     body = notification("STOP")
     assert client.http.post(PATH, headers=signed(body, "an-app-secret-kept-in-ssm-0123456789"),
                             body=body).status_code == 200
+
+
+def test_a_whatsapp_answer_reopens_the_case_waiting_on_the_customer_once(client, ioana, connect):
+    # Given Ioana's case, waiting on her
+    def post(path, body):
+        response = client.http.post(path, headers={"Content-Type": "application/json"}, body=json.dumps(body))
+        assert response.status_code in (200, 201), response.body
+        return json.loads(response.body)
+
+    case = post("/cases", {"customerId": ioana, "reason": "billing", "subject": "Charged twice",
+                           "note": "Asked for the receipts", "agent": "maria.ionescu"})
+    post(f"/cases/{case['caseId']}/status", {"status": "pending_customer", "agent": "maria.ionescu"})
+    # When she answers on WhatsApp (the front desk gets it as a task), and Meta delivers it twice
+    connect.add_response("start_task_contact", {"ContactId": "task-front-desk"})
+    body = notification("Am trimis chitanțele pe e-mail.")
+    for _ in range(2):
+        assert client.http.post(PATH, headers=signed(body), body=body).status_code == 200
+    # Then the case is open again, heard once
+    seen = json.loads(client.http.get(f"/cases/{case['caseId']}").body)
+    assert seen["status"] == "open"
+    assert [e["action"] for e in seen["events"]].count("customer_replied") == 1

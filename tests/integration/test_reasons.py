@@ -131,3 +131,100 @@ def test_an_event_without_details_still_answers_with_every_key(client):
 
     assert_contract(answer)
     assert (answer["status"], answer["reason"], answer["because"]) == ("OK", "other", "no evidence")
+
+
+# ---- e-mail: the subject and the body ------------------------------------------------
+
+EMAIL_CONTACT = "2e4f6a8c-1b3d-4f5a-9c7e-0d2f4b6a8c05"
+INSTANCE_ARN = "arn:aws:connect:eu-central-1:123456789012:instance/c8c0e68d-2200-4265-82c0-5f3a1b2c3d4e"
+FILE_ARN = f"{INSTANCE_ARN}/file/7a1f0c2e-5b3d-4e6f-8a9b-0c1d2e3f4a5b"
+ITALIAN_BODY = ("Buongiorno,\r\nvorrei restituire le scarpe dell'ordine 4471, sono troppo piccole.\r\n"
+                "Potete chiamarmi al +39 347 123 4567.\r\n\r\n"
+                "Il 2 marzo, Assistenza <help@shop.example> ha scritto:\r\n"
+                "> La fattura di febbraio è stata pagata due volte, rimborso in corso.\r\n")
+
+
+@pytest.fixture
+def mailbox_file():
+    """Connect's pre-signed link to the e-mail's plain-text file, served on loopback;
+    `.requests` counts the downloads."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class File(BaseHTTPRequestHandler):
+        body = ITALIAN_BODY.encode()
+        requests = 0
+
+        def do_GET(self):
+            File.requests += 1
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(File.body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), File)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    File.url = f"http://127.0.0.1:{server.server_port}/email/{EMAIL_CONTACT}.txt?X-Amz-Signature=abc"
+    yield File
+    server.shutdown()
+
+
+@pytest.fixture
+def connect_email(aws):
+    from botocore.stub import Stubber
+
+    from chalicelib.reasons import email
+
+    with Stubber(email.client()) as stub:
+        yield stub
+
+
+def expect_email_file(stub, url):
+    stub.add_response("list_contact_references", {"ReferenceSummaryList": [
+        {"EmailMessagePlainText": {"Name": "message.txt", "Arn": FILE_ARN}}]}, {
+        "InstanceId": "c8c0e68d-2200-4265-82c0-5f3a1b2c3d4e", "ContactId": EMAIL_CONTACT,
+        "ReferenceTypes": ["EMAIL_MESSAGE_PLAIN_TEXT"]})
+    stub.add_response("get_attached_file", {"FileSizeInBytes": len(ITALIAN_BODY.encode()),
+                                            "DownloadUrlMetadata": {"Url": url}}, {
+        "InstanceId": "c8c0e68d-2200-4265-82c0-5f3a1b2c3d4e", "FileId": "7a1f0c2e-5b3d-4e6f-8a9b-0c1d2e3f4a5b",
+        "AssociatedResourceArn": f"{INSTANCE_ARN}/contact/{EMAIL_CONTACT}", "UrlExpiryInSeconds": 60})
+
+
+def predict_email(client, subject):
+    event = load_event("connect/email_inbound.json", Name=subject, LanguageCode=None)
+    return client.lambda_.invoke("predict_reason", event).payload
+
+
+def test_an_email_whose_subject_says_nothing_is_routed_on_its_body(client, connect_email, mailbox_file):
+    # Given an Italian e-mail titled only "Ordine 4471", whose body asks to return shoes
+    # (and quotes an earlier answer about a double charge)
+    expect_email_file(connect_email, mailbox_file.url)
+    # When the inbound e-mail flow predicts its reason
+    answer = predict_email(client, "Ordine 4471")
+    # Then the body's own words route it to returns, in Italian, and the contract holds
+    assert_contract(answer)
+    assert (answer["reason"], answer["language"], answer["queue"]) == ("return", "it", "orders")
+    assert mailbox_file.requests == 1
+    connect_email.assert_no_pending_responses()
+
+
+def test_an_email_body_that_cannot_be_read_leaves_the_subject_to_route(client, connect_email):
+    # Given Connect cannot list the e-mail's files right now
+    connect_email.add_client_error("list_contact_references", "ThrottlingException", http_status_code=429)
+    # Then the subject alone is read, and the flow still gets its answer
+    answer = predict_email(client, "Vorrei restituire le scarpe, sono troppo piccole")
+    assert_contract(answer)
+    assert (answer["status"], answer["reason"]) == ("OK", "return")
+
+
+def test_the_text_read_from_an_email_is_masked_and_stops_at_the_quoted_message():
+    from chalicelib.observability import mask_pii
+    from chalicelib.reasons.email import _own_words
+
+    text = mask_pii(_own_words(ITALIAN_BODY))
+    assert "restituire le scarpe" in text
+    assert "347 123 4567" not in text and "help@shop.example" not in text
+    assert "fattura" not in text  # the quoted earlier message is not why they write now

@@ -6,6 +6,7 @@ written here independently of the product's code."""
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,8 @@ QUEUES = ["Billing", "Support", "Retention", "Sales"]
 AGENTS = ["ioana.m", "andrei.p", "maria.t", "luca.b", "giulia.r", "eszter.k", "james.w", "radu.c"]
 REASONS = ["billing", "delivery", "return", "technical"]
 WINDOW_HOURS = 4
+# Each queue's service-level threshold (WFM_QUEUES serviceLevel.seconds; "*" for the rest).
+THRESHOLDS = {"*": 30, "Billing": 60}
 INTERACTIONS = 150
 
 
@@ -202,12 +205,18 @@ def expected_counters(interactions: list[Interaction], owner: dict[str, str]) ->
             count(local(leg.start), {"channel": interaction.channel, "reason": reason, "queue": leg.queue,
                                      "agent": leg.agent},
                   queued=int(leg.queued), queue_wait_seconds=leg.wait if leg.queued else 0, handled=int(handled),
+                  answered=int(leg.queued and handled), answer_wait_seconds=leg.wait if leg.queued and handled else 0,
+                  answered_in_threshold=int(leg.queued and handled
+                                            and leg.wait <= THRESHOLDS.get(leg.queue, THRESHOLDS["*"])),
                   handle_seconds=leg.talk + leg.hold + leg.acw if handled else 0,
-                  abandoned=int(leg.queued and not handled and leg.next is None), transfers=int(leg.next is not None))
+                  abandoned=int(leg.queued and not handled and leg.next is None), transfers=int(leg.next is not None),
+                  # calls in, to a number whose country the records do not say
+                  phone_in_seconds_xx=int((leg.end - leg.start).total_seconds())
+                  if interaction.channel == "VOICE" else 0)
         last_queue = next((leg.queue for leg in reversed(interaction.legs) if leg.queue), None)
         last_agent = next((leg.agent for leg in reversed(interaction.legs) if leg.agent), None)
         count(local(interaction.start), {"channel": interaction.channel, "reason": reason, "queue": last_queue,
-                                         "agent": last_agent}, contacts=1)
+                                         "agent": last_agent}, contacts=1, chats=int(interaction.channel == "CHAT"))
 
     by_customer: dict[str, list[Interaction]] = {}
     for interaction in interactions:
@@ -251,7 +260,8 @@ def replay_a_day(client, settings_env, contacts: int = INTERACTIONS):
     from chalicelib.profiles.service import Profiles
     from chalicelib.settings import get_settings
 
-    settings_env(REPEAT_WINDOW_HOURS=str(WINDOW_HOURS))
+    settings_env(REPEAT_WINDOW_HOURS=str(WINDOW_HOURS), WFM_QUEUES=json.dumps(
+        {queue: {"serviceLevel": {"target": 0.8, "seconds": seconds}} for queue, seconds in THRESHOLDS.items()}))
     rng = random.Random(20250514)
     profiles = Profiles(get_settings())
     known = {}

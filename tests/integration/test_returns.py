@@ -191,9 +191,9 @@ def test_a_follow_up_the_carrier_cannot_serve_yet_raises_so_the_schedule_retries
 
 def test_where_is_my_return_on_chat(client, ana):
     start(client, "1004821")
-    # Ana opens the web chat the next day; the widget passes her customer id
+    # Ana, signed in on the website, opens the web chat the next day (POST /chat/start)
     answer = client.lambda_.invoke("return_status", flow_event(
-        "chat-1", channel="CHAT", address=None, attributes={"customerId": ana})).payload
+        "chat-1", channel="CHAT", address=None, attributes={"customerId": ana, "recognisedBy": "session"})).payload
     assert (answer["status"], answer["returnId"], answer["returnStatus"]) == ("OK", "R-1004821", "pickup_booked")
     assert answer["awbNumber"]
     assert timeline(ana)["return_status_checked"].channel == "CHAT"

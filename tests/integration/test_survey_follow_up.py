@@ -93,6 +93,8 @@ def test_a_detractor_becomes_a_follow_up_task_and_an_alert(client, invited, conn
     connect.assert_no_pending_responses()
     survey = survey_item(invited["contact"])
     assert (survey.task_contact_id, survey.follow_up) == ("task-7781", "done")
+    # And the monthly review finds what she wrote under her contact's month
+    assert survey.detractor_month == DAY[:7]
     [alert] = supervisor_alerts()
     assert "detractor" in alert.subject.lower()
     assert invited["contact"] in alert.text and invited["customer"] in alert.text and comment in alert.text

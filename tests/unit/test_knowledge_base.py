@@ -186,3 +186,24 @@ def test_a_reply_that_needs_an_order_is_not_offered_without_one():
 def test_a_customer_name_with_markup_reaches_chat_as_typed():
     reply = quick.render(quick.RESPONSES[0], "en", quick.Customer(first_name="Tom & <Jerry>"))
     assert reply.startswith("Hello Tom & <Jerry>,")
+
+
+def test_the_knowledge_base_knows_the_reasons_of_the_catalogue_and_no_others(monkeypatch):
+    from dataclasses import replace
+
+    from chalicelib.errors import InvalidInput
+    from chalicelib.knowledge.reasons import reason_ids, require_reason, self_service
+    from chalicelib.reasons import catalogue
+
+    # Given a catalogue to which a contact center added a reason of its own
+
+    shipped = catalogue.load()
+    added = replace(shipped.require("billing"), id="warranty", menu="", aliases=())
+    monkeypatch.setattr(catalogue, "load", lambda: catalogue.Catalogue((*shipped, added)))
+    # Then articles, searches and quick responses may name it, and it can be self-served
+    assert reason_ids()[-1] == "warranty"
+    assert require_reason("warranty") == "warranty"
+    assert self_service("warranty") and not self_service("complaint") and not self_service(None)
+    # And a reason the catalogue does not have is refused with the known ones named
+    with pytest.raises(InvalidInput, match=r"known reasons are billing, .*warranty"):
+        require_reason("refunds")

@@ -46,3 +46,15 @@ def test_whatsapp_sends_are_answered_with_a_message_id(calls):
                                           metaApiVersion="v20.0")
     assert answer["messageId"]
     assert calls.of("SendWhatsAppMessage")[0].params["metaApiVersion"] == "v20.0"
+
+
+def test_sms_sends_are_recorded_with_the_text_that_would_have_gone_and_still_validated(calls):
+    sms = client("pinpoint-sms-voice-v2")
+    answer = sms.send_text_message(DestinationPhoneNumber="+40745112233", OriginationIdentity="pool-1",
+                                   MessageBody="482913 este codul dumneavoastra", MessageType="TRANSACTIONAL")
+    assert answer["MessageId"]
+    assert calls.of("SendTextMessage")[0].params["MessageBody"] == "482913 este codul dumneavoastra"
+    # An empty text is refused by botocore, as AWS would refuse it
+    with pytest.raises(ParamValidationError):
+        sms.send_text_message(DestinationPhoneNumber="+40745112233", MessageBody="")
+    assert len(calls.of("SendTextMessage")) == 1

@@ -94,7 +94,35 @@
     }
     languages.value = who.preferredLanguage;
     $("correct-tier").value = who.tier;
+    showConsent(who.consentChannels || []);
     $("who").hidden = false;
+  }
+
+  // One fieldset per channel the customer can be reached on, a checkbox per purpose,
+  // ticked as senders would decide today.
+  function showConsent(channels) {
+    const box = $("consent-channels");
+    box.replaceChildren();
+    for (const channel of channels) {
+      const fieldset = document.createElement("fieldset");
+      const legend = document.createElement("legend");
+      legend.textContent = channel.label;
+      fieldset.append(legend);
+      for (const purpose of channel.purposes) {
+        const input = document.createElement("input");
+        input.type = "checkbox";
+        input.id = "consent-" + channel.channel + "-" + purpose.purpose;
+        input.dataset.channel = channel.channel;
+        input.dataset.purpose = purpose.purpose;
+        input.checked = purpose.given;
+        const label = document.createElement("label");
+        label.htmlFor = input.id;
+        label.textContent = purpose.label;
+        fieldset.append(input, label);
+      }
+      box.append(fieldset);
+    }
+    $("consent-form").hidden = !channels.length;
   }
 
   function showWhy(why) {
@@ -148,7 +176,7 @@
   }
 
   function reset() {
-    for (const id of ["who", "why", "find", "before", "wrap", "correct"]) $(id).hidden = true;
+    for (const id of ["who", "why", "case", "find", "before", "wrap", "correct"]) $(id).hidden = true;
     $("timeline").replaceChildren();
     $("find-results").replaceChildren();
     state.cursor = null;
@@ -180,6 +208,7 @@
       showWho(view.who);
       showWhy(view.why);
       addItems(view.before);
+      $("case").hidden = false;
       $("correct").hidden = false;
     }
     showWrapUp(view.wrapUp);
@@ -228,7 +257,8 @@
     // The address goes in the request body, never in a URL.
     let answer;
     try {
-      answer = await call("POST", "/search", { [by]: value, lang });
+      const name = $("find-name").value.trim();
+      answer = await call("POST", "/search", name ? { [by]: value, name, lang } : { [by]: value, lang });
     } catch (e) {
       say(e.message, true);
       return;
@@ -237,7 +267,7 @@
     results.replaceChildren();
     if (!answer.customers.length) {
       const none = document.createElement("p");
-      none.textContent = words.not_found;
+      none.textContent = $("find-name").value.trim() ? words.not_found_name : words.not_found;
       results.append(none);
       return;
     }
@@ -260,6 +290,23 @@
     }
   }
 
+  async function openCase(event) {
+    event.preventDefault();
+    for (const id of ["case-subject", "case-note"]) {
+      if (!$(id).value.trim()) { $(id).focus(); return; }
+    }
+    try {
+      const answer = await call("POST", "/case", {
+        reason: $("case-reason").value, priority: $("case-priority").value,
+        subject: $("case-subject").value.trim(), note: $("case-note").value.trim(),
+      });
+      say(fill(words.case_opened, { id: answer.caseId, tier: answer.tier, due: formatTime(answer.dueAt) }));
+      $("case-form").reset();
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
   async function correct(event) {
     event.preventDefault();
     try {
@@ -268,6 +315,24 @@
     } catch (e) {
       say(e.message, true);
     }
+  }
+
+  async function consent(event) {
+    event.preventDefault();
+    const stated = {};
+    for (const input of $("consent-channels").querySelectorAll("input[type=checkbox]")) {
+      (stated[input.dataset.channel] = stated[input.dataset.channel] || {})[input.dataset.purpose] = input.checked;
+    }
+    let answer;
+    try {
+      answer = await call("PATCH", "/customer", { consent: stated });
+    } catch (e) {
+      say(e.message, true);
+      return;
+    }
+    const changed = Object.keys(answer.consentChanged || {}).length > 0;
+    await load(state.contactId);
+    say(changed ? words.consent_saved : words.consent_unchanged);
   }
 
   async function summary(event) {
@@ -286,7 +351,9 @@
     takeToken();
     $("find-form").addEventListener("submit", find);
     $("wrap-form").addEventListener("submit", wrapUp);
+    $("case-form").addEventListener("submit", openCase);
     $("correct-form").addEventListener("submit", correct);
+    $("consent-form").addEventListener("submit", consent);
     $("summary-form").addEventListener("submit", summary);
     $("more").addEventListener("click", more);
     const standalone = new URLSearchParams(window.location.search).get("contactId");
