@@ -391,6 +391,16 @@ def agent_open_case(contact_id):
     return _data(agent.open_case(contact_id, json_object(app.current_request)), 201)
 
 
+@app.route("/agent/contacts/{contact_id}/verification-code", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_send_verification_code(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    body = json_object(request, optional=True)
+    return _data(agent.send_code(contact_id, body, request.headers.get("accept-language")), 201)
+
+
 @app.route("/agent/contacts/{contact_id}/wrap-up", methods=["POST"], authorizer=PROTECTED)
 @answers
 def agent_wrap_up(contact_id):

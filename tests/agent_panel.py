@@ -5,6 +5,8 @@ data call."""
 from __future__ import annotations
 
 import json
+import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,3 +70,36 @@ def panel(client, contact_id: str = CONTACT, query: str = "?lang=en") -> tuple[i
 def post(client, path: str, body: Any) -> tuple[int, dict[str, Any]]:
     response = client.http.post(path, headers={"Content-Type": "application/json"}, body=json.dumps(body))
     return response.status_code, json.loads(response.body)
+
+
+@contextmanager
+def sms_texts(*numbers: str):
+    """End User Messaging SMS stubbed to accept one text to each of `numbers`; yields
+    the SendTextMessage parameters it was asked for (what the customer's phone gets)."""
+    from botocore.stub import ANY, Stubber
+
+    from chalicelib.notify import sms
+
+    sent: list[dict[str, Any]] = []
+    texts = sms.client()
+    texts.meta.events.register("provide-client-params.pinpoint-sms-voice-v2.SendTextMessage",
+                               lambda params, **_: sent.append(dict(params)))
+    with Stubber(texts) as stub:
+        for n, number in enumerate(numbers):
+            stub.add_response("send_text_message", {"MessageId": f"sms-{n}"}, {
+                "DestinationPhoneNumber": number, "OriginationIdentity": ANY, "MessageBody": ANY,
+                "MessageType": "TRANSACTIONAL", "ConfigurationSetName": ANY})
+        yield sent
+        stub.assert_no_pending_responses()
+
+
+def code_in(text: dict[str, Any]) -> str:
+    return re.search(r"\b(\d{6})\b", text["MessageBody"]).group(1)
+
+
+def caller_says_code(client, code: str, contact_id: str = CONTACT) -> dict[str, Any]:
+    """The flow's check of the code the caller keys in on `contact_id`."""
+    event = load_event("connect/voice_inbound.json", ContactId=contact_id, InitialContactId=contact_id,
+                       CustomerEndpoint={"Address": ANA_PHONE, "Type": "TELEPHONE_NUMBER"}, Attributes={})
+    event["Details"]["Parameters"] = {"code": code}
+    return client.lambda_.invoke("check_verification_code", event).payload

@@ -55,6 +55,7 @@ class Refused(Exception):
 class Sent:
     channel: str
     valid_minutes: int
+    address: str = ""  # where it went (the profile's own address), for a masked confirmation
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Verifications:
         if outcome.status != "sent":
             get_logger().warning("verification code not sent", extra={"channel": chosen, "status": outcome.status})
             raise Refused("NOT_SENT")
-        return Sent(chosen, minutes)
+        return Sent(chosen, minutes, senders[chosen].address_of(customer) or "")
 
     def check_code(self, standing: Standing, given: str) -> Verified:
         from chalicelib.verification.models import VerificationModel

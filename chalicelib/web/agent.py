@@ -11,7 +11,17 @@ a contact summary).
 - `why`: the open case and the last reason;
 - `before`: one page of the timeline, newest first, each item one line in the
   agent's language, and the cursor of the next page;
-- `wrapUp`: the wrap-up saved for this contact, if any, and whether it can still change.
+- `wrapUp`: the wrap-up saved for this contact, if any, and whether it can still change;
+- `verification` (with `who`): whether the customer proved who they are on this
+  contact (or the contact it was transferred from): `verified`, the method
+  (`code_sms`, `code_whatsapp`, `code_email`, `pin`) and when, and a line in the
+  agent's language; never the code or the answer.
+
+`POST /agent/contacts/{contactId}/verification-code` sends the customer a one-time
+code (`{"channel": "sms"|"whatsapp"|"email"}`, empty: the first of
+VERIFICATION_CHANNELS the profile has) to an address already on the profile, never
+one the agent types; the customer reads it back, and the flow or the agent checks it
+through the verification service. The answer names the channel and the address, masked.
 
 The customer is found from the contact the way the timeline finds them: the link the
 lookup flow wrote for the contact id (profiles.link_contact), else the interaction
@@ -62,20 +72,24 @@ def _query(query: dict[str, str] | None, allowed: set[str]) -> dict[str, str]:
 # ---- finding the contact's customer ------------------------------------------
 
 def _contact_items(contact: str) -> tuple[ContactLinkModel | None, InteractionModel | None,
-                                         InteractionModel | None]:
-    """The contact's link, its interaction and its wrap-up, in one BatchGetItem
-    across the two tables (consistent: a wrap-up just saved is seen)."""
+                                         InteractionModel | None, Any]:
+    """The contact's link, its interaction, its wrap-up and its verification, in one
+    BatchGetItem across the three tables (consistent: a wrap-up just saved, a code
+    just read back, is seen)."""
     from chalicelib.db import connection
+    from chalicelib.verification.models import VerificationModel
     from chalicelib.web.wrapup import entry_id
 
     settings = get_settings()
     links, interactions = settings.contact_links_table, settings.interactions_table
+    verifications = settings.verification_table
     request: dict[str, Any] = {
         links: {"Keys": [{"contact_id": {"S": contact}}], "ConsistentRead": True},
         interactions: {"Keys": [{"interaction_id": {"S": contact}}, {"interaction_id": {"S": entry_id(contact)}}],
                        "ConsistentRead": True},
+        verifications: {"Keys": [{"key": {"S": f"contact#{contact}"}}], "ConsistentRead": True},
     }
-    found: dict[str, list[dict[str, Any]]] = {links: [], interactions: []}
+    found: dict[str, list[dict[str, Any]]] = {links: [], interactions: [], verifications: []}
     with dynamo_errors("reading a contact"):
         for _ in range(4):  # unprocessed keys (throttling) are asked for again
             answer = connection().client.batch_get_item(RequestItems=request)
@@ -92,7 +106,8 @@ def _contact_items(contact: str) -> tuple[ContactLinkModel | None, InteractionMo
     by_id = {raw["interaction_id"]["S"]: InteractionModel.from_raw_data(raw) for raw in found[interactions]}
     wrap_up = by_id.get(entry_id(contact))
     wrap_up = wrap_up if is_live(wrap_up) and not wrap_up.erased else None  # type: ignore[union-attr]
-    return (link if is_live(link) else None), by_id.get(contact), wrap_up
+    verified = next((VerificationModel.from_raw_data(raw) for raw in found[verifications]), None)
+    return (link if is_live(link) else None), by_id.get(contact), wrap_up, (verified if is_live(verified) else None)
 
 
 def _raw_customer(customer_id: str) -> CustomerModel | None:
@@ -108,7 +123,7 @@ class ContactCustomer:
 
     def __init__(self, contact: str) -> None:
         self.contact_id = contact
-        self.link, self.interaction, self.wrap_up = _contact_items(contact)
+        self.link, self.interaction, self.wrap_up, self.verified = _contact_items(contact)
         self.customer: CustomerModel | None = None
         self.erased = bool(self.interaction is not None and self.interaction.erased)
         linked = self.link.customer_id if self.link else (self.interaction.customer_id if self.interaction else None)
@@ -119,6 +134,12 @@ class ContactCustomer:
                 # A profile whose erasure started, or which is gone while the contact
                 # still points at it: shown as erased, with nothing of theirs.
                 self.erased = raw is None or raw.erasure_started_at is not None
+
+    @property
+    def contact_key(self) -> str:
+        """The contact verification is kept for (the flow keeps it for the initial
+        contact id, which is the one the panel is opened on for a call's first leg)."""
+        return self.contact_id
 
     @property
     def state(self) -> str:
@@ -229,6 +250,17 @@ def who(found: ContactCustomer, t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def verification(found: ContactCustomer, t: dict[str, Any]) -> dict[str, Any]:
+    """Whether this contact is verified (for this very customer), how and when; never the code."""
+    assert found.customer is not None
+    item = found.verified
+    if item is None or item.customer_id != found.customer.customer_id:
+        return {"verified": False, "method": None, "at": None, "text": t["not_verified"]}
+    method = item.method or ""
+    return {"verified": True, "method": method, "at": item.at.isoformat().replace("+00:00", "Z") if item.at else None,
+            "text": t["verified_by"].format(method=t["verification_methods"].get(method, method))}
+
+
 def why(customer: CustomerModel) -> dict[str, Any]:
     return {"openCaseId": customer.open_case_id, "lastReason": customer.last_reason}
 
@@ -293,7 +325,7 @@ def contact_view(raw_contact_id: str, query: dict[str, str] | None, accept_langu
     view: dict[str, Any] = {"contactId": contact, "language": language, "state": found.state,
                             "wrapUp": wrapup.current(contact, found.interaction, found.wrap_up)}
     if found.customer is not None:
-        view.update(who=who(found, t), why=why(found.customer),
+        view.update(who=who(found, t), verification=verification(found, t), why=why(found.customer),
                     before=before(found.customer.customer_id, t, limit, None))
     return view
 
@@ -472,3 +504,51 @@ def open_case(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     case = document(desk, desk.open(new), with_events=False)
     return {"caseId": case["caseId"], "tier": case["tier"], "queue": case["queue"],
             "dueAt": case["sla"]["firstResponse"]["dueAt"]}
+
+
+CODE_CHANNELS = ("sms", "whatsapp", "email")
+# A refused send, as the agent's HTTP answer: what is wrong, in words the panel shows.
+_CODE_REFUSALS = {
+    "LOCKED": "too many wrong answers: verification is locked for this customer for a while",
+    "TOO_MANY_CODES": "this contact has been sent as many codes as it may have",
+    "NO_ADDRESS": "the customer has no address on that channel on their profile",
+    "CHANNEL_UNAVAILABLE": "this deployment does not send on that channel",
+    "NOT_SENT": "the code could not be sent (consent, suppression or the channel refused it)",
+}
+
+
+def send_code(raw_contact_id: str, body: dict[str, Any], accept_language: str | None) -> dict[str, Any]:
+    """`POST /agent/contacts/{contactId}/verification-code`: a one-time code for this
+    contact to the customer's own address on `channel` (see the module's docstring)."""
+    from chalicelib.connect.flow import FlowRequest
+    from chalicelib.errors import Conflict
+    from chalicelib.verification.assurance import Standing
+    from chalicelib.verification.service import Refused, Verifications
+
+    contact = contact_id(raw_contact_id)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - {"channel", "lang"})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: channel, lang")
+    channel = body.get("channel") or ""
+    if channel not in ("", *CODE_CHANNELS):
+        raise InvalidInput(f"channel must be one of {', '.join(CODE_CHANNELS)}")
+    t = words(agent_language(body.get("lang"), accept_language))
+    found = ContactCustomer(contact)
+    if found.customer is None:
+        raise NotFound("this contact is not linked to a customer")
+    request = FlowRequest(contact_id=contact, initial_contact_id=found.contact_key,
+                          channel=found.channel.upper())
+    standing = Standing(request, found.customer, found.how)
+    try:
+        sent = Verifications(get_settings()).send_code(standing, channel)
+    except Refused as refused:
+        message = _CODE_REFUSALS.get(refused.code, "the code was not sent")
+        if refused.code in ("LOCKED", "TOO_MANY_CODES"):
+            raise Conflict(message, code=refused.code) from None
+        raise InvalidInput(message, code=refused.code) from None
+    to = mask_email(sent.address) if sent.channel == "email" else mask_phone(sent.address)
+    return {"contactId": contact, "channel": sent.channel, "to": to, "validMinutes": sent.valid_minutes,
+            "text": t["code_sent"].format(channel=t["code_channels"].get(sent.channel, sent.channel), to=to,
+                                          minutes=sent.valid_minutes)}

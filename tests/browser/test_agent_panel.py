@@ -276,3 +276,29 @@ def test_the_agent_opens_a_case_for_the_caller_from_the_panel(site, page, client
     assert (case["reason"], case["priority"], case["queue"], case["subject"]) == (
         "billing", "high", "billing_l1", "Taxată de două ori")
     assert case["caseId"] in page.locator("#status").text_content()
+
+
+def test_the_agent_sees_not_verified_sends_a_code_and_sees_verified_by_code_once_read_back(site, page, client):
+    from tests.agent_panel import caller_says_code, code_in, sms_texts
+
+    # Given Ana, recognised by her number, and the panel open in English
+    known_caller(client, history=0)
+    page.goto(f"{site}/agent?contactId={CONTACT}&lang=en")
+    page.locator("#who").wait_for()
+    assert page.locator("#who-how").inner_text() == "phone number"
+    assert page.locator("#who-verified").inner_text() == "not verified"
+    # When the agent sends her a code by SMS from the panel
+    with sms_texts(ANA_PHONE) as sent:
+        page.get_by_label("Send the code by").select_option("sms")
+        page.get_by_role("button", name="Send a one-time code").click()
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('Code sent')")
+    # Then the agent reads where it went, masked, and never the code
+    status = page.locator("#status").inner_text()
+    assert "Code sent by SMS to +40 7•• ••• 678" in status
+    code = code_in(sent[0])
+    assert code not in page.content() and ANA_PHONE not in page.content()
+    # And once Ana keys it in, the panel says she is verified, and how
+    assert caller_says_code(client, code)["verification"] == "verified"
+    page.reload()
+    page.wait_for_function("() => document.getElementById('who-verified').textContent.includes('verified by')")
+    assert page.locator("#who-verified").inner_text() == "verified by code (SMS)"

@@ -15,6 +15,8 @@ from tests.agent_panel import (
     ANA_PHONE,
     CONTACT,
     INSTANCE_ID,
+    caller_says_code,
+    code_in,
     contact_record,
     known_caller,
     lookup,
@@ -22,6 +24,7 @@ from tests.agent_panel import (
     panel,
     post,
     records,
+    sms_texts,
 )
 from tests.helpers import create_customer
 from tests.journeys import connect
@@ -407,3 +410,47 @@ def test_a_case_for_a_contact_that_is_nobodys_is_refused(client):
                                 body=json.dumps({"reason": "billing", "subject": "x", "note": "y"}))
     assert response.status_code == 400
     assert "find or link the customer first" in json.loads(response.body)["Message"]
+
+
+# ---- verification: recognised is not verified ------------------------------------
+
+def test_the_agent_sends_a_code_to_the_profiles_number_and_sees_the_contact_verified_once_read_back(client):
+    # Given Ana, recognised by the number she calls from, not yet verified
+    known_caller(client, history=0)
+    _, view = panel(client, query="?lang=ro")
+    assert view["who"]["recognisedBy"] == "phone"
+    assert view["verification"] == {"verified": False, "method": None, "at": None, "text": "neverificat"}
+    # When the agent sends her a code by SMS from the panel
+    with sms_texts(ANA_PHONE) as sent:
+        status, answer = post(client, f"/agent/contacts/{CONTACT}/verification-code", {"channel": "sms", "lang": "en"})
+    # Then it goes once, to the number on her profile, and the agent sees it masked, never the code
+    assert status == 201, answer
+    [text] = sent
+    code = code_in(text)
+    assert (answer["channel"], answer["to"]) == ("sms", "+40 7•• ••• 678")
+    assert answer["text"].startswith("Code sent by SMS to +40 7•• ••• 678")
+    assert code not in json.dumps(answer) and ANA_PHONE not in json.dumps(answer, ensure_ascii=False)
+    # And once she keys it in, the panel says how she was verified, and never the code
+    assert caller_says_code(client, code)["verification"] == "verified"
+    _, view = panel(client, query="?lang=en")
+    verification = view["verification"]
+    assert (verification["verified"], verification["method"], verification["text"]) == (
+        True, "code_sms", "verified by code (SMS)")
+    assert verification["at"] and code not in json.dumps(view)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"channel": "fax"}, "channel must be one of"),
+    ({"channel": "sms", "to": "+40799000111"}, "unknown field(s): to"),
+    ({"channel": "whatsapp"}, "no address on that channel"),
+])
+def test_a_code_the_panel_cannot_send_says_why_and_sends_nothing(client, body, expected):
+    known_caller(client, history=0)
+    with sms_texts() as sent:
+        status, answer = post(client, f"/agent/contacts/{CONTACT}/verification-code", body)
+    assert status == 400 and expected in answer["Message"] and sent == []
+
+
+def test_no_code_for_a_contact_nobody_is_on(client):
+    status, answer = post(client, "/agent/contacts/nobody-here/verification-code", {})
+    assert status == 404 and "not linked" in answer["Message"]

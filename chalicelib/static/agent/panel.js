@@ -206,6 +206,7 @@
     if (view.who) {
       $("title").textContent = words.title;
       showWho(view.who);
+      text("who-verified", view.verification && view.verification.text);
       showWhy(view.why);
       addItems(view.before);
       $("case").hidden = false;
@@ -335,6 +336,17 @@
     say(changed ? words.consent_saved : words.consent_unchanged);
   }
 
+  // A one-time code to an address already on the profile; the agent never types one.
+  async function sendCode(event) {
+    event.preventDefault();
+    try {
+      const answer = await call("POST", "/verification-code", { channel: $("code-channel").value, lang });
+      say(answer.text);
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
   async function summary(event) {
     event.preventDefault();
     const done = $("summary-done").value.split("\n").map((l) => l.trim()).filter(Boolean);
@@ -355,6 +367,7 @@
     $("correct-form").addEventListener("submit", correct);
     $("consent-form").addEventListener("submit", consent);
     $("summary-form").addEventListener("submit", summary);
+    $("code-form").addEventListener("submit", sendCode);
     $("more").addEventListener("click", more);
     const standalone = new URLSearchParams(window.location.search).get("contactId");
     if (standalone) {
