@@ -191,6 +191,8 @@ class Actions:
         if not source:
             return self._silence(action, contact, steps, str(limit))
         entered = source.pop(0)
+        if callable(entered):  # what the customer reads off their phone at this moment (a code just sent)
+            entered = entered()
         steps.append(Step("input", entered))
         if str(parameters.get("StoreInput", "False")).lower() == "true":
             validation = (parameters.get("InputValidation") or {}).get("PhoneNumberValidation")

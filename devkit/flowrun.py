@@ -22,7 +22,8 @@ class Customer:
     channel: str = "VOICE"
     address: str | None = "+40712345678"
     address_type: str = "TELEPHONE_NUMBER"
-    inputs: list[str] = field(default_factory=list)
+    # What they key in when asked; a callable is asked at that moment (a code just sent to their phone).
+    inputs: list[Any] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     subtype: str | None = None
     # An e-mail's subject (Connect names an EMAIL contact by it).

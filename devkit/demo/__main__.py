@@ -24,6 +24,7 @@ ACTS = [
     "devkit.demo.act_agent_panel",
     "devkit.demo.act_dashboard",
     "devkit.demo.act_cases",
+    "devkit.demo.act_verification",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]
