@@ -209,10 +209,11 @@ def on_agent_event(event):
 @app.route("/floor", methods=["GET"], authorizer=PROTECTED)
 @answers
 def floor_now():
-    """Per queue: contacts waiting, the oldest wait and its status against thresholds."""
-    from chalicelib.floor import view
+    """Per queue: contacts waiting, the oldest wait and its status against thresholds,
+    the service level today, and agents online against those the staffing plan needs."""
+    from chalicelib.web import floor
 
-    return view.floor()
+    return floor.data()
 
 
 @app.route("/dashboard/floor", methods=["GET"], authorizer=PROTECTED)

@@ -162,7 +162,8 @@ def routes() -> list[Route]:
         Route("/metrics", "GET", "KPIs for a day or a range, optionally grouped", "metrics",
               query={**days, "by": {"enum": list(GROUPINGS)}}, required_query=("from",)),
         # Floor and dashboards
-        Route("/floor", "GET", "Per queue: contacts waiting, the oldest wait and its status", "floor"),
+        Route("/floor", "GET", "Per queue: contacts waiting, the oldest wait and its status, the service "
+              "level today, agents needed now against agents online", "floor"),
         Route("/dashboard/floor", "GET", "The live floor page", "floor", ok_type=HTML, errors=(503,)),
         Route("/dashboard/floor.js", "GET", "The live floor page's script", "floor", ok_type="text/javascript",
               errors=()),

@@ -12,6 +12,19 @@
     return Math.floor(seconds / 60) + " " + words.min + " " + (seconds % 60) + " " + words.s;
   }
 
+  function serviceLevel(figure) {
+    if (figure.percent === null) { return words.sl_none; }
+    return words.sl_figure.replace("{percent}", String(figure.percent))
+      .replace("{threshold}", duration(figure.thresholdSeconds));
+  }
+
+  function staffing(figure) {
+    if (!figure) { return ""; }
+    var text = words.staffing_figure.replace("{needed}", String(figure.needed))
+      .replace("{online}", String(figure.online));
+    return figure.status === "warn" ? text + ": " + words.staffing_warn : text;
+  }
+
   function cell(row, name, text) {
     var td = document.createElement(name === "name" ? "th" : "td");
     if (name === "name") { td.scope = "row"; } else { td.className = name; }
@@ -38,6 +51,9 @@
       cell(row, "status", words[q.status]);
       cell(row, "thresholds", words.warn_at + " " + duration(q.warnSeconds) + ", " +
         words.alert_at + " " + duration(q.alertSeconds));
+      cell(row, "service-level", serviceLevel(q.serviceLevelToday));
+      cell(row, "staffing", staffing(q.staffing));
+      if (q.staffing && q.staffing.status === "warn") { row.lastChild.className += " staffing-warn"; }
       return row;
     });
     body.replaceChildren.apply(body, rows);

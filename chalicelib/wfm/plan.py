@@ -194,3 +194,24 @@ def plan_all(now: datetime | None = None) -> dict[str, Any]:
         # the queues that succeeded are stored.
         raise RuntimeError(f"staffing plans failed for {', '.join(outcome['failed'])}")
     return outcome
+
+
+def agents_needed(queue: str, now: datetime, plans: Plans | None = None) -> int | None:
+    """The agents the stored plan needs in `queue` in the 15-minute interval holding
+    `now`, over the queue's planned channels; None when no plan covers it (the queue
+    is not planned, or no plan was stored for its day). One Query per channel."""
+    from chalicelib.wfm.queues import planned as planned_queues
+
+    settings = next((q for q in planned_queues() if q.name == queue), None)
+    if settings is None:
+        return None
+    today = now.astimezone(forecast.zone(settings.time_zone)).date()
+    store = plans or plans_store()
+    needed = None
+    for channel in settings.channels:
+        for day in store.read(settings.name, channel, today, today):
+            for interval in json.loads(day["intervals"]):
+                start = datetime.fromisoformat(interval["start"])
+                if start <= now < start + timedelta(seconds=INTERVAL_SECONDS):
+                    needed = (needed or 0) + int(interval["agents"])
+    return needed

@@ -79,3 +79,47 @@ def test_a_floor_with_no_queues_set_up_says_how_to_set_them_up(client, settings_
     assert "FLOOR_THRESHOLDS" in page.locator("#no-queues").inner_text()
     context.close()
     assert errors == []
+
+
+AMBER = "rgb(255, 241, 194)"
+
+
+def test_a_supervisor_sees_the_service_level_today_and_too_few_agents_online_for_the_plan(
+        client, settings_env, site, page, monkeypatch):
+    from chalicelib.floor import view
+    from tests.dashboard_data import call
+    from tests.dashboard_data import deliver as deliver_records
+    from tests.integration.test_floor import WFM_QUEUES, agent_event, deliver_agents, recent_noon, store_plan
+
+    # Given Billing answered 1 of its 3 calls today within 20 s
+    settings_env(FLOOR_THRESHOLDS=THRESHOLDS, WFM_QUEUES=WFM_QUEUES)
+    now = recent_noon()
+    monkeypatch.setattr(view, "utcnow", lambda: now)
+    deliver_records(client, call("d-1", now - timedelta(hours=2), wait=10),
+                    call("d-2", now - timedelta(hours=1), wait=45),
+                    call("d-3", now - timedelta(minutes=30), wait=90, agent=None))
+    # And its plan needs 2 agents now (one on voice, one on chat), and 2 are online
+    store_plan("Billing", {"VOICE": 1, "CHAT": 1}, now)
+    deliver_agents(client, agent_event("STATE_CHANGE", now - timedelta(seconds=60), agent="a-1"),
+                   agent_event("STATE_CHANGE", now - timedelta(seconds=50), contact_state="CONNECTED", agent="a-2"))
+    page.clock.install()
+    # When the supervisor opens the floor (Romanian browser)
+    page.goto(site + "/dashboard/floor")
+    billing = row(page, "Billing")
+    # Then Billing shows its service level against its threshold, and enough agents
+    assert billing.locator(".service-level").inner_text() == "33.3 % preluate în cel mult 20 s"
+    staffing = billing.locator(".staffing")
+    assert staffing.inner_text() == "necesari 2, conectați 2"
+    assert staffing.evaluate("e => getComputedStyle(e).backgroundColor") != AMBER
+    # And Sales, with no contact today and no plan, says so and shows no staffing figure
+    assert row(page, "Sales").locator(".service-level").inner_text() == "Niciun contact azi încă"
+    assert row(page, "Sales").locator(".staffing").inner_text() == ""
+    # When an agent logs out and the page refreshes
+    deliver_agents(client, agent_event("LOGOUT", now - timedelta(seconds=10), status="Offline",
+                                       status_type="OFFLINE", agent="a-1"))
+    page.clock.run_for(15_000)
+    # Then the staffing figure turns amber and says too few agents are online
+    page.get_by_text("prea puțini agenți").wait_for()
+    assert staffing.inner_text() == "necesari 2, conectați 1: prea puțini agenți"
+    assert staffing.evaluate("e => getComputedStyle(e).backgroundColor") == AMBER
+    assert billing.locator(".service-level").inner_text() == "33.3 % preluate în cel mult 20 s"

@@ -51,9 +51,9 @@ def floor(client, settings_env):
     settings_env(FLOOR_THRESHOLDS=THRESHOLDS)
 
     def read(now: datetime) -> dict:
-        from chalicelib.floor import view
+        from chalicelib.web.floor import data
 
-        return {queue["name"]: queue for queue in view.floor(now)["queues"]}
+        return {queue["name"]: queue for queue in data(now)["queues"]}
 
     return read
 
@@ -132,16 +132,21 @@ def test_floor_items_hold_ids_and_times_only(client, floor):
 def test_reading_the_floor_queries_and_never_scans(client, floor):
     deliver(client, *[contact_event("QUEUED", f"c-{n}", NOW - timedelta(seconds=n)) for n in range(25)])
     from chalicelib.db import connection
+    from chalicelib.metrics import report
 
     calls: list[str] = []
-    dynamodb = connection().client
-    dynamodb.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    clients = (connection().client, report.reader())
+    for dynamodb in clients:
+        dynamodb.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
     try:
         assert floor(NOW)["Billing"]["waiting"] == 25
     finally:
-        dynamodb.meta.events.unregister("before-call.dynamodb")
-    # Two Queries per configured queue (waiting contacts, agents), whatever the number of contacts
-    assert calls == ["Query"] * 4
+        for dynamodb in clients:
+            dynamodb.meta.events.unregister("before-call.dynamodb")
+    # Two Queries per configured queue (waiting contacts, agents), one for today's
+    # counters and one per channel of a planned queue (Billing: voice and chat, in the
+    # stage's WFM_QUEUES), whatever the number of contacts
+    assert calls == ["Query"] * 7
 
 
 def test_get_floor_answers_json_for_the_configured_queues(client, settings_env):
@@ -265,3 +270,87 @@ def test_every_language_has_every_word_of_the_floor_page():
     words = catalogue()
     assert set(words) == {"en", "ro", "it", "hu"}
     assert all(set(words[language]) == set(words["en"]) for language in words)
+
+
+# ---- Service level today and agents needed now (the staffing plan) ----
+
+# Billing is planned for voice and chat, with the 20 s default threshold; Sales
+# answers within 60 s and no plan is stored for it.
+WFM_QUEUES = json.dumps({"*": {"serviceLevel": {"target": 0.8, "seconds": 20}},
+                         "Billing": {"channels": ["VOICE", "CHAT"]},
+                         "Sales": {"serviceLevel": {"target": 0.8, "seconds": 60}}})
+
+
+def recent_noon() -> datetime:
+    """Noon (UTC) yesterday: a whole day of its own, inside every retention."""
+    from chalicelib.db import utcnow
+
+    return (utcnow() - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+def store_plan(queue: str, agents_by_channel: dict[str, int], now: datetime) -> None:
+    """A stored staffing plan whose interval holding `now` needs these agents per channel."""
+    from chalicelib.wfm import erlang
+    from chalicelib.wfm.plan import PlannedDay, PlannedInterval, plans_store
+    from chalicelib.wfm.queues import planning
+
+    start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    settings = planning(queue)
+    for channel, agents in agents_by_channel.items():
+        intervals = [PlannedInterval(start + timedelta(minutes=15 * n), 10.0, 300.0, erlang.Staffing(
+            agents=agents + abs(n), agents_fractional=agents, service_level=0.8, average_speed_of_answer_seconds=10,
+            occupancy=0.8, staff=agents + 1, staff_fractional=agents + 1.0, traffic=3.0)) for n in (-1, 0, 1)]
+        day = start.date()
+        plans_store().store(settings, channel, [PlannedDay(day, intervals, 28, day - timedelta(days=28),
+                                                           day - timedelta(days=1), None, None)], now)
+
+
+def test_the_floor_shows_service_level_today_and_agents_online_against_the_plan(client, settings_env):
+    from tests.dashboard_data import call
+    from tests.dashboard_data import deliver as deliver_records
+
+    settings_env(FLOOR_THRESHOLDS=THRESHOLDS, WFM_QUEUES=WFM_QUEUES)
+    now = recent_noon()
+    # Given today Billing answered one call in 10 s and one in 45 s and lost one, Sales answered in 45 s,
+    # and yesterday's calls do not count
+    deliver_records(client, call("d-1", now - timedelta(hours=2), wait=10),
+                    call("d-2", now - timedelta(hours=1), wait=45),
+                    call("d-3", now - timedelta(minutes=30), wait=90, agent=None),
+                    call("d-4", now - timedelta(minutes=20), queue="Sales", wait=45),
+                    call("y-1", now - timedelta(days=1), wait=5))
+    # And Billing's plan needs 3 agents on voice and 1 on chat now; 3 agents are online and 1 on a break
+    store_plan("Billing", {"VOICE": 3, "CHAT": 1}, now)
+    deliver_agents(client,
+                   agent_event("STATE_CHANGE", now - timedelta(seconds=50), agent="a-1"),
+                   agent_event("STATE_CHANGE", now - timedelta(seconds=40), contact_state="CONNECTED", agent="a-2"),
+                   agent_event("STATE_CHANGE", now - timedelta(seconds=30), contact_state="ENDED", agent="a-3"),
+                   agent_event("HEART_BEAT", now - timedelta(seconds=20), status="Break", status_type="CUSTOM",
+                               agent="a-4"))
+    # When the supervisor reads the floor
+    from chalicelib.web.floor import data
+
+    queues = {queue["name"]: queue for queue in data(now)["queues"]}
+    # Then Billing answered 1 of 3 within its 20 s, Sales 1 of 1 within its 60 s
+    assert queues["Billing"]["serviceLevelToday"] == {"percent": 33.3, "answeredInThreshold": 1, "offered": 3,
+                                                      "thresholdSeconds": 20}
+    assert queues["Sales"]["serviceLevelToday"]["percent"] == 100.0
+    assert queues["Sales"]["serviceLevelToday"]["thresholdSeconds"] == 60
+    # And Billing needs 4 agents now and has 3 online: a warning; Sales has no plan, so nothing
+    assert queues["Billing"]["staffing"] == {"needed": 4, "online": 3, "status": "warn"}
+    assert queues["Sales"]["staffing"] is None
+    # When a fourth agent comes back from the break, Billing has the agents it needs
+    deliver_agents(client, agent_event("STATE_CHANGE", now - timedelta(seconds=5), agent="a-4"))
+    assert data(now)["queues"][0]["staffing"] == {"needed": 4, "online": 4, "status": "ok"}
+
+
+def test_get_floor_on_an_empty_day_without_a_plan_says_so(client, settings_env):
+    # Given queues on the floor, planned but with no plan stored, and no contact today
+    settings_env(FLOOR_THRESHOLDS=THRESHOLDS, WFM_QUEUES=WFM_QUEUES)
+    response = client.http.get("/floor")
+    assert response.status_code == 200
+    # Then there is no service level to show, only the threshold it will be measured against,
+    # and no staffing figure
+    for queue in response.json_body["queues"]:
+        assert queue["serviceLevelToday"]["percent"] is None and queue["serviceLevelToday"]["offered"] == 0
+        assert queue["staffing"] is None
+    assert [q["serviceLevelToday"]["thresholdSeconds"] for q in response.json_body["queues"]] == [20, 60]
