@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from chalicelib.db import dynamo_errors, expiry, utcnow
-from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.interactions.parse import ATTR_DISPOSITION, ATTR_REASON, ATTR_RESOLVED, CTR
 from chalicelib.settings import get_settings
@@ -103,10 +103,15 @@ def save(contact_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
     settings = get_settings()
     # Setting the same values again changes nothing: a retry is harmless.
-    ConnectClient(settings).call(
-        "saving the contact's attributes", "update_contact_attributes", InitialContactId=contact,
-        Attributes={ATTR_REASON: wrap["reason"], ATTR_DISPOSITION: wrap["disposition"],
-                    ATTR_RESOLVED: wrap["resolved"]})
+    try:
+        ConnectClient(settings).call(
+            "saving the contact's attributes", "update_contact_attributes", InitialContactId=contact,
+            Attributes={ATTR_REASON: wrap["reason"], ATTR_DISPOSITION: wrap["disposition"],
+                        ATTR_RESOLVED: wrap["resolved"]})
+    except DependencyFailure as e:
+        if _unknown_contact(e):
+            raise NotFound("Amazon Connect has no such contact in this instance") from e
+        raise
 
     now = utcnow()
     first = stored.started_at if stored is not None and stored.started_at else _timestamp(now)
@@ -139,3 +144,15 @@ def _timestamp(moment: Any) -> str:
     from chalicelib.interactions.activity import timestamp
 
     return timestamp(moment)
+
+
+def _unknown_contact(failure: Exception) -> bool:
+    """Amazon Connect answered that the contact does not exist (not that it failed)."""
+    from botocore.exceptions import ClientError
+
+    cause = failure.__cause__
+    if not isinstance(cause, ClientError):
+        return False
+    code = cause.response.get("Error", {}).get("Code", "")
+    status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code == "ResourceNotFoundException" or status == 404

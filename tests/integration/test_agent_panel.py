@@ -325,6 +325,15 @@ def test_a_wrap_up_connect_refuses_writes_nothing(client, connect):
     assert panel(client)[1]["wrapUp"] is None
 
 
+def test_a_wrap_up_for_a_contact_connect_does_not_know_is_not_found_and_writes_nothing(client, connect):
+    # Found by fuzzing: Connect's "no such contact" was answered 503 (retry), which no retry mends
+    known_caller(client, history=0)
+    connect.add_client_error("update_contact_attributes", "ResourceNotFoundException", http_status_code=404)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/wrap-up", WRAP)
+    assert status == 404 and "no such contact" in answer["Message"]
+    assert panel(client)[1]["wrapUp"] is None
+
+
 # ---- the page and its edges --------------------------------------------------
 
 def test_the_page_shell_holds_no_customer_data_and_may_be_framed_by_the_workspace_only(client, settings_env):
