@@ -392,6 +392,15 @@ def agent_open_case(contact_id):
     return _data(agent.open_case(contact_id, json_object(app.current_request)), 201)
 
 
+@app.route("/agent/contacts/{contact_id}/case/escalate", methods=["POST"], authorizer=PROTECTED)
+@answers
+def agent_escalate_case(contact_id):
+    from chalicelib.web import agent
+
+    request = app.current_request
+    return _data(agent.escalate_case(contact_id, json_object(request), request.headers.get("accept-language")))
+
+
 @app.route("/agent/contacts/{contact_id}/verification-code", methods=["POST"], authorizer=PROTECTED)
 @answers
 def agent_send_verification_code(contact_id):

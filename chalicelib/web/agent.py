@@ -8,7 +8,7 @@ a contact summary).
   `unknown` (no profile) or `erased` (the customer's data was erased: nothing shown);
 - `who`: name, preferred language, tier and VIP, consent summary, addresses masked
   (`+40 7•• ••• 678`), customer since, how recognised;
-- `why`: the open case and the last reason;
+- `why`: the open case (with its tier) and the last reason;
 - `before`: one page of the timeline, newest first, each item one line in the
   agent's language, and the cursor of the next page;
 - `wrapUp`: the wrap-up saved for this contact, if any, and whether it can still change;
@@ -25,9 +25,13 @@ through the verification service. The answer names the channel and the address, 
 
 The customer is found from the contact the way the timeline finds them: the link the
 lookup flow wrote for the contact id (profiles.link_contact), else the interaction
-keyed by the contact id (InitialContactId). Three DynamoDB calls whatever the
+keyed by the contact id (InitialContactId). Four DynamoDB calls whatever the
 customer's history: one BatchGetItem (link, interaction, wrap-up), the customer's
-GetItem, one Query of a page of the timeline index. Never a Scan.
+GetItem, one Query of a page of the timeline index, one Query of the customer's
+cases (and a BatchGetItem of them when there are any). Never a Scan.
+
+`why.case` is the customer's open case on the desk (id, tier, status, reason, queue);
+`POST /agent/contacts/{contactId}/case/escalate` moves it to its next tier.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.db import dynamo_errors, is_live, plain
+from chalicelib.db import dynamo_errors, is_live, plain, utcnow
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.http import whole_number
 from chalicelib.interactions.models import InteractionModel
@@ -262,7 +266,23 @@ def verification(found: ContactCustomer, t: dict[str, Any]) -> dict[str, Any]:
 
 
 def why(customer: CustomerModel) -> dict[str, Any]:
-    return {"openCaseId": customer.open_case_id, "lastReason": customer.last_reason}
+    view: dict[str, Any] = {"openCaseId": customer.open_case_id, "lastReason": customer.last_reason}
+    case = open_desk_case(customer.customer_id)
+    if case is not None:
+        view["case"] = {"caseId": case.case_id, "tier": case.tier, "status": case.status,
+                        "reason": case.reason_id, "queue": case.queue}
+    return view
+
+
+_OPEN_STATUSES = ("open", "pending_customer")
+
+
+def open_desk_case(customer_id: str) -> Any:
+    """The customer's newest case on the desk that is still open (from the customer
+    index: one Query and one BatchGetItem, never a Scan), or None."""
+    from chalicelib.cases.desk import Desk
+
+    return next((c for c in Desk(get_settings()).customer_cases(customer_id) if c.status in _OPEN_STATUSES), None)
 
 
 def line(item: InteractionModel, t: dict[str, Any]) -> str:
@@ -504,6 +524,74 @@ def open_case(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     case = document(desk, desk.open(new), with_events=False)
     return {"caseId": case["caseId"], "tier": case["tier"], "queue": case["queue"],
             "dueAt": case["sla"]["firstResponse"]["dueAt"]}
+
+
+ESCALATE_FIELDS = frozenset({"reasonCode", "note", "skip", "skipReason", "lang"})
+
+
+def escalate_case(raw_contact_id: str, body: dict[str, Any], accept_language: str | None = None) -> dict[str, Any]:
+    """`POST /agent/contacts/{contactId}/case/escalate`: the customer's open case moves
+    to the next tier (`reasonCode` of the desk's escalation reasons, `note`), through
+    the desk's own escalation: a mandatory step of the current tier neither done nor
+    skipped refuses it, naming the steps; `skip` (step -> why not done) or `skipReason`
+    (one reason for every step not done) skips them as the desk allows. Answered with
+    the case's id, the tier it left and the tier it is at. Checked whole before
+    anything is written."""
+    from chalicelib.cases.desk import ESCALATION_REASONS, MAX_NOTE, MAX_RESULT, Desk
+
+    contact = contact_id(raw_contact_id)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - ESCALATE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(ESCALATE_FIELDS))}")
+    code = body.get("reasonCode")
+    if code not in ESCALATION_REASONS:
+        raise InvalidInput(f"reasonCode must be one of {', '.join(ESCALATION_REASONS)}")
+    note = body.get("note")
+    if not isinstance(note, str) or not note.strip() or len(note) > MAX_NOTE:
+        raise InvalidInput(f"note must be non-empty text of at most {MAX_NOTE} characters")
+    skip = body.get("skip", {})
+    if not isinstance(skip, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                             and len(v) <= MAX_RESULT for k, v in skip.items()):
+        raise InvalidInput("skip must map a step id to the reason it was not done")
+    skip_reason = body.get("skipReason")
+    if skip_reason is not None and (not isinstance(skip_reason, str) or not skip_reason.strip()
+                                    or len(skip_reason) > MAX_RESULT):
+        raise InvalidInput(f"skipReason must be non-empty text of at most {MAX_RESULT} characters")
+    found = ContactCustomer(contact)
+    if found.customer is None:
+        raise NotFound("this contact is not linked to a customer", code="NO_CUSTOMER")
+    case = open_desk_case(found.customer.customer_id)
+    if case is None:
+        raise NotFound("the customer has no open case to escalate", code="NO_OPEN_CASE")
+    language = agent_language(body.get("lang"), accept_language)
+    desk = Desk(get_settings())
+    from_tier = case.tier
+    # The desk's own checks and refusals (last tier, closed, mandatory steps, a
+    # concurrent change: expected at the version read here).
+    try:
+        changed = desk._escalate(case, PANEL_ACTOR, code, {k: v.strip() for k, v in skip.items()}, note.strip(),
+                                 int(case.version), utcnow(), None,
+                                 skip_missing=skip_reason.strip() if skip_reason else None)
+    except InvalidInput as refused:
+        if refused.code != "MANDATORY_STEPS_MISSING":
+            raise
+        raise InvalidInput(_missing_steps(case, refused.message, language), code=refused.code) from None
+    return {"caseId": changed.case_id, "fromTier": from_tier, "tier": changed.tier, "queue": changed.queue,
+            "status": changed.status}
+
+
+def _missing_steps(case: Any, refusal: str, language: str) -> str:
+    """The desk's refusal for steps not done, in the agent's language: each step by
+    its playbook text and its id."""
+    from chalicelib.cases import playbooks
+
+    named = set(re.split(r"[:,]\s*", refusal))
+    steps = [step for step in playbooks.for_reason(case.reason_id).steps(case.tier)
+             if step.mandatory and step.step_id in named]
+    listed = "; ".join(f"{step.to_document(language)['text']} ({step.step_id})" for step in steps)
+    return words(language)["escalate_missing"].format(steps=listed or refusal)
 
 
 CODE_CHANNELS = ("sms", "whatsapp", "email")

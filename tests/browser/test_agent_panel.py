@@ -278,6 +278,38 @@ def test_the_agent_opens_a_case_for_the_caller_from_the_panel(site, page, client
     assert case["caseId"] in page.locator("#status").text_content()
 
 
+def test_the_agent_escalates_the_open_case_and_sees_it_move_to_l2(site, page, client, connect):
+    # Given Ana's open billing case at L1 with only her identity checked (a Romanian agent)
+    ana = known_caller(client, history=0)
+    opened = client.http.post(f"/agent/contacts/{CONTACT}/case", headers={"Content-Type": "application/json"},
+                              body=json.dumps({"reason": "billing", "priority": "high", "subject": "Taxată de două ori",
+                                               "note": "Două debitări"}))
+    case_id = json.loads(opened.body)["caseId"]
+    client.http.post(f"/cases/{case_id}/steps", headers={"Content-Type": "application/json"},
+                     body=json.dumps({"step": "verify_identity", "result": "done", "agent": "maria"}))
+    in_workspace(page, site)
+    page.locator("#escalate").wait_for()
+    assert f"{case_id} la L1" in page.locator("#why-list").inner_text()
+    # When she escalates without the required steps
+    page.select_option("#escalate-reason", "needs_authority")
+    page.fill("#escalate-note", "Clientul cere rambursarea.")
+    page.click("#escalate-button")
+    # Then she reads, in Romanian, which steps are missing, and the case stays at L1
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('Neescaladat')")
+    assert "check_duplicate_charge" in page.locator("#status").text_content()
+    assert f"{case_id} la L1" in page.locator("#escalate-case").inner_text()
+    # And when she says why they were skipped, the case moves to L2 in the panel
+    connect.add_response("start_task_contact", {"ContactId": "task-l2"}, None)
+    page.fill("#escalate-note", "Clientul cere rambursarea.")
+    page.fill("#escalate-skip", "Aplicația de facturare nu răspunde.")
+    page.click("#escalate-button")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('de la L1 la L2')")
+    assert f"{case_id} la L2" in page.locator("#why-list").inner_text()
+    assert f"{case_id} la L2" in page.locator("#escalate-case").inner_text()
+    [case] = json.loads(client.http.get(f"/customers/{ana}/cases").body)["cases"]
+    assert (case["tier"], case["queue"]) == ("L2", "billing_l2")
+
+
 def test_the_agent_sees_not_verified_sends_a_code_and_sees_verified_by_code_once_read_back(site, page, client):
     from tests.agent_panel import caller_says_code, code_in, sms_texts
 

@@ -385,7 +385,7 @@ def test_the_first_paint_costs_the_same_few_dynamodb_calls_whatever_the_history_
     many_activities(ana, 200)
     with dynamodb_calls() as long:
         panel(client)
-    assert short == long and sum(long.values()) == 3 and "Scan" not in long
+    assert short == long and sum(long.values()) == 4 and "Scan" not in long
 
 
 def test_a_case_opened_from_the_panel_belongs_to_the_contacts_customer(client):
@@ -419,6 +419,110 @@ def test_a_case_for_a_contact_that_is_nobodys_is_refused(client):
                                 body=json.dumps({"reason": "billing", "subject": "x", "note": "y"}))
     assert response.status_code == 400
     assert "find or link the customer first" in json.loads(response.body)["Message"]
+
+
+# ---- escalating the open case --------------------------------------------------
+
+def open_from_panel(client) -> str:
+    body = {"reason": "billing", "priority": "high", "subject": "Charged twice", "note": "Two charges of 49 RON"}
+    status, opened = post(client, f"/agent/contacts/{CONTACT}/case", body)
+    assert status == 201, opened
+    return opened["caseId"]
+
+
+def step_done(client, case_id: str, step: str) -> None:
+    status, answer = post(client, f"/cases/{case_id}/steps", {"step": step, "result": "done", "agent": "maria"})
+    assert status == 200, answer
+
+
+def expect_l2_task(stub, case_id: str, customer_id: str, note: str) -> None:
+    stub.add_response("start_task_contact", {"ContactId": "task-l2"}, {
+        "InstanceId": INSTANCE_ID, "ContactFlowId": "front_desk_task",
+        "Name": f"Case {case_id}: billing, escalated to L2", "Description": note,
+        "Attributes": {"caseId": case_id, "customerId": customer_id, "reason": "billing", "tier": "L2",
+                       "queue": "billing_l2", "priority": "high"},
+        "References": {"caseId": {"Value": case_id, "Type": "STRING"},
+                       "customerId": {"Value": customer_id, "Type": "STRING"},
+                       "fromTier": {"Value": "L1", "Type": "STRING"}},
+        "ClientToken": f"case-{case_id}-L2"})
+
+
+def case_events(client, case_id: str) -> list[dict]:
+    return json.loads(client.http.get(f"/cases/{case_id}").body)["events"]
+
+
+def test_the_panel_shows_the_open_case_and_escalates_it_once_to_l2(client, connect):
+    # Given Ana's open billing case, its L1 steps done
+    ana = known_caller(client, history=0)
+    case_id = open_from_panel(client)
+    for step in ("verify_identity", "identify_invoice", "check_duplicate_charge"):
+        step_done(client, case_id, step)
+    assert panel(client)[1]["why"]["case"] | {"queue": None} == {
+        "caseId": case_id, "tier": "L1", "status": "open", "reason": "billing", "queue": None}
+    # When the agent escalates it from the panel, with why and a note for L2
+    expect_l2_task(connect, case_id, ana, "Customer insists; the refund needs approval.")
+    status, moved = post(client, f"/agent/contacts/{CONTACT}/case/escalate",
+                         {"reasonCode": "needs_authority", "note": "Customer insists; the refund needs approval."})
+    # Then the case is at L2 in L2's queue, with one Connect task (the stub checks the request)
+    assert status == 200, moved
+    assert moved == {"caseId": case_id, "fromTier": "L1", "tier": "L2", "queue": "billing_l2", "status": "open"}
+    assert panel(client)[1]["why"]["case"]["tier"] == "L2"
+    escalated = [e for e in case_events(client, case_id) if e["action"] == "escalated"]
+    assert len(escalated) == 1 and escalated[0]["reasonCode"] == "needs_authority"
+
+
+def test_escalating_with_steps_not_done_is_refused_naming_them_until_the_agent_says_why(client, connect):
+    # Given Ana's open case where only her identity was checked
+    ana = known_caller(client, history=0)
+    case_id = open_from_panel(client)
+    step_done(client, case_id, "verify_identity")
+    # When the agent escalates from the panel
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/case/escalate",
+                          {"reasonCode": "needs_expertise", "note": "Needs the ledger", "lang": "en"})
+    # Then she reads which required steps are missing, and the case stays at L1
+    assert status == 400
+    assert "identify_invoice" in answer["Message"] and "check_duplicate_charge" in answer["Message"]
+    assert "verify_identity" not in answer["Message"] and answer["Message"].startswith("Not escalated")
+    assert panel(client)[1]["why"]["case"]["tier"] == "L1"
+    # And when she says why they were skipped, the desk lets it through, keeping the reason
+    expect_l2_task(connect, case_id, ana, "Needs the ledger")
+    status, moved = post(client, f"/agent/contacts/{CONTACT}/case/escalate",
+                         {"reasonCode": "needs_expertise", "note": "Needs the ledger",
+                          "skipReason": "ledger tool down since 08:00"})
+    assert (status, moved["tier"]) == (200, "L2"), moved
+    [escalated] = [e for e in case_events(client, case_id) if e["action"] == "escalated"]
+    assert escalated["skipped"] == {"identify_invoice": "ledger tool down since 08:00",
+                                    "check_duplicate_charge": "ledger tool down since 08:00"}
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"note": "x"}, "reasonCode"),
+    ({"reasonCode": "bored", "note": "x"}, "reasonCode"),
+    ({"reasonCode": "needs_expertise"}, "note"),
+    ({"reasonCode": "needs_expertise", "note": "  "}, "note"),
+    ({"reasonCode": "needs_expertise", "note": "x", "skip": ["verify_identity"]}, "skip"),
+    ({"reasonCode": "needs_expertise", "note": "x", "skip": {"verify_identity": ""}}, "skip"),
+    ({"reasonCode": "needs_expertise", "note": "x", "skipReason": 7}, "skipReason"),
+    ({"reasonCode": "needs_expertise", "note": "x", "skip": {"fly_to_the_moon": "no rocket"}}, "fly_to_the_moon"),
+    ({"reasonCode": "needs_expertise", "note": "x", "tier": "L3"}, "tier"),
+])
+def test_a_bad_escalation_from_the_panel_is_refused_naming_the_field_and_nothing_changes(client, connect, body,
+                                                                                        named):
+    known_caller(client, history=0)
+    case_id = open_from_panel(client)
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/case/escalate", body)
+    assert status == 400 and named in answer["Message"], answer
+    assert [e["action"] for e in case_events(client, case_id)] == ["opened"]
+    assert panel(client)[1]["why"]["case"]["tier"] == "L1"
+
+
+def test_escalating_for_a_contact_without_a_customer_or_an_open_case_is_not_found(client):
+    body = {"reasonCode": "needs_expertise", "note": "x"}
+    nobody = post(client, "/agent/contacts/0a1b2c3d-0000-4000-8000-00000000dead/case/escalate", body)
+    known_caller(client, history=0)
+    nothing_open = post(client, f"/agent/contacts/{CONTACT}/case/escalate", body)
+    assert (nobody[0], nothing_open[0]) == (404, 404)
+    assert "no open case" in nothing_open[1]["Message"]
 
 
 # ---- verification: recognised is not verified ------------------------------------

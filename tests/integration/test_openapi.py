@@ -69,6 +69,7 @@ def _validators():
     from chalicelib.quality.evaluations import FIELDS as EVALUATION
     from chalicelib.web.agent import _CORRECTABLE
     from chalicelib.web.agent import CASE_FIELDS as PANEL_CASE
+    from chalicelib.web.agent import ESCALATE_FIELDS as PANEL_ESCALATE
     from chalicelib.web.wrapup import FIELDS as WRAP_UP
     from chalicelib.wfm.api import _ERLANG_KEYS
 
@@ -82,6 +83,7 @@ def _validators():
         ("/agent/contacts/{contact_id}/wrap-up", "POST"): WRAP_UP,
         ("/agent/contacts/{contact_id}/customer", "PATCH"): _CORRECTABLE,
         ("/agent/contacts/{contact_id}/case", "POST"): PANEL_CASE, ("/qa/evaluations", "POST"): EVALUATION,
+        ("/agent/contacts/{contact_id}/case/escalate", "POST"): PANEL_ESCALATE,
         **{(path, "POST"): BODY_FIELDS[name] for path, name in cases.items()},
     }
 

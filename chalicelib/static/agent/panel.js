@@ -126,9 +126,11 @@
   }
 
   function showWhy(why) {
+    state.why = why;
     const list = $("why-list");
     list.replaceChildren();
-    const rows = [[words.open_case, why.openCaseId], [words.last_reason, why.lastReason]].filter((r) => r[1]);
+    const open = why.case ? fill(words.case_at, { id: why.case.caseId, tier: why.case.tier }) : why.openCaseId;
+    const rows = [[words.open_case, open], [words.last_reason, why.lastReason]].filter((r) => r[1]);
     if (!rows.length) rows.push([words.nothing_open, ""]);
     for (const [label, value] of rows) {
       const dt = document.createElement("dt");
@@ -138,6 +140,14 @@
       list.append(dt, dd);
     }
     $("why").hidden = false;
+    showOpenCase(why.case);
+  }
+
+  // The customer's open case, which the agent may escalate to its next tier.
+  function showOpenCase(openCase) {
+    state.openCase = openCase || null;
+    $("escalate").hidden = !openCase;
+    if (openCase) $("escalate-case").textContent = fill(words.case_at, { id: openCase.caseId, tier: openCase.tier });
   }
 
   function formatTime(iso) {
@@ -176,7 +186,7 @@
   }
 
   function reset() {
-    for (const id of ["who", "why", "case", "find", "before", "wrap", "correct"]) $(id).hidden = true;
+    for (const id of ["who", "why", "case", "escalate", "find", "before", "wrap", "correct"]) $(id).hidden = true;
     $("timeline").replaceChildren();
     $("find-results").replaceChildren();
     state.cursor = null;
@@ -303,6 +313,22 @@
       });
       say(fill(words.case_opened, { id: answer.caseId, tier: answer.tier, due: formatTime(answer.dueAt) }));
       $("case-form").reset();
+      showWhy({ ...state.why, case: { caseId: answer.caseId, tier: answer.tier, queue: answer.queue, status: "open" } });
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  async function escalate(event) {
+    event.preventDefault();
+    if (!$("escalate-note").value.trim()) { $("escalate-note").focus(); return; }
+    const body = { reasonCode: $("escalate-reason").value, note: $("escalate-note").value.trim(), lang };
+    if ($("escalate-skip").value.trim()) body.skipReason = $("escalate-skip").value.trim();
+    try {
+      const answer = await call("POST", "/case/escalate", body);
+      say(fill(words.escalated, { id: answer.caseId, from: answer.fromTier, tier: answer.tier }));
+      $("escalate-form").reset();
+      showWhy({ ...state.why, case: { ...state.openCase, tier: answer.tier, queue: answer.queue } });
     } catch (e) {
       say(e.message, true);
     }
@@ -364,6 +390,7 @@
     $("find-form").addEventListener("submit", find);
     $("wrap-form").addEventListener("submit", wrapUp);
     $("case-form").addEventListener("submit", openCase);
+    $("escalate-form").addEventListener("submit", escalate);
     $("correct-form").addEventListener("submit", correct);
     $("consent-form").addEventListener("submit", consent);
     $("summary-form").addEventListener("submit", summary);
