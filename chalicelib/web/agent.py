@@ -562,11 +562,12 @@ def escalate_case(raw_contact_id: str, body: dict[str, Any], accept_language: st
     found = ContactCustomer(contact)
     if found.customer is None:
         raise NotFound("this contact is not linked to a customer", code="NO_CUSTOMER")
-    case = open_desk_case(found.customer.customer_id)
-    if case is None:
+    listed = open_desk_case(found.customer.customer_id)
+    if listed is None:
         raise NotFound("the customer has no open case to escalate", code="NO_OPEN_CASE")
     language = agent_language(body.get("lang"), accept_language)
     desk = Desk(get_settings())
+    case = desk.get(listed.case_id)  # read consistently: a step just recorded counts
     from_tier = case.tier
     # The desk's own checks and refusals (last tier, closed, mandatory steps, a
     # concurrent change: expected at the version read here).

@@ -516,6 +516,22 @@ def test_a_bad_escalation_from_the_panel_is_refused_naming_the_field_and_nothing
     assert panel(client)[1]["why"]["case"]["tier"] == "L1"
 
 
+def test_a_case_at_its_last_tier_is_not_escalated_further(client, connect):
+    # Given Ana's billing case escalated from the panel to L3, its last tier
+    known_caller(client, history=0)
+    case_id = open_from_panel(client)
+    body = {"reasonCode": "needs_authority", "note": "Refund above the agent's limit", "skipReason": "not needed"}
+    for tier in ("L2", "L3"):
+        connect.add_response("start_task_contact", {"ContactId": f"task-{tier}"}, None)
+        status, moved = post(client, f"/agent/contacts/{CONTACT}/case/escalate", body)
+        assert (status, moved["tier"]) == (200, tier), moved
+    # When the agent escalates again
+    status, answer = post(client, f"/agent/contacts/{CONTACT}/case/escalate", body)
+    # Then it is a conflict naming the last tier, and nothing changed
+    assert status == 409 and "L3, the last tier" in answer["Message"]
+    assert [e["action"] for e in case_events(client, case_id)].count("escalated") == 2
+
+
 def test_escalating_for_a_contact_without_a_customer_or_an_open_case_is_not_found(client):
     body = {"reasonCode": "needs_expertise", "note": "x"}
     nobody = post(client, "/agent/contacts/0a1b2c3d-0000-4000-8000-00000000dead/case/escalate", body)
