@@ -69,3 +69,25 @@ class Sender(Protocol):
 
     def describe(self, prepared: Any) -> dict[str, Any]:
         """What was prepared, for logs and previews, without the address."""
+
+
+def phone_recipient(message: Outgoing, default_region: str, *, channel: str, origin: str,
+                    origin_setting: str) -> tuple[str, Any]:
+    """The number a message to a phone-number channel (SMS, WhatsApp) goes to, in E.164,
+    and the locale it is written in. Rejected when the customer has no number on the
+    channel, it is not a valid number, or nothing is configured to send from."""
+    from chalicelib.notify.render import explicit_locale, locale_for
+    from chalicelib.profiles.identity import normalize_phone
+
+    recipient = message.recipient
+    if not recipient.address:
+        raise Rejected(f"the customer has no number for {channel}", code="NO_ADDRESS")
+    try:
+        to = normalize_phone(recipient.address, default_region)
+    except InvalidInput:
+        raise Rejected(f"the {channel} number is not a valid phone number", code="INVALID_ADDRESS") from None
+    if not origin:
+        raise Rejected(f"{origin_setting} is not set: there is no number to send {channel} from",
+                       code="NOT_CONFIGURED")
+    locale = explicit_locale(message.language) if message.language else locale_for(recipient.preferred_language)
+    return to, locale

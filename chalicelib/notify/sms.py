@@ -32,8 +32,8 @@ from chalicelib import aws
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.notify.messages import MARKETING
 from chalicelib.notify.outbox import Outcome
-from chalicelib.notify.render import LANGUAGES, TEMPLATES, explicit_locale, locale_for, plain_context
-from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed
+from chalicelib.notify.render import LANGUAGES, TEMPLATES, plain_context
+from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed, phone_recipient
 from chalicelib.notify.sms_text import Measure, measure, to_gsm
 from chalicelib.settings import Settings
 
@@ -118,19 +118,10 @@ class SmsSender:
         return min(numbers, key=_mobile_first) if numbers else None
 
     def prepare(self, message: Outgoing) -> PreparedSms:
-        from chalicelib.profiles.identity import normalize_phone
-
         recipient = message.recipient
-        if not recipient.address:
-            raise Rejected("the customer has no phone number", code="NO_ADDRESS")
-        try:
-            to = normalize_phone(recipient.address, self.settings.default_phone_region)
-        except InvalidInput:
-            raise Rejected("the SMS number is not a valid phone number", code="INVALID_ADDRESS") from None
-        if not self.settings.sms_origination_identity:
-            raise Rejected("SMS_ORIGINATION_IDENTITY is not set: there is no number to send SMS from",
-                           code="NOT_CONFIGURED")
-        locale = explicit_locale(message.language) if message.language else locale_for(recipient.preferred_language)
+        to, locale = phone_recipient(message, self.settings.default_phone_region, channel="SMS",
+                                     origin=self.settings.sms_origination_identity,
+                                     origin_setting="SMS_ORIGINATION_IDENTITY")
         kind = message.kind.name
         if locale.language not in LANGUAGES or not has_text(kind, locale.language):
             raise Rejected(f"there is no SMS text {kind} in {locale.language}", code="UNKNOWN_TEMPLATE")

@@ -26,10 +26,10 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.db import utcnow
-from chalicelib.errors import DependencyFailure, InvalidInput
-from chalicelib.notify.render import LANGUAGES, explicit_locale, locale_for, plain_context
+from chalicelib.errors import DependencyFailure
+from chalicelib.notify.render import LANGUAGES, plain_context
 from chalicelib.notify.render import TEMPLATES as TEMPLATE_DIR
-from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed
+from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed, phone_recipient
 from chalicelib.settings import Settings
 
 CHANNEL = "whatsapp"
@@ -120,19 +120,10 @@ class WhatsAppSender:
         return numbers[0] if numbers else None
 
     def prepare(self, message: Outgoing) -> PreparedWhatsApp:
-        from chalicelib.profiles.identity import normalize_phone
-
         recipient = message.recipient
-        if not recipient.address:
-            raise Rejected("the customer has no WhatsApp number", code="NO_ADDRESS")
-        try:
-            to = normalize_phone(recipient.address, self.settings.default_phone_region)
-        except InvalidInput:
-            raise Rejected("the WhatsApp number is not a valid phone number", code="INVALID_ADDRESS") from None
-        if not self.settings.whatsapp_phone_number_id:
-            raise Rejected("WHATSAPP_PHONE_NUMBER_ID is not set: there is no number to send from",
-                           code="NOT_CONFIGURED")
-        locale = explicit_locale(message.language) if message.language else locale_for(recipient.preferred_language)
+        to, locale = phone_recipient(message, self.settings.default_phone_region, channel="WhatsApp",
+                                     origin=self.settings.whatsapp_phone_number_id,
+                                     origin_setting="WHATSAPP_PHONE_NUMBER_ID")
         context = plain_context(message.variables, locale, recipient.time_zone, recipient.first_name,
                            self.settings.brand_name)
         kind = message.kind.name
