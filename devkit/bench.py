@@ -727,7 +727,7 @@ def section_reasons(bench: Bench) -> None:
                "once per container")
     predicting, stemming = reasons.prediction_times()
     bench.line("stemming the text alone (baseline)", f"median {stemming:.2f} ms")
-    bench.line("one prediction (stems, features, centroids)", f"median {predicting:.2f} ms = "
+    bench.line("one prediction (stems, features, weights)", f"median {predicting:.2f} ms = "
                f"{predicting / stemming:.1f}x")
 
 

@@ -1,25 +1,30 @@
-"""The text classifier: nearest centroid over TF-IDF weighted stems, one model per
-language, pure Python, shipped as `model.json` beside this module.
+"""The text classifier: multinomial logistic regression over TF-IDF weighted stems,
+pairs of stems and pieces of words, one model per language, pure Python, shipped as
+`model.json` beside this module.
 
-Each reason is the normalised sum (centroid) of its training examples' TF-IDF
-vectors; a text is scored by its cosine similarity to each centroid, and the scores
-become probabilities through a softmax whose sharpness (TEMPERATURE) was chosen on
-the training part. Trained from the labelled examples in `examples/<language>.txt`
+A text's TF-IDF vector (sublinear counts, L2-normalised) is scored against each
+reason by a weight per feature plus a bias, and the scores become probabilities
+through a softmax. The weights are learnt by stochastic gradient descent on the
+log-loss, in a fixed order (no randomness: the same examples always build the same
+file); unlike a centroid, they learn which words separate neighbouring reasons
+(`csomag` is a parcel in a delivery and a plan in a sale: the words around it decide).
+Trained from the labelled examples in `examples/<language>.txt`
 (and the reasons agents set at wrap-up, exported from the timeline into
 `examples/wrapup.tsv`) by `make reasons-model`. In an examples file a `# <reason>`
 line starts a reason's utterances, one per line; every fifth utterance of a section
 is held out: never trained on, kept to measure the model (`make bench`, the tests).
 
-The file keeps, per language and feature, one string: its IDF and its weight in each
-reason's centroid (`"2.386|0:0.0132 6:0.0415"`, sparse: most features belong to one or
-two reasons). Strings parse many times faster than nested lists, so the file loads
-in a few milliseconds and each prediction reads only the features of its text.
+The file keeps, per language and feature, one string: its IDF and its weight for each
+reason (`"2.39|0:.93 6:-.42"`, sparse: small weights are left out), and per language
+the reasons' biases. Strings parse many times faster than nested lists, so the file
+loads in a few milliseconds and each prediction reads only the features of its text.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,11 +39,16 @@ MODEL_PATH = HERE / "model.json"
 EXAMPLES = HERE / "examples"
 WRAPUP_EXAMPLES = EXAMPLES / "wrapup.tsv"
 HOLD_OUT_EVERY = 5
-FORMAT = 2
-# The sharpness of the probabilities the similarities turn into, and the smallest
-# centroid weight kept (smaller ones change no decision and would only fatten the file).
-TEMPERATURE = 30.0
-MIN_WEIGHT = 0.01
+FORMAT = 3
+# Learning: passes over the examples, the first pass's step (then step / pass), and the
+# L2 penalty that keeps any one feature from deciding alone. Chosen by cross-validation
+# on the training part only (`python -m devkit.reasons --cross-validate`).
+EPOCHS = 10
+STEP = 2.0
+L2 = 1e-5
+# The smallest weight kept: smaller ones change hardly any decision (cross-validated)
+# and would fatten the file by half.
+MIN_WEIGHT = 0.4
 
 
 @dataclass(frozen=True)
@@ -83,37 +93,76 @@ def _weights(features: dict[str, float], idf: Callable[[str], float | None]) -> 
     return {f: w / norm for f, w in weights.items()}
 
 
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def _fit(vectors: list[tuple[int, dict[str, float]]], classes: int) -> tuple[dict[str, list[float]], list[float]]:
+    """Multinomial logistic regression by SGD: the weights per feature and the biases."""
+    weights: dict[str, list[float]] = defaultdict(lambda: [0.0] * classes)
+    bias = [0.0] * classes
+    for epoch in range(EPOCHS):
+        step = STEP / (1 + epoch)
+        for label, vector in vectors:
+            scores = list(bias)
+            for f, x in vector.items():
+                row = weights[f]
+                for c in range(classes):
+                    scores[c] += x * row[c]
+            gradient = _softmax(scores)
+            gradient[label] -= 1.0
+            for f, x in vector.items():
+                row = weights[f]
+                for c in range(classes):
+                    row[c] -= step * (gradient[c] * x + L2 * row[c])
+            for c in range(classes):
+                bias[c] -= step * gradient[c]
+    return weights, bias
+
+
+def _short(number: float) -> str:
+    """Two decimals, no leading zero (`-0.213` → `-.21`): the file is mostly these."""
+    text = f"{abs(number):.2f}".removeprefix("0")
+    return f"-{text}" if number < 0 and text != ".00" else text
+
+
 def train(examples: Iterable[Example], reasons: tuple[str, ...]) -> dict[str, Any]:
     """A model document from training examples (held-out ones are skipped)."""
-    by_language: dict[str, list[tuple[str, dict[str, float]]]] = defaultdict(list)
+    by_language: dict[str, list[tuple[str, str, dict[str, float]]]] = defaultdict(list)
     for example in examples:
         if example.held_out:
             continue
         if example.reason not in reasons:
             raise ValueError(f"example in {example.language} names unknown reason {example.reason!r}")
-        by_language[example.language].append((example.reason, textmod.features(example.text, example.language)))
-    languages = {}
+        by_language[example.language].append(
+            (example.reason, example.text, textmod.features(example.text, example.language)))
+    languages, biases = {}, {}
     for language, documents in sorted(by_language.items()):
-        df = Counter(f for _, features in documents for f in features)
+        df = Counter(f for _, _, features in documents for f in features)
         # A pair of words or a piece of a word seen in one example only is noise
         # (and most of the file); a whole word seen once may still be the clue.
         df = Counter({f: d for f, d in df.items() if d > 1 or not (" " in f or f.startswith("#"))})
         n = len(documents)
         idf = {f: math.log((1 + n) / (1 + d)) + 1 for f, d in df.items()}
-        sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for reason, features in documents:
-            for f, w in _weights(features, idf.get).items():
-                sums[reasons.index(reason)][f] += w
-        centroid: dict[str, dict[int, float]] = defaultdict(dict)
-        for index, vector in sums.items():
-            norm = math.sqrt(sum(w * w for w in vector.values()))
-            for f, w in vector.items():
-                if w / norm >= MIN_WEIGHT:
-                    centroid[f][index] = w / norm
-        languages[language] = {
-            f: f"{round(idf[f], 3)}|" + " ".join(f"{i}:{round(w, 4)}" for i, w in sorted(per.items()))
-            for f, per in sorted(centroid.items())}
-    return {"format": FORMAT, "reasons": list(reasons), "temperature": TEMPERATURE, "languages": languages}
+        # A fixed order that mixes the reasons (the files list them one after another).
+        ordered = sorted(documents, key=lambda d: (zlib.crc32(d[1].encode("utf-8")), d[1], d[0]))
+        vectors = [(reasons.index(reason), _weights(features, idf.get)) for reason, _, features in ordered]
+        weights, bias = _fit(vectors, len(reasons))
+        kept = {}
+        for f, row in sorted(weights.items()):
+            # The same number added to every reason's weight of a feature changes no
+            # probability: centred on the median, most weights are about 0 and left out.
+            middle = sorted(row)[len(row) // 2]
+            row = [w - middle for w in row]
+            pairs = " ".join(f"{i}:{_short(w)}" for i, w in enumerate(row) if abs(w) >= MIN_WEIGHT)
+            if pairs:
+                kept[f] = f"{_short(idf[f])}|{pairs}"
+        languages[language] = kept
+        biases[language] = [round(b, 3) for b in bias]
+    return {"format": FORMAT, "reasons": list(reasons), "bias": biases, "languages": languages}
 
 
 class Model:
@@ -123,7 +172,7 @@ class Model:
         if document.get("format") != FORMAT:
             raise ValueError(f"{MODEL_PATH.name}: format {document.get('format')!r}, expected {FORMAT}")
         self.reasons: tuple[str, ...] = tuple(document["reasons"])
-        self.temperature = float(document["temperature"])
+        self._bias: dict[str, list[float]] = document["bias"]
         self._languages: dict[str, dict[str, str]] = document["languages"]
 
     @property
@@ -142,9 +191,9 @@ class Model:
                 best, best_score = language, score
         return best
 
-    def similarities(self, text: str, language: str) -> dict[str, float] | None:
-        """Cosine similarity of the text to each reason, or None when the text holds
-        no word the model knows (no evidence: the caller decides without the text)."""
+    def scores(self, text: str, language: str) -> dict[str, float] | None:
+        """Each reason's score (log-odds up to a constant) for the text, or None when the
+        text holds no word the model knows (no evidence: the caller decides without the text)."""
         features = self._languages.get(language)
         if features is None:
             return None
@@ -155,7 +204,7 @@ class Model:
         weights = _weights(textmod.features(text, language), idf)
         if not weights:
             return None
-        scores = [0.0] * len(self.reasons)
+        scores = list(self._bias[language])
         for f, w in weights.items():
             for pair in features[f].partition("|")[2].split():
                 index, _, weight = pair.partition(":")
@@ -163,14 +212,11 @@ class Model:
         return dict(zip(self.reasons, scores, strict=True))
 
     def probabilities(self, text: str, language: str) -> dict[str, float] | None:
-        """P(reason | text) in `language` (a softmax of the similarities), or None."""
-        similarities = self.similarities(text, language)
-        if similarities is None:
+        """P(reason | text) in `language` (a softmax of the scores), or None."""
+        scores = self.scores(text, language)
+        if scores is None:
             return None
-        top = max(similarities.values())
-        exps = {r: math.exp(self.temperature * (s - top)) for r, s in similarities.items()}
-        total = sum(exps.values())
-        return {r: e / total for r, e in exps.items()}
+        return dict(zip(scores, _softmax(list(scores.values())), strict=True))
 
 
 @cache

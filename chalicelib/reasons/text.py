@@ -4,8 +4,9 @@ Words are stemmed with the language's Snowball stemmer first and their diacritic
 folded afterwards: the stemmers know the suffixes with their diacritics
 (`plătită` → `plătit`), and folding afterwards lets text typed without them
 (`platita` → `platit`) meet the same feature. Romanian is often typed without
-diacritics, and both ş/ș and ţ/ț are in use. Features are the stems and the pairs of
-neighbouring stems (`nu`+`functioneaz` says more than either word).
+diacritics, and both ş/ș and ţ/ț are in use. Features are the stems, the pairs of
+neighbouring stems (`nu`+`functioneaz` says more than either word) and the pieces of
+the words as written.
 
 Stemmers load on first use, one per language, and only that language's module.
 """
@@ -93,14 +94,19 @@ def stems(text: str, language: str) -> list[str]:
 
 def features(text: str, language: str) -> dict[str, float]:
     """Stems, pairs of neighbouring stems, and (at half weight) the four-letter pieces
-    of each stem, so that Hungarian compounds such as `profilbeallitas` meet `profil`;
-    each with how often it occurs."""
+    of each word as written (folded, small words included), each with how often it
+    occurs. The pieces let Hungarian compounds such as `profilbeallitas` meet `profil`,
+    and keep what the stemmer and the stop words drop: endings and small words that
+    tell a plan from a parcel (`csomagomat` → `<cso`, `mat>`) or mine from yours."""
     unigrams = stems(text, language)
     counts: dict[str, float] = {}
     for feature in unigrams + [f"{a} {b}" for a, b in pairwise(unigrams)]:
         counts[feature] = counts.get(feature, 0.0) + 1.0
-    for stem in unigrams:
-        padded = f"<{stem}>"
+    for word in words(text):
+        word = fold(word.rsplit("'", 1)[-1])
+        if not word:
+            continue
+        padded = f"<{word}>"
         for i in range(max(1, len(padded) - CHARS + 1)):
             piece = f"#{padded[i:i + CHARS]}"
             counts[piece] = counts.get(piece, 0.0) + PIECE_WEIGHT
