@@ -308,6 +308,12 @@ class Settings:
     reason_lex_languages: str = "en,it"
     """languages the inbound flows ask the open question in through a Lex V2 bot (only `en`, `it`: Lex V2 has no
     Romanian locale)"""
+    # What predict_reason read (masked) for a known customer's contact, with the
+    # prediction: `make reasons-export` joins it with the agent's wrap-up reason.
+    reason_texts_table: str = ""
+    """what a customer said or wrote when `predict_reason` read it (masked), one item per contact"""
+    reason_text_retention_days: int = 90
+    """how long that text is kept for retraining the reason classifier (`make reasons-export`)"""
 
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
@@ -419,6 +425,8 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
              "knowledge_table", "floor_table", "floor_agents_table",
+             # contact reasons
+             "reason_texts_table",
              # quality assurance
              "quality_table",
              # verification
@@ -491,6 +499,8 @@ _INT_RANGES = {
     "carrier_timeout_ms": (100, 5000),
     "no_show_grace_minutes": (0, 1440),
     "reason_confidence_percent": (0, 100),
+    # Exported for retraining at least monthly or quarterly; kept no longer than that.
+    "reason_text_retention_days": (7, 400),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
     # A week's sample per agent: enough to coach on, few enough to evaluate.

@@ -40,6 +40,7 @@ HOLDERS: tuple[str, ...] = (
     "chalicelib.clinic.privacy:APPOINTMENTS",
     "chalicelib.knowledge.privacy:QUESTIONS",
     "chalicelib.verification.privacy:VERIFICATIONS",
+    "chalicelib.reasons.privacy:TEXTS",
 )
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"

@@ -28,7 +28,7 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
 # (Returns, orders and appointments are erased in test_journey_privacy.py.)
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
           "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "qualityEvaluations": 0,
-          "verification": 1,
+          "verification": 1, "reasonTexts": 1,
           "profile": 2}
 
 
@@ -88,6 +88,11 @@ def ilinca(client):
         duplicate["id"]
     contact_ended(client, "contact-ilinca-1")
     contact_ended(client, "contact-ilinca-2")
+    # On her call she said why, naming herself: the words are kept (masked) to learn from
+    said = load_event("connect/voice_inbound.json", ContactId="contact-ilinca-1", InitialContactId="contact-ilinca-1",
+                      Attributes={"customerId": profile["id"]})
+    said["Details"]["Parameters"] = {"text": "Sunt Ilinca Vrânceanu, factura e plătită de două ori"}
+    assert client.lambda_.invoke("predict_reason", said).payload["reason"] == "billing"
     # The agent on her call searches the knowledge base with her name in the question
     assert client.http.get("/kb/search?q=Ilinca+Vranceanu+a+uitat+parola&lang=ro&contactId=contact-ilinca-1"
                            ).status_code == 200

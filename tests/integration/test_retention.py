@@ -19,7 +19,7 @@ from tests.helpers import load_event, load_json
 
 RETENTION = [f.name for f in fields(settings_module.Settings) if f.name.endswith("_retention_days")]
 KINDS = {"interaction", "survey", "outbox", "suppression", "case", "idempotency", "profile", "contact_link",
-         "erasure_record"}
+         "erasure_record", "reason_text"}
 
 
 def test_there_is_a_retention_setting_for_every_kind_of_personal_data():
