@@ -183,3 +183,24 @@ def test_the_export_tool_names_where_it_needs_to_read_from(monkeypatch):
         monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
         reasons_export.main(["--stage", "prod"])
 
+
+def test_a_chat_customer_who_typed_why_in_romanian_is_routed_on_it_and_her_words_kept(client):
+    # Given Ana (Romanian: no Lex locale to ask her) typed why in the chat widget before the chat
+    from datetime import datetime
+
+    from app import app
+    from deploy import flows
+    from devkit.call import local_simulator
+    from devkit.flowsim import Customer
+
+    ana = create_customer(client)
+    simulator = local_simulator(client, app, at=datetime.fromisoformat("2025-03-03T10:00"))
+    # When the inbound chat flow runs
+    result = simulator.run(flows.render("inbound_chat", "local"), Customer(
+        channel="CHAT", address=None, inputs=["2"],
+        attributes={"email": "ana.popescu@example.ro",
+                    "question": "factura platita de doua ori, sunati la 0712345678"}))
+    # Then her words route her to billing, and are kept masked for her contact
+    assert (result.outcome, result.queue, result.attributes["predictedReason"]) == ("queued", "billing", "billing")
+    item = ReasonTextModel.get(result.contact_id)
+    assert (item.customer_id, item.text) == (ana, "factura platita de doua ori, sunati la ***78")
