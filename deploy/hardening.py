@@ -121,12 +121,16 @@ def _imports_of(module: str) -> frozenset[str]:
 
 
 WIRING = "chalicelib.wiring"
+# What loads the handlers a registry of the wiring names (`steps.register`,
+# `history.register`): an unknown registry fails packaging rather than go unnoticed.
+_LOADED_BY = {"steps": r"\bsteps\.run\(", "history": r"\bhistory\.gather\("}
 
 
 @functools.cache
 def _wiring() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Each handler chalicelib/wiring.py names, with the call that loads it: an event's
-    subscribers load where that event is announced, registered steps where steps run."""
+    subscribers load where that event is announced, registered steps where steps run,
+    the contact-reason predictor's history sources where history is gathered."""
     path = _module_file(WIRING)
     if path is None:
         return ()
@@ -138,8 +142,8 @@ def _wiring() -> tuple[tuple[re.Pattern[str], str], ...]:
         module = node.args[1].value.split(":")[0]
         if node.func.attr == "subscribe" and isinstance(node.args[0], ast.Attribute):
             found.append((re.compile(rf"\bannounce\(\s*events\.{node.args[0].attr}\b"), module))
-        elif node.func.attr == "register":
-            found.append((re.compile(r"\bsteps\.run\("), module))
+        elif node.func.attr == "register" and isinstance(node.func.value, ast.Name):
+            found.append((re.compile(_LOADED_BY[node.func.value.id]), module))
     return tuple(found)
 
 

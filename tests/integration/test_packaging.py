@@ -146,6 +146,9 @@ def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
     top = {n.split("/")[0] for n in names}
     assert "app.py" in top and "chalicelib" in top
     assert not top & {"devkit", "deploy", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
+    # Nor the reason classifier's training sentences (customers' words among them, from wrap-up)
+    assert not [n for n in names if n.startswith("chalicelib/reasons/examples/")]
+    assert "chalicelib/reasons/model.json" in names
 
 
 _SMOKE = """
@@ -416,6 +419,15 @@ def test_each_function_may_do_only_what_its_code_does(template):
     widened["Resources"]["LookupCustomerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
         {"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": ["arn:aws:ses:eu-west-1:1:identity/x"]})
     assert unneeded_actions(widened) == [("LookupCustomer", "ses:SendEmail")]
+
+
+def test_predict_reason_may_read_what_its_history_sources_read_and_keep_what_it_read(template):
+    # Given the history sources are named in chalicelib/wiring.py, loaded where predict_reason gathers history
+    role = template["Resources"]["PredictReasonRole"]["Properties"]["Policies"]
+    tables = {resource["Fn::GetAtt"][0] for policy in role for statement in policy["PolicyDocument"]["Statement"]
+              if statement.get("Sid") == "Tables" for resource in statement["Resource"] if "Fn::GetAtt" in resource}
+    # Then in a deployed stage it may read open cases and appointments, and keep the customer's words
+    assert {"CasesTable", "AppointmentsTable", "ReasonTextsTable"} <= tables
 
 
 def test_no_function_may_act_on_resources_of_other_stacks_or_accounts(template):
