@@ -1,6 +1,7 @@
 """Why customers contact us: the reason predicted before an agent picks up, on chat,
-e-mail and voice, through the real flows and predict_reason; then learned from the
-agent's wrap-up (what `make reasons-export` writes for `make reasons-model`)."""
+e-mail and voice (a silent caller with an open return), through the real flows and
+predict_reason; then learned from the agent's wrap-up (what `make reasons-export`
+writes for `make reasons-model`)."""
 
 from __future__ import annotations
 
@@ -43,9 +44,12 @@ def run(stage: Stage) -> None:
     _show(stage, f'Giulia e-mails in Italian: "{GIULIA_SUBJECT}"', email)
     _routed(stage, email)
 
-    silent = simulator.run(flows.render("inbound_voice", "local"), Customer(
-        address=stage.customers["ana"]["phone"].replace(" ", ""), inputs=["1"]))
-    _show(stage, "Ana calls the main line again and says nothing; her return R-1004821 is open", silent)
+    giulia_phone = stage.customers["giulia"]["phone"].replace(" ", "")
+    returned = simulator.run(flows.render("retail_return", "local"), Customer(address=giulia_phone, inputs=["1005002"]))
+    t.say(f"Giulia then calls the returns line and keys in order 100-5002: return "
+          f"{returned.attributes.get('returnId')} ({returned.attributes.get('returnStatus')})")
+    silent = simulator.run(flows.render("inbound_voice", "local"), Customer(address=giulia_phone, inputs=["1"]))
+    _show(stage, "Giulia calls the main line and says nothing: she has an open return", silent)
     _routed(stage, silent)
 
     t.say("Learning from wrap-up: the agent on Ana's chat sets the reason; what she wrote was kept, masked")
