@@ -342,6 +342,9 @@ class Timeline:
             links = {link.contact_id: link for link in ContactLinkModel.batch_get(ids) if is_live(link)}
         for contact_id in ids:
             if contact_id in links:
+                if links[contact_id].erased:
+                    # The lookup linked this contact to a customer since erased.
+                    raise _ErasedCustomer(contact_id)
                 customer = self._customer(links[contact_id].customer_id)
                 if customer is not None:
                     return customer
