@@ -433,15 +433,20 @@ def test_a_stage_naming_another_stages_resources_is_refused(template):
     shared = {**environments, "dev": {**environments["dev"],
                                       "CONTACT_RECORDS_STREAM": environments["prod"]["CONTACT_RECORDS_STREAM"]}}
     missing = {**environments, "dev": {k: v for k, v in environments["dev"].items() if k != "CONTACT_RECORDS_STREAM"}}
+    # (app.py would fall back to a name every stage shares)
+    no_agent_events = {**environments, "dev": {k: v for k, v in environments["dev"].items()
+                                               if k != "AGENT_EVENTS_STREAM"}}
     renamed = {**environments, "dev": {**environments["dev"], "ORDERS_TABLE": "contact-center-prod-orders-copy"}}
     # Then packaging refuses each, naming the setting
     assert infra.stage_problems("dev", shared) == [
         "CONTACT_RECORDS_STREAM=contact-center-prod-contact-records is stage 'prod''s too"]
     assert infra.stage_problems("dev", missing) == ["CONTACT_RECORDS_STREAM is not set for the stage"]
+    assert infra.stage_problems("dev", no_agent_events) == ["AGENT_EVENTS_STREAM is not set for the stage"]
     assert infra.stage_problems("dev", renamed) == ["ORDERS_TABLE=contact-center-prod-orders-copy names stage 'prod'"]
-    # And the template consumes this stage's stream
-    [event] = template["Resources"]["OnContactRecord"]["Properties"]["Events"].values()
-    assert event["Properties"]["Stream"]["Fn::Sub"].endswith(f":stream/contact-center-{STAGE}-contact-records")
+    # And the template consumes this stage's streams
+    for function, stream in [("OnContactRecord", "contact-records"), ("OnAgentEvent", "agent-events")]:
+        [event] = template["Resources"][function]["Properties"]["Events"].values()
+        assert event["Properties"]["Stream"]["Fn::Sub"].endswith(f":stream/contact-center-{STAGE}-{stream}")
 
 
 _NAME = re.compile(r"\w+_(TABLE|ARN|GROUP|SET|ID|TOPIC|QUEUE)")
@@ -534,7 +539,8 @@ def test_personal_data_at_rest_is_under_the_data_key_and_public_routes_are_throt
     api = template["Resources"]["RestAPI"]["Properties"]
     throttled = {(s["ResourcePath"], s["HttpMethod"]): s["ThrottlingRateLimit"] for s in api["MethodSettings"]}
     for path, method in [("/s/{token}", "GET"), ("/s/{token}", "POST"), ("/unsubscribe/{token}", "GET"),
-                         ("/unsubscribe/{token}", "POST")]:
+                         ("/unsubscribe/{token}", "POST"), ("/webhooks/whatsapp", "GET"),
+                         ("/webhooks/whatsapp", "POST")]:
         assert throttled[("/" + path.replace("/", "~1"), method)] == hardening.PUBLIC_RATE_PER_S
     assert throttled[("/*", "*")] == hardening.API_RATE_PER_S
     # Access logs name the route, never the token or customer id in the path
