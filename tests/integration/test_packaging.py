@@ -549,6 +549,22 @@ def test_personal_data_at_rest_is_under_the_data_key_and_public_routes_are_throt
     assert "$context.identity.sourceIp" not in api["AccessLogSetting"]["Format"]
 
 
+def test_a_contact_center_holding_its_own_key_has_every_store_under_it(template):
+    # Given the stack deployed with the clinic's own customer-managed key
+    own = "arn:aws:kms:eu-west-1:210987654321:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    stack = Stack(template, "clinic-care", {"DataKeyArn": own})
+    # Then the stack creates no key of its own
+    assert not stack.exists("DataKey")
+    # And every table, queue, topic and log group is encrypted with the clinic's key
+    stores = {name: r["Properties"] for name, r in template["Resources"].items() if r["Type"] in (
+        "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Logs::LogGroup") and stack.exists(name)}
+    assert len(stores) > 20
+    for name, properties in stores.items():
+        key = properties.get("SSESpecification", {}).get("KMSMasterKeyId") or properties.get("KmsMasterKeyId") \
+            or properties.get("KmsKeyId")
+        assert stack.resolve(key) == own, name
+
+
 def test_no_function_can_take_the_accounts_concurrency(template):
     for name, function in _functions(template).items():
         assert function["Properties"]["ReservedConcurrentExecutions"] >= 1, name
