@@ -146,6 +146,8 @@ def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
     top = {n.split("/")[0] for n in names}
     assert "app.py" in top and "chalicelib" in top
     assert not top & {"devkit", "deploy", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
+    # Test oracles and heavy libraries stay out of the Lambda: staffing and forecasts are pure Python.
+    assert not top & {"pyworkforce", "ortools", "pandas", "numpy", "scipy", "sklearn", "joblib"}
 
 
 _SMOKE = """
