@@ -146,6 +146,8 @@ def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
     top = {n.split("/")[0] for n in names}
     assert "app.py" in top and "chalicelib" in top
     assert not top & {"devkit", "deploy", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
+    # Test oracles and heavy libraries stay out of the Lambda: staffing and forecasts are pure Python.
+    assert not top & {"pyworkforce", "ortools", "pandas", "numpy", "scipy", "sklearn", "joblib"}
 
 
 _SMOKE = """
@@ -398,6 +400,51 @@ def unneeded_actions(template):
                     if logical not in tables:
                         found.append((name, logical))
     return found
+
+
+def _allowed(template, function):
+    """Every action the role of a packaged function allows."""
+    role = _functions(template)[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [s for p in template["Resources"][role]["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]]
+    statements += [s for r in resources(template, "AWS::IAM::Policy").values() if {"Ref": role} in
+                   r["Properties"]["Roles"] for s in r["Properties"]["PolicyDocument"]["Statement"]]
+    return {action for statement in statements for action in statement["Action"]}
+
+
+def test_a_function_may_do_what_the_handlers_wired_to_it_do(template):
+    # Given the wiring: a WhatsApp message is answered by the first capability that
+    # answers it, the reason predictor asks the history sources registered with it
+    modules = hardening.function_modules()
+    # Then the function that receives WhatsApp messages loads every handler that may answer
+    assert {"chalicelib.cases.replies", "chalicelib.knowledge.whatsapp",
+            "chalicelib.clinic.whatsapp"} <= modules["OnWhatsappEvent"]
+    # And its role lets them reply on WhatsApp and pass a message to the front desk as a task
+    assert {"social-messaging:SendWhatsAppMessage", "connect:StartTaskContact"} <= _allowed(template, "OnWhatsappEvent")
+    # And the predictor loads its history sources, so it may read the open cases and appointments
+    assert {"chalicelib.cases.reasons", "chalicelib.clinic.reasons"} <= modules["PredictReason"]
+    tables = {infra.table_logical_id(m) for m in hardening.model_tables(modules["PredictReason"])}
+    assert {infra.table_logical_id(m) for m in hardening.model_tables({"chalicelib.cases.models",
+                                                                       "chalicelib.clinic.models"})} <= tables
+    # And erasure reaches every registered holder's tables, a report every rate provider
+    assert {"chalicelib.notify.privacy", "chalicelib.verification.privacy"} <= modules["APIHandler"]
+    assert "chalicelib.surveys.scoring" in modules["APIHandler"]
+
+
+def test_a_registration_the_packaging_cannot_follow_is_refused(tmp_path, monkeypatch):
+    # Given a wiring that registers a handler with a registry the packaging does not know
+    wiring = tmp_path / "wiring.py"
+    wiring.write_text('from chalicelib import somewhere\n\nsomewhere.enlist("chalicelib.cases.desk:finish_opening")\n')
+    monkeypatch.setattr(hardening, "_module_file", lambda name: wiring if name == hardening.WIRING else None)
+    hardening._wiring.cache_clear()
+    try:
+        # When the functions' permissions are derived
+        with pytest.raises(ValueError) as refused:
+            hardening._wiring()
+    finally:
+        hardening._wiring.cache_clear()
+    # Then packaging stops and names the call, instead of leaving its permissions out
+    assert "somewhere.enlist() is no registry" in str(refused.value)
 
 
 def test_each_function_may_do_only_what_its_code_does(template):
