@@ -79,8 +79,15 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# `make bench cost timeout`: only the sections whose names contain those words (the
+# words after `bench` are section names, not targets).
+ifeq (bench,$(firstword $(MAKECMDGOALS)))
+BENCH_SECTIONS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_SECTIONS):;@:)
+endif
+
 bench: setup
-	$(BIN)/python -m devkit.bench
+	$(BIN)/python -m devkit.bench $(BENCH_SECTIONS)
 
 # The contact-reason classifier (chalicelib/reasons/model.json), retrained from the
 # labelled examples in chalicelib/reasons/examples/ after they change.

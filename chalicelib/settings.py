@@ -393,7 +393,9 @@ OTHER_VARIABLES = {
     "CONTACT_RECORDS_STREAM": "Kinesis stream of this stage's contact records "
                               "(`contact-center-<stage>-contact-records` in config), read when the app is packaged; "
                               "required to package",
-    "AGENT_EVENTS_STREAM": "Kinesis stream of Connect agent events, read when the app is packaged",
+    "AGENT_EVENTS_STREAM": "Kinesis stream of this stage's Connect agent events "
+                           "(`contact-center-<stage>-agent-events` in config), read when the app is packaged; "
+                           "required to package",
     "SES_FEEDBACK_TOPIC": "the name or ARN of the topic SES feedback arrives on, read when the app is packaged "
                           "(the stack points it at its own)",
     "WHATSAPP_EVENTS_TOPIC": "the name or ARN of the topic WhatsApp events arrive on, read when the app is packaged "

@@ -345,3 +345,27 @@ def test_a_late_contact_record_naming_an_erased_customer_brings_nothing_back(cli
     client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
     newcomer = InteractionModel.get("new-call").customer_id
     assert newcomer and newcomer != ilinca["id"]
+
+
+def test_a_late_contact_record_of_a_call_the_lookup_linked_to_an_erased_customer_brings_nothing_back(client):
+    # Given Sorin, recognised by the lookup when his call began (a flow that copies no customerId)
+    from chalicelib.interactions.models import InteractionModel
+    from tests.helpers import kinesis_event
+
+    sorin = create(client, firstName="Sorin", phone="+40 733 444 555")
+    assert lookup(client, "+40733444555", "linked-call")["customerId"] == sorin["id"]
+    # and erased while that call was still going on, before anything else was heard of it
+    assert post(client, f"/customers/{sorin['id']}/erase")[0] == 200
+    # When the call's contact record arrives, naming nobody but carrying his number
+    late = load_json("contact-records/voice_abandoned.json", ContactId="linked-call", InitialContactId="linked-call",
+                     Attributes={}, CustomerEndpoint={"Address": "+40733444555", "Type": "TELEPHONE_NUMBER"})
+    for _ in range(2):
+        assert client.lambda_.invoke("on_contact_record", kinesis_event([late])).payload == {"batchItemFailures": []}
+    # Then no profile, address or timeline entry is started for him again
+    assert "733444555" not in stored_text() and "Sorin" not in stored_text()
+    assert InteractionModel.get("linked-call").customer_id is None
+    # But a new call from that number starts afresh
+    fresh = load_json("contact-records/voice_abandoned.json", ContactId="next-call", InitialContactId="next-call",
+                      Attributes={}, CustomerEndpoint={"Address": "+40733444555", "Type": "TELEPHONE_NUMBER"})
+    client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
+    assert InteractionModel.get("next-call").customer_id not in (None, sorin["id"])
