@@ -71,6 +71,41 @@ def add(contribution: Contribution, day: str, groups: Mapping[str, str | None],
             counters[name] = counters.get(name, 0) + n
 
 
+# The compact form of a contribution, as the items that must remember theirs store
+# it (an interaction, a customer's ledger entry): one [day, {dimension: value}, {counter:
+# n}] per group of dimensions instead of the same counters repeated under every
+# dimension and the total. A third of the size, and every write of those items is
+# billed by the KB.
+Parts = list[list[Any]]
+
+
+def add_part(parts: Parts, day: str, groups: Mapping[str, str | None], fields: Mapping[str, int]) -> None:
+    """add() in the compact form: `fields` added to `day` in every dimension of `groups`."""
+    fields = {name: int(n) for name, n in sorted(fields.items()) if n}
+    if not fields:
+        return
+    cleaned = {dimension: clean_value(value) for dimension, value in sorted(groups.items())}
+    for part in parts:
+        if part[0] == day and part[1] == cleaned:
+            for name, n in fields.items():
+                part[2][name] = part[2].get(name, 0) + n
+            return
+    parts.append([day, cleaned, fields])
+
+
+def expand(stored: Parts | Mapping[str, Mapping[str, int]] | None) -> Contribution:
+    """The counters a stored contribution adds to: from the compact form, or as it is
+    when stored expanded (items written before the compact form)."""
+    if not stored:
+        return {}
+    if isinstance(stored, Mapping):
+        return {counter_key: dict(fields) for counter_key, fields in stored.items()}
+    contribution: Contribution = {}
+    for day, groups, fields in stored:
+        add(contribution, day, groups, fields)
+    return contribution
+
+
 def combine(contributions: Iterable[Mapping[str, Mapping[str, int]]]) -> Contribution:
     total: Contribution = {}
     for contribution in contributions:
