@@ -56,6 +56,9 @@ class Outcome:
     answers: int = 0
     appointment_steps: int = 0
     failed_other: int = 0  # survey answers and appointment steps that failed every try
+    conflicts_by_item: dict[str, int] = field(default_factory=dict)  # what refused transactions met
+    # Every transaction and single write that reached DynamoDB, for the ceiling.
+    journal: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list, repr=False)
     seconds: float = 0.0
     conflicts: int = 0
     single_write_conflicts: int = 0
@@ -310,7 +313,8 @@ def run(workers: int, contacts: int, hold_ms: float, throttle: float, seed: int)
         outcome.appointment_steps = sum(len(d["steps"]) for kind, d in deliveries if kind == "appointment")
         outcome.events = sum(1 for kind, _ in deliveries if kind == "event")
         spread = max(1.0, hold_ms * 0.25)
-        conflicts = TransactionConflicts(hold_ms=(hold_ms - spread, hold_ms + spread), seed=seed).install()
+        conflicts = TransactionConflicts(hold_ms=(hold_ms - spread, hold_ms + spread), seed=seed,
+                                         journal=outcome.journal).install()
         throttling = Throttling(rate=throttle, seed=seed).install()
         lock = threading.Lock()
         threads = [threading.Thread(target=_ingest, args=(queue, outcome, lock), daemon=True)
@@ -324,6 +328,7 @@ def run(workers: int, contacts: int, hold_ms: float, throttle: float, seed: int)
         throttling.uninstall()
         conflicts.uninstall()
         outcome.conflicts, outcome.single_write_conflicts = conflicts.conflicts, conflicts.single_write_conflicts
+        outcome.conflicts_by_item = dict(conflicts.conflicts_by_item.most_common())
         outcome.throttled = throttling.throttled
 
         profiles = Profiles(get_settings())
@@ -388,6 +393,133 @@ def _with_the_rest(expected: dict[str, dict[str, int]], interactions: list[Any],
     return {k: v for k, v in expected.items() if v}
 
 
+# ---- the ceiling: the same day's transactions at a contact center's rate -------------
+
+RETRIES = 6  # Timeline.MAX_ATTEMPTS: a record's transaction is tried this often per delivery
+DAYS_SIMULATED = 8
+
+
+@dataclass(frozen=True)
+class Sharding:
+    """How many items the few-valued counters of a dimension are spread over."""
+
+    counters: dict[str, int]  # dimension -> shards (chalicelib.metrics.counters)
+    intervals: int  # shards of a queue's 15-minute interval counters (chalicelib.wfm.intervals)
+
+    def describe(self) -> str:
+        return ", ".join(f"{d} {n}" for d, n in self.counters.items()) + f", intervals {self.intervals}"
+
+
+# Shardings the ceiling is also worked out for, beside the product's.
+ALTERNATIVES = [
+    Sharding({"all": 16, "channel": 16, "queue": 16, "reason": 16}, 8),
+    Sharding({"all": 64, "channel": 64, "queue": 64, "reason": 64}, 64),
+    Sharding({"all": 128, "channel": 128, "queue": 128, "reason": 128}, 128),
+    Sharding({"all": 128, "channel": 64, "queue": 32, "reason": 32}, 32),
+    Sharding({"all": 256, "channel": 128, "queue": 64, "reason": 64}, 64),
+]
+
+
+def product_sharding() -> Sharding:
+    from chalicelib.metrics import counters
+    from chalicelib.wfm import intervals
+
+    return Sharding({d: counters.shards(d) for d in sorted(counters.SHARDED)}, intervals.SHARDS)
+
+
+def _shared(items: list[tuple[str, str]], spread: int, sharding: Sharding) -> list[tuple[str, str]]:
+    """The items of a transaction that many contacts share, as they would be with
+    `sharding`: the few-valued counters (their shard chosen again from the
+    transaction's spread, one spread key per transaction as the product's updates
+    take) and the queues' interval counters (every contact in flight writes the
+    current interval: the interval is left out). An interaction, a customer, an
+    agent's counters are written at the pace of one contact, one customer, one agent,
+    whatever the size of the center: compressing a generated day in time would make
+    them hot where they are not, so they are left out."""
+    import json
+
+    found = []
+    for table, key in items:
+        parts = [part.get("S") if isinstance(part, dict) else None for part in json.loads(key)]
+        if not (table.endswith("metrics") and len(parts) == 2 and all(isinstance(p, str) for p in parts)):
+            continue
+        series, slot = parts
+        dimension = series.split("#", 1)[0]
+        base, _, shard = slot.rpartition("#")
+        if dimension in sharding.counters and shard.isdigit():
+            found.append((table, f"{series}|{base}#{spread % sharding.counters[dimension]:02d}"))
+        elif dimension == "wfm" and shard.isdigit():
+            found.append((table, f"{series}|{spread % sharding.intervals}"))
+    return found
+
+
+def simulate(journal: list[tuple[str, list[tuple[str, str]]]], records: int, rate: float, sharding: Sharding,
+             hold_ms: float = 20.0, seed: int = 1) -> tuple[float, float]:
+    """(conflicts per record, share of transactions refused all RETRIES times) when
+    the day's transactions arrive at `rate` records per second (Poisson), each holding
+    its items 15-25 ms (DynamoDB refuses, not queues, a transaction meeting a held
+    item) and a refused one tried again after the product's jittered pause."""
+    import heapq
+
+    rng = random.Random(seed)
+    per_second = rate * len(journal) / records
+    spread = max(1.0, hold_ms * 0.25)
+    clock, pending = 0.0, []
+    # The day over again `DAYS_SIMULATED` times (other spreads, other arrivals): a
+    # generated day of a few hundred records alone leaves the figures to chance.
+    for n, (kind, items) in enumerate(journal * DAYS_SIMULATED):
+        clock += rng.expovariate(per_second)
+        pending.append((clock, n, 0, _shared(items, rng.randrange(1 << 30), sharding), kind))
+    records *= DAYS_SIMULATED
+    heapq.heapify(pending)
+    held: dict[tuple[str, str], float] = {}
+    conflicts = exhausted = transactions = 0
+    while pending:
+        at, n, attempt, items, kind = heapq.heappop(pending)
+        busy = any(held.get(item, 0.0) > at for item in items)
+        if kind == "write":
+            continue  # a single write holds nothing; its own refusals are counted apart
+        if attempt == 0:
+            transactions += 1
+        if busy:
+            conflicts += 1
+            if attempt + 1 < RETRIES:
+                pause = min(0.5, 0.01 * 2 ** attempt) * rng.random()
+                heapq.heappush(pending, (at + pause + 0.005, n, attempt + 1, items, kind))
+            else:
+                exhausted += 1
+            continue
+        until = at + rng.uniform(hold_ms - spread, hold_ms + spread) / 1000
+        for item in items:
+            held[item] = until
+    return conflicts / records, exhausted / max(1, transactions)
+
+
+def ceiling(journal: list[tuple[str, list[tuple[str, str]]]], records: int, sharding: Sharding,
+            hold_ms: float = 20.0) -> float:
+    """The records per second at which conflicts reach GOAL_CONFLICTS_PER_RECORD."""
+    low, high = 1.0, 2000.0
+    for _ in range(12):
+        middle = (low * high) ** 0.5
+        if simulate(journal, records, middle, sharding, hold_ms)[0] <= GOAL_CONFLICTS_PER_RECORD:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _print_ceiling(outcome: Outcome, hold_ms: float, shardings: list[Sharding], out: Any = sys.stdout) -> None:
+    print(f"\nThe same day's {sum(1 for k, _ in outcome.journal if k == 'transaction')} transactions "
+          f"({outcome.records} records) at a contact center's rate, {hold_ms:g} ms hold: conflicts per record "
+          "on the items many contacts share", file=out)
+    rates = (25, 50, 100, 150, 200, 300)
+    print(f"  {'sharding':<58} " + " ".join(f"{r:>6}/s" for r in rates) + "   ceiling (<= 0.05)", file=out)
+    for sharding in shardings:
+        figures = [simulate(outcome.journal, outcome.records, r, sharding, hold_ms)[0] for r in rates]
+        print(f"  {sharding.describe():<58} " + " ".join(f"{f:>8.3f}" for f in figures)
+              + f"   {ceiling(outcome.journal, outcome.records, sharding, hold_ms):>6.0f} records/s", file=out)
+
+
 def _print(outcomes: list[Outcome], hold_ms: float, throttle: float, out: Any = sys.stdout) -> None:
     print(f"\nIngestion under DynamoDB's transaction conflicts ({hold_ms:g} ms hold) and "
           f"{throttle:.0%} throttling", file=out)
@@ -399,6 +531,9 @@ def _print(outcomes: list[Outcome], hold_ms: float, throttle: float, out: Any = 
               f"{o.records_per_second:>7.1f} {o.per_record(o.conflicts):>14.3f} {o.single_write_conflicts:>13} "
               f"{o.per_record(o.throttled):>14.2f} {o.redelivered:>12} {o.failed_records:>11} "
               f"{o.failed_events:>14} {o.failed_other:>13}  {'exact' if o.exact else 'WRONG'}", file=out)
+        if o.conflicts_by_item:
+            print("      conflicts met: " + ", ".join(f"{kind} {n}" for kind, n in o.conflicts_by_item.items()),
+                  file=out)
         for problem in o.problems[:10]:
             print(f"      {problem}", file=out)
 
@@ -422,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         _print(outcomes[-1:], args.hold_ms, args.throttle)
     _print(outcomes, args.hold_ms, args.throttle)
     widest = max(outcomes, key=lambda o: o.workers)
+    current = product_sharding()
+    _print_ceiling(widest, args.hold_ms, [current, *ALTERNATIVES])
     met = widest.failed_records == 0 and widest.per_record(widest.conflicts) <= GOAL_CONFLICTS_PER_RECORD
     print(f"\ngoal at K={widest.workers}: 0 failed and <= {GOAL_CONFLICTS_PER_RECORD} conflicts per record: "
           f"{'met' if met else 'NOT met'}")

@@ -39,16 +39,21 @@ SHARDED = frozenset({"all", "channel", "queue", "reason"})
 SHARDS = 16
 
 
-def shard(spread_key: str) -> int:
+def shards(dimension: str) -> int:
+    """How many items a counter of `dimension` is spread over (1: not spread)."""
+    return SHARDS if dimension in SHARDED else 1
+
+
+def shard(spread_key: str, dimension: str = ALL) -> int:
     """The shard of everything counted for one thing (an interaction, a survey...)."""
-    return zlib.crc32(spread_key.encode()) % SHARDS
+    return zlib.crc32(spread_key.encode()) % shards(dimension)
 
 
 def storage_key(counter_key: str, spread_key: str = "") -> tuple[str, str]:
     """(series, slot) of the counter item: a partition per dimension and month, and a
     slot per day, value and (for the few-valued dimensions) shard."""
     day, dimension, value = split(counter_key)
-    suffix = f"#{shard(spread_key):02d}" if dimension in SHARDED else ""
+    suffix = f"#{shard(spread_key, dimension):02d}" if dimension in SHARDED else ""
     return f"{dimension}#{day[:7]}", f"{day}#{value}{suffix}"
 
 
