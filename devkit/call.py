@@ -149,6 +149,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="contacts waiting in a queue, for CheckMetricData and GetMetricData (repeatable)")
     parser.add_argument("--agents-available", action="append", default=[], metavar="QUEUE=N",
                         help="agents available in a queue (default 1) (repeatable)")
+    parser.add_argument("--draw", type=int, default=1, choices=range(1, 101), metavar="N",
+                        help="the number 1..100 a DistributeByPercentage draws (default 1: its first branch)")
     parser.add_argument("--max-steps", type=int, default=None, metavar="N",
                         help="stop a flow that loops on its own after N actions (default 300)")
     parser.add_argument("--json", action="store_true", help="print the run as JSON, for other tools")
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             seed.create(Stage(client=client, transcript=Transcript()))
         simulator = local_simulator(client, app, stage=localenv.STAGE, at=at, full_queues=tuple(args.full),
                                     library=library, metrics=metrics, lex=lex,
-                                    max_steps=args.max_steps or MAX_STEPS)
+                                    max_steps=args.max_steps or MAX_STEPS, draw=args.draw)
         try:
             result = simulator.run(flow, customer)
         except FlowStop as e:

@@ -56,6 +56,7 @@ class Actions:
     connect: Any
     instance_arn: str
     agent_answers_after_s: int
+    draw: int
 
     # ---- values ----
 
@@ -288,6 +289,12 @@ class Actions:
         value = self._value(contact, (action.get("Parameters") or {}).get("ComparisonValue", ""), steps)
         return self._match(action, value), None
 
+    def _distribute(self, action, contact, steps, heard) -> Outcome:
+        # Connect draws 1..100 at random; the simulator draws what it is told (--draw), so
+        # a run repeats, and each branch can be tried in turn.
+        steps.append(Step("note", f"distribute by percentage: draws {self.draw} of 1..100"))
+        return self._match(action, str(self.draw)), None
+
     def _loop(self, action, contact, steps, heard) -> Outcome:
         raw = self._value(contact, (action.get("Parameters") or {}).get("LoopCount", ""), steps)
         count = as_number(raw)
@@ -474,6 +481,16 @@ class Actions:
         steps.append(Step("tags", pairs(tags), {"tags": tags}))
         return self._next(action), None
 
+    def _untag(self, action, contact, steps, heard) -> Outcome:
+        keys = [self._value(contact, k, steps) for k in (action.get("Parameters") or {}).get("TagKeys") or []]
+        if not keys:
+            steps.append(Step("note", "no tag keys to remove"))
+            return self._error(action, "NoMatchingError"), None
+        for key in keys:
+            contact.tags.pop(key, None)
+        steps.append(Step("tags", f"removed {', '.join(keys)}", {"removed": keys}))
+        return self._next(action), None
+
     def _create_task(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         request: dict[str, Any] = {
@@ -644,6 +661,29 @@ class Actions:
         behavior = (action.get("Parameters") or {}).get("RecordingBehavior") or {}
         who = behavior.get("RecordedParticipants") or []
         steps.append(Step("recording", f"records {', '.join(who) if who else 'nobody'}", dict(behavior)))
+        return self._next(action), None
+
+    def _recording_and_analytics(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        steps.append(Step("recording", "recording and analytics: " + json.dumps(parameters, ensure_ascii=False,
+                                                                                  sort_keys=True), dict(parameters)))
+        return self._next(action), None
+
+    def _previous_participant(self, action, contact, steps, heard) -> Outcome:
+        state = (action.get("Parameters") or {}).get("PreviousContactParticipantState", "")
+        said = {"AgentOnHold": "the agent is put on hold", "CustomerOnHold": "the customer is put on hold",
+                "OffHold": "the agent and the customer are off hold, together again"}
+        if contact.customer.channel != "VOICE" or state not in said:
+            why = "only calls have a hold" if contact.customer.channel != "VOICE" else f"unknown state {state!r}"
+            steps.append(Step("note", f"hold customer or agent: {why}"))
+            return self._error(action, "NoMatchingError"), None
+        steps.append(Step("note", said[state], {"state": state}))
+        return self._next(action), None
+
+    def _complete_outbound_call(self, action, contact, steps, heard) -> Outcome:
+        caller_id = self._value(contact, ((action.get("Parameters") or {}).get("CallerId") or {}).get("Number"), steps)
+        steps.append(Step("note", f"calls {contact.customer.address or 'the customer'}"
+                                  + (f" from {caller_id}" if caller_id else "") + "; the customer answers"))
         return self._next(action), None
 
     def _media_streaming(self, action, contact, steps, heard) -> Outcome:
