@@ -66,16 +66,18 @@ def local_simulator(client: Any, app: Any, stage: str = localenv.STAGE, at: date
                     full_queues: tuple[str, ...] = (), library: Any = None, **options: Any) -> Any:
     """A simulator of the stage's Connect instance: our flows loaded under their ARNs,
     the stage's queues and opening hours, our real functions behind the Lambda ARNs,
-    Customer Profiles and Cases reads answered from our own profiles and cases, tasks
+    Customer Profiles and Cases reads answered from our own profiles and cases, queue
+    metrics from our live floor where no option names the queue, tasks
     created through boto3 (recorded in the local run). `library` adds flows and modules
     (load_library); `options` go to the Simulator (metrics, lex, max_steps)."""
     from deploy import flows
     from devkit.flowsim import AppFunctions, Hours, Library, Simulator
-    from devkit.flowworld import LocalDirectory
+    from devkit.flowworld import FloorMetrics, LocalDirectory
 
     connect = flows.stage_connect(stage)
     instance = connect["instance_arn"]
     queues = connect.get("queues", {})
+    options["metrics"] = FloorMetrics(options.get("metrics"))
     loaded = library or Library()
     for name, flow in flows.render_all(stage).items():
         loaded.add(flow, flows.flow_arn_for(instance, name), name)
@@ -146,7 +148,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="the intent the Lex bot recognises (default: the reason classifier, "
                              "when the application has one, else FallbackIntent)")
     parser.add_argument("--queue-waiting", action="append", default=[], metavar="QUEUE=N",
-                        help="contacts waiting in a queue, for CheckMetricData and GetMetricData (repeatable)")
+                        help="contacts waiting in a queue, for CheckMetricData and GetMetricData (repeatable; "
+                             "default: the live floor)")
     parser.add_argument("--agents-available", action="append", default=[], metavar="QUEUE=N",
                         help="agents available in a queue (default 1) (repeatable)")
     parser.add_argument("--draw", type=int, default=1, choices=range(1, 101), metavar="N",

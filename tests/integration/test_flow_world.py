@@ -142,3 +142,34 @@ def test_flowcheck_reads_the_results_of_the_modules_the_flow_invokes():
     assert flowcheck.unset_references(flow, modules) == []
     assert flowcheck.unset_references(flow) == [
         "score (Compare): $.Modules.Result.rating is read but no module returns it"]
+
+
+def test_queue_metrics_come_from_the_live_floor_unless_an_option_names_the_queue(client):
+    from datetime import UTC, datetime, timedelta
+
+    from app import app
+    from tests.integration.test_floor import BILLING, QUEUE_ARN, contact_event, deliver
+
+    # Given three callers waiting in billing on the floor (from Amazon Connect's contact events)
+    now = datetime.now(UTC)
+    deliver(client, *(contact_event("QUEUED", f"floor-{n}", now - timedelta(seconds=30 * n)) for n in (1, 2, 3)))
+    busy = {"Version": "2019-10-30", "StartAction": "queue", "Actions": [
+        {"Identifier": "queue", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": QUEUE_ARN + BILLING},
+         "Transitions": {"NextAction": "check"}},
+        {"Identifier": "check", "Type": "CheckMetricData", "Parameters": {"MetricType": "NumberOfContactsInQueue"},
+         "Transitions": {"Conditions": [{"NextAction": "busy", "Condition": {
+             "Operator": "NumberGreaterThan", "Operands": ["2"]}}],
+             "Errors": [{"NextAction": "quiet", "ErrorType": "NoMatchingCondition"}]}},
+        {"Identifier": "busy", "Type": "MessageParticipant", "Parameters": {"Text": "Many callers are waiting"},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "quiet", "Type": "MessageParticipant", "Parameters": {"Text": "You are next"},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}
+    # When a flow checks the queue, then when the user says on the command line that nobody waits
+    from_floor = local_simulator(client, app).run(busy, Customer())
+    nobody = QueueMetrics.from_options([f"{BILLING}=0"])
+    from_option = local_simulator(client, app, metrics=nobody).run(busy, Customer())
+    # Then the floor answered the first, the option the second
+    assert from_floor.heard() == ["Many callers are waiting"]
+    assert [s.text for s in from_floor.of("metrics")] == [f"NumberOfContactsInQueue of {BILLING}: 3"]
+    assert from_option.heard() == ["You are next"]
