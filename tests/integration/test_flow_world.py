@@ -84,6 +84,30 @@ def test_the_command_line_loads_a_module_beside_the_flow_and_reports_placeholder
     assert "unresolved placeholders: ${BrandName}" in done.stdout
 
 
+def test_the_command_line_finds_a_module_in_a_folder_the_user_names_and_bounds_a_flow_that_loops(tmp_path):
+    # Given a flow exported on its own, and its module exported into another folder
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "flows" / "rating.json").write_text((FLOWS / "after_call_rating.json").read_text(encoding="utf-8"),
+                                                    encoding="utf-8")
+    (tmp_path / "modules" / "module.json").write_text((FLOWS / "rating_module.json").read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    # When the user names the module's folder with --module, the module runs
+    found = run_cli("devkit.call", str(tmp_path / "flows" / "rating.json"), "--module", str(tmp_path / "modules"),
+                    "--press", "5", "--no-seed")
+    assert found.returncode == 0, found.stderr
+    assert "runs module Rating module" in found.stdout
+    # And a flow that loops on its own stops at --max-steps, with a sentence
+    looping = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "UpdateContactAttributes", "Parameters": {"Attributes": {"x": "1"}},
+         "Transitions": {"NextAction": "a", "Errors": [{"NextAction": "a", "ErrorType": "NoMatchingError"}]}}]}
+    (tmp_path / "flows" / "loop.json").write_text(json.dumps(looping), encoding="utf-8")
+    stopped = run_cli("devkit.call", str(tmp_path / "flows" / "loop.json"), "--max-steps", "7", "--no-seed")
+    assert stopped.returncode == 2
+    assert "the flow ran 7 actions without ending" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+
+
 def test_an_unsupported_action_stops_with_a_sentence_not_a_traceback(tmp_path):
     flow = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
         {"Identifier": "a", "Type": "CreatePersistentContactAssociation", "Parameters": {}, "Transitions": {}}]}

@@ -313,6 +313,16 @@ def test_a_lex_bot_can_use_a_classifier():
     assert simulator(lex=lex).run(_bot(), Customer(said=["about my bill"])).heard()[-1] == "Billing (Billing)"
 
 
+def test_without_an_intent_named_the_bot_answers_with_the_applications_reason_classifier():
+    from devkit.flowworld import default_classifier
+
+    lex = LexStandIn(None, default_classifier())
+    result = simulator(lex=lex).run(_bot(), Customer(said=["I want to pay my bill"]))
+    # The predicted contact reason is the intent the flow branches on
+    assert [s.detail["intent"] for s in result.of("lex")] == ["billing"]
+    assert lex.answer("hello").intent == "FallbackIntent"
+
+
 def _profile_flow():
     return flow(act("get", "GetCustomerProfile", {"ProfileRequestData": {"PhoneNumber": "$.CustomerEndpoint.Address"},
                                                   "ProfileResponseData": ["FirstName"]},
