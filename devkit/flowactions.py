@@ -93,17 +93,24 @@ class Actions:
         return self.queue_names.get(arn, arn.rsplit("/", 1)[-1])
 
     @staticmethod
-    def _display_name(contact: Contact, action: dict[str, Any], parameter: str, value: str) -> str:
+    def _designer_name(contact: Contact, action: dict[str, Any], parameter: str) -> str | None:
         """How the flow's designer named what a parameter points at (exported flows keep
-        it in Metadata), for reporting an ARN the simulator does not know."""
+        it in Metadata, also where a deployment tool templated the ARN)."""
         meta = ((contact.frame.flow.get("Metadata") or {}).get("ActionMetadata") or {}).get(
             action.get("Identifier"), {})
+        meta = meta if isinstance(meta, dict) else {}
         named = ((meta.get("parameters") or {}).get(parameter) or {})
         name = named.get("displayName") if isinstance(named, dict) else None
         for key in ("ContactFlow", "FlowModule", "Queue", "audio"):
             item = meta.get(key)
             if not name and isinstance(item, dict):
                 name = item.get("text") or item.get("displayName")
+        return str(name) if name else None
+
+    @classmethod
+    def _display_name(cls, contact: Contact, action: dict[str, Any], parameter: str, value: str) -> str:
+        """The designer's name and the value, for reporting an ARN the simulator does not know."""
+        name = cls._designer_name(contact, action, parameter)
         return f"{name!r} ({value})" if name and name != value else repr(value)
 
     # ---- transitions ----
@@ -317,6 +324,8 @@ class Actions:
         parameters = action.get("Parameters") or {}
         queue = self._value(contact, parameters.get("QueueId") or parameters.get("AgentId") or "", steps)
         if not queue:
+            given = parameters.get("QueueId") or parameters.get("AgentId")
+            steps.append(Step("note", f"no queue to work with ({given or 'none given'} is empty): Error branch"))
             return self._error(action, "NoMatchingError"), None
         contact.target_queue = queue
         steps.append(Step("queue", f"working queue: {self._queue_name(queue)}", {"arn": queue}))
@@ -611,7 +620,9 @@ class Actions:
 
     def _transfer_to_flow(self, action, contact, steps, heard) -> Outcome:
         target = self._value(contact, (action.get("Parameters") or {}).get("ContactFlowId", ""), steps)
-        flow = self.flows.get(target)
+        # A flow loaded under the ARN, id or name; else under the name its designer gave it
+        # (exports whose ARNs a deployment tool templated still reach their flows).
+        flow = self.flows.get(target) or self.flows.get(self._designer_name(contact, action, "ContactFlowId"))
         if flow is None:
             shown = self._display_name(contact, action, "ContactFlowId", target)
             steps.append(Step("note", f"flow {shown} is not loaded in the simulator: Error branch"))
@@ -624,7 +635,7 @@ class Actions:
         parameters = action.get("Parameters") or {}
         target = self._value(contact, parameters.get("FlowModuleId", ""), steps)
         shown = self._display_name(contact, action, "FlowModuleId", target)
-        display = shown.split("'")[1] if shown.startswith("'") and shown.count("'") >= 2 else None
+        display = self._designer_name(contact, action, "FlowModuleId")
         module = self.modules.get(target, display) or self.flows.get(target, display)
         if module is None:
             steps.append(Step("note", f"flow module {shown} is not loaded in the simulator (--module): Error branch"))

@@ -400,6 +400,28 @@ def test_a_transfer_to_an_unknown_flow_is_reported_by_the_name_the_designer_gave
     assert any(s.text.startswith("flow 'Billing IVR' (arn:") for s in result.of("note"))
 
 
+def test_a_transfer_whose_arn_a_deployment_tool_templated_reaches_the_flow_its_designer_named():
+    # Given an export whose flow ARNs are {{...}} templates, and the flow it transfers to beside it
+    moved = flow(act("go", "TransferToFlow", {"ContactFlowId": "{{contactFlows.Error.arn}}"},
+                     Errors=errors(("NoMatchingError", "end"))),
+                 END, ActionMetadata={"go": {"ContactFlow": {"id": "{{contactFlows.Error.arn}}", "text": "Error"}}})
+    error_flow = flow(say("sorry", "Sorry, something went wrong"), END, name="Error")
+    # When the contact is transferred
+    result = simulator(flows={"Error": error_flow}).run(moved, Customer())
+    # Then it goes on in that flow, and the template is still reported once
+    assert result.heard() == ["Sorry, something went wrong"]
+    assert result.unresolved == ["{{contactFlows.Error.arn}}"]
+
+
+def test_an_empty_working_queue_is_said_and_takes_the_error_branch():
+    empty = flow(act("q", "UpdateContactTargetQueue", {"QueueId": "$.External.queueArn"}, NextAction="end",
+                     Errors=errors(("NoMatchingError", "oops"))), say("oops", "No queue"), END)
+    result = simulator().run(empty, Customer())
+    assert result.heard() == ["No queue"]
+    assert [s.text for s in result.of("note")] == [
+        "no queue to work with ($.External.queueArn is empty): Error branch"]
+
+
 def test_parameters_the_simulator_cannot_read_stop_with_not_supported_not_a_traceback():
     odd = flow(act("vid", "TagContact", {"Tags": ["not", "a", "map"]}, NextAction="end"), END)
     with pytest.raises(FlowStop, match=r"action 'vid' \(TagContact\) .*: not supported"):
