@@ -101,7 +101,7 @@ class Actions:
         meta = meta if isinstance(meta, dict) else {}
         named = ((meta.get("parameters") or {}).get(parameter) or {})
         name = named.get("displayName") if isinstance(named, dict) else None
-        for key in ("ContactFlow", "FlowModule", "Queue", "audio"):
+        for key in ("ContactFlow", "FlowModule", "Queue", "queue", "audio"):
             item = meta.get(key)
             if not name and isinstance(item, dict):
                 name = item.get("text") or item.get("displayName")
@@ -328,7 +328,10 @@ class Actions:
             steps.append(Step("note", f"no queue to work with ({given or 'none given'} is empty): Error branch"))
             return self._error(action, "NoMatchingError"), None
         contact.target_queue = queue
-        steps.append(Step("queue", f"working queue: {self._queue_name(queue)}", {"arn": queue}))
+        known = queue in self.queue_names or queue in self.queue_names.values()
+        shown = self._queue_name(queue) if known else (
+            self._display_name(contact, action, "QueueId", queue) + ", not a queue of this instance")
+        steps.append(Step("queue", f"working queue: {shown}", {"arn": queue}))
         return self._next(action), None
 
     def _enqueue(self, action: dict[str, Any], contact: Contact, steps: list[Step]) -> Outcome:

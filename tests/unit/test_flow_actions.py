@@ -413,6 +413,18 @@ def test_a_transfer_whose_arn_a_deployment_tool_templated_reaches_the_flow_its_d
     assert result.unresolved == ["{{contactFlows.Error.arn}}"]
 
 
+def test_a_queue_of_another_instance_is_reported_by_the_name_its_designer_gave_it():
+    other = "arn:aws:connect:us-east-1:111122223333:instance/x/queue/4c826a3b-85d0-4e02-8926-8dea0b1729e8"
+    to_queue = flow(act("q", "UpdateContactTargetQueue", {"QueueId": other}, NextAction="go"),
+                    act("go", "TransferContactToQueue", Errors=errors(("NoMatchingError", "end"))), END,
+                    ActionMetadata={"q": {"queue": {"text": "BasicQueue"}}})
+    result = simulator().run(to_queue, Customer())
+    assert result.of("queue")[0].text == f"working queue: 'BasicQueue' ({other}), not a queue of this instance"
+    assert result.outcome == "queued"
+    ours = flow(act("q", "UpdateContactTargetQueue", {"QueueId": BILLING}, NextAction="end"), END)
+    assert simulator().run(ours, Customer()).of("queue")[0].text == "working queue: billing"
+
+
 def test_an_empty_working_queue_is_said_and_takes_the_error_branch():
     empty = flow(act("q", "UpdateContactTargetQueue", {"QueueId": "$.External.queueArn"}, NextAction="end",
                      Errors=errors(("NoMatchingError", "oops"))), say("oops", "No queue"), END)
