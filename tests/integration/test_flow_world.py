@@ -108,6 +108,28 @@ def test_the_command_line_finds_a_module_in_a_folder_the_user_names_and_bounds_a
     assert "Traceback" not in stopped.stderr
 
 
+def test_a_folder_of_exports_runs_flow_by_flow_and_counts_how_each_ended(tmp_path):
+    # Given a folder of exported flows: a rating flow with its module, and in a subfolder
+    # a flow with an action the simulator does not know, beside a file that is no flow
+    for name in ("after_call_rating.json", "rating_module.json"):
+        (tmp_path / name).write_text((FLOWS / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "new.json").write_text(json.dumps({"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "CreatePersistentContactAssociation", "Parameters": {}, "Transitions": {}}]}),
+        encoding="utf-8")
+    (tmp_path / "more" / "package.json").write_text('{"name": "not a flow"}', encoding="utf-8")
+    # When the user runs the folder
+    done = run_cli("devkit.call", str(tmp_path), "--press", "5", "--no-seed")
+    # Then each flow has its line, the file that is no flow is skipped, and the totals say one stopped
+    assert done.returncode == 2, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "after_call_rating.json: disconnected"
+    assert lines[1].startswith("more/new.json: action 'a' has type 'CreatePersistentContactAssociation': not supported")
+    assert lines[2] == "rating_module.json: ended"
+    assert lines[-1] == "3 flows: 1 disconnected, 1 ended, 1 stopped"
+    assert "Traceback" not in done.stderr
+
+
 def test_an_unsupported_action_stops_with_a_sentence_not_a_traceback(tmp_path):
     flow = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
         {"Identifier": "a", "Type": "CreatePersistentContactAssociation", "Parameters": {}, "Transitions": {}}]}
