@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV := BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --compact --skip-download
 
-.PHONY: setup browser demo serve test fuzz lint format bench load clean package policy deploy flows vendor reasons-model \
+.PHONY: setup browser demo serve test fuzz lint format bench load clean package policy deploy flows vendor reasons-model reasons-export \
         openapi docs docs-serve docs-split screens
 
 setup: $(STAMP)
@@ -79,13 +79,29 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# `make bench cost timeout`: only the sections whose names contain those words (the
+# words after `bench` are section names, not targets).
+ifeq (bench,$(firstword $(MAKECMDGOALS)))
+BENCH_SECTIONS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_SECTIONS):;@:)
+endif
+
 bench: setup
-	$(BIN)/python -m devkit.bench
+	$(BIN)/python -m devkit.bench $(BENCH_SECTIONS)
 
 # The contact-reason classifier (chalicelib/reasons/model.json), retrained from the
 # labelled examples in chalicelib/reasons/examples/ after they change.
 reasons-model: setup
 	$(BIN)/python -c 'from chalicelib.reasons import model; model.build()'
+
+# Training examples from what customers said and the reasons agents set at wrap-up, into
+# chalicelib/reasons/examples/wrapup.tsv (then `make reasons-model`): from the embedded AWS
+# of a running `make serve` (ENDPOINT=<the URL it prints>), or from a deployed stage with
+# your AWS credentials (EXPORT_STAGE=prod REGION=eu-central-1).
+EXPORT_STAGE ?= local
+reasons-export: setup
+	$(BIN)/python -m devkit.reasons_export --stage $(EXPORT_STAGE) $(if $(ENDPOINT),--endpoint $(ENDPOINT)) \
+	  $(if $(REGION),--region $(REGION))
 
 # Concurrent ingestion of a generated day under DynamoDB's transaction conflicts and
 # throttling, K = 1, 4, 8, 16 workers (a few minutes; `make test` runs a short one).

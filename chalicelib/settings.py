@@ -308,6 +308,12 @@ class Settings:
     reason_lex_languages: str = "en,it"
     """languages the inbound flows ask the open question in through a Lex V2 bot (only `en`, `it`: Lex V2 has no
     Romanian locale)"""
+    # What predict_reason read (masked) for a known customer's contact, with the
+    # prediction: `make reasons-export` joins it with the agent's wrap-up reason.
+    reason_texts_table: str = ""
+    """what a customer said or wrote when `predict_reason` read it (masked), one item per contact"""
+    reason_text_retention_days: int = 90
+    """how long that text is kept for retraining the reason classifier (`make reasons-export`)"""
 
     # Knowledge base: how searches and self-service offers are counted, and the gaps
     # (questions nothing answered, their text masked) kept for the content owners.
@@ -387,7 +393,9 @@ OTHER_VARIABLES = {
     "CONTACT_RECORDS_STREAM": "Kinesis stream of this stage's contact records "
                               "(`contact-center-<stage>-contact-records` in config), read when the app is packaged; "
                               "required to package",
-    "AGENT_EVENTS_STREAM": "Kinesis stream of Connect agent events, read when the app is packaged",
+    "AGENT_EVENTS_STREAM": "Kinesis stream of this stage's Connect agent events "
+                           "(`contact-center-<stage>-agent-events` in config), read when the app is packaged; "
+                           "required to package",
     "SES_FEEDBACK_TOPIC": "the name or ARN of the topic SES feedback arrives on, read when the app is packaged "
                           "(the stack points it at its own)",
     "WHATSAPP_EVENTS_TOPIC": "the name or ARN of the topic WhatsApp events arrive on, read when the app is packaged "
@@ -419,6 +427,8 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "orders_table", "cases_table", "appointments_table",
              # knowledge base
              "knowledge_table", "floor_table", "floor_agents_table",
+             # contact reasons
+             "reason_texts_table",
              # quality assurance
              "quality_table",
              # verification
@@ -491,6 +501,8 @@ _INT_RANGES = {
     "carrier_timeout_ms": (100, 5000),
     "no_show_grace_minutes": (0, 1440),
     "reason_confidence_percent": (0, 100),
+    # Exported for retraining at least monthly or quarterly; kept no longer than that.
+    "reason_text_retention_days": (7, 400),
     # Gaps are reviewed monthly or quarterly; their text is kept no longer than that.
     "knowledge_retention_days": (7, 400),
     # A week's sample per agent: enough to coach on, few enough to evaluate.

@@ -16,6 +16,7 @@ def all_models() -> list[Any]:
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
     from chalicelib.quality.models import QualityModel
+    from chalicelib.reasons.models import ReasonTextModel
     from chalicelib.retail.models import OrderModel
     from chalicelib.surveys.models import SurveyModel
     from chalicelib.verification.models import VerificationModel
@@ -23,7 +24,7 @@ def all_models() -> list[Any]:
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
             InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel,
             KnowledgeEventModel, FloorContactModel,
-            FloorAgentModel, QualityModel, VerificationModel]
+            FloorAgentModel, QualityModel, VerificationModel, ReasonTextModel]
 
 
 def create_all(wait: bool = False) -> None:

@@ -121,25 +121,46 @@ def _imports_of(module: str) -> frozenset[str]:
 
 
 WIRING = "chalicelib.wiring"
+# Each registry chalicelib/wiring.py registers with, and the code that loads what is
+# registered: steps where steps run, the predictor's history sources where it gathers
+# evidence, personal-data holders where export and erasure walk them, KPI rate
+# providers where a report is first read. (An event's subscribers load where that
+# event is announced: `_wiring`.)
+LOADED_BY = {
+    "steps.register": r"\bsteps\.run\(",
+    "history.register": r"\bhistory\.gather\(",
+    "holders.register": r"(?<!def )\bholders\(\)",
+    "rate_providers.register": r"\brate_providers\.load\(\)",
+}
 
 
 @functools.cache
 def _wiring() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Each handler chalicelib/wiring.py names, with the call that loads it: an event's
-    subscribers load where that event is announced, registered steps where steps run."""
+    subscribers load where that event is announced (to all, or to the first that
+    answers), what is registered with a registry where that registry is used
+    (LOADED_BY). A name registered any other way is refused: its permissions would
+    go missing."""
     path = _module_file(WIRING)
     if path is None:
         return ()
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 2
-                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        named = [a.value for a in getattr(node, "args", ()) if isinstance(a, ast.Constant)
+                 and isinstance(a.value, str) and re.fullmatch(r"chalicelib(\.\w+)+:\w+", a.value)]
+        if not (isinstance(node, ast.Call) and named):
             continue
-        module = node.args[1].value.split(":")[0]
-        if node.func.attr == "subscribe" and isinstance(node.args[0], ast.Attribute):
-            found.append((re.compile(rf"\bannounce\(\s*events\.{node.args[0].attr}\b"), module))
-        elif node.func.attr == "register":
-            found.append((re.compile(r"\bsteps\.run\("), module))
+        module = named[0].split(":")[0]
+        func = node.func
+        call = f"{func.value.id}.{func.attr}" if isinstance(func, ast.Attribute) and isinstance(
+            func.value, ast.Name) else ast.unparse(func)
+        if call == "events.subscribe" and isinstance(node.args[0], ast.Attribute):
+            found.append((re.compile(rf"\b(?:announce|first_answer)\(\s*events\.{node.args[0].attr}\b"), module))
+        elif call in LOADED_BY:
+            found.append((re.compile(LOADED_BY[call]), module))
+        else:
+            raise ValueError(f"chalicelib/wiring.py line {node.lineno}: {call}() is no registry the packaging "
+                             f"knows; name where it loads {named[0]} in deploy/hardening.py LOADED_BY")
     return tuple(found)
 
 

@@ -277,6 +277,11 @@ def connect_resources(stage: str) -> dict[str, Any]:
 _RESOURCE_SETTING = re.compile(r"\w+_(TABLE|STREAM|TOPIC|TOPIC_ARN|PARAMETER|SCHEDULE_GROUP|CONFIGURATION_SET|ARN)")
 
 
+# The Kinesis streams a stage consumes: created outside the stack (Connect's data
+# streaming writes to them), so only the stage's settings keep stages apart.
+STAGE_STREAMS = ("CONTACT_RECORDS_STREAM", "AGENT_EVENTS_STREAM")
+
+
 def stage_names(environment: dict[str, str]) -> dict[str, str]:
     """The resource names a stage's settings give."""
     return {k: v for k, v in environment.items() if _RESOURCE_SETTING.fullmatch(k) and v}
@@ -284,11 +289,13 @@ def stage_names(environment: dict[str, str]) -> dict[str, str]:
 
 def stage_problems(stage: str, environments: dict[str, dict[str, str]]) -> list[str]:
     """What is wrong with the names `stage` gives, among `environments` (every stage's
-    settings): another stage's resource, or no contact-record stream of its own."""
+    settings): another stage's resource, or a stream it reads that is not its own
+    (app.py falls back to one name for every stage)."""
     problems = []
     own = stage_names(environments[stage])
-    if "CONTACT_RECORDS_STREAM" not in own:
-        problems.append("CONTACT_RECORDS_STREAM is not set for the stage")
+    for stream in STAGE_STREAMS:
+        if stream not in own:
+            problems.append(f"{stream} is not set for the stage")
     settings = environments[stage]
     if settings.get("COGNITO_USER_POOL_ARN") == "stack" and not settings.get("AGENT_SIGN_IN_DOMAIN"):
         problems.append("COGNITO_USER_POOL_ARN=stack needs AGENT_SIGN_IN_DOMAIN: the stack creates the pool "

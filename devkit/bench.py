@@ -498,6 +498,14 @@ def section_wfm_backtest(bench: Bench) -> None:
         result = wfm_history.backtest(history, first + timedelta(days=days - 1))
         bench.line(label, f"{result.wape:.3f} vs {result.seasonal_naive_wape:.3f} = {result.ratio:.2f}x",
                    verdict(result.ratio, 0.8))
+    # The demo's figure depends on the day it runs (a holiday in the held-out week
+    # flatters it): the same size of history, held out on each week of a year.
+    demo = {k: v for k, v in DEMO_HISTORY.items() if k != "first"}
+    ratios = sorted(wfm_history.backtest(wfm_history.generate(first, 21, **demo), first + timedelta(days=13)).ratio
+                    for first in (date(2026, 1, 1) + timedelta(weeks=k) for k in range(52)))
+    met = sum(ratio <= 0.8 for ratio in ratios)
+    bench.line("demo-size history, each week of a year held out",
+               f"median {ratios[26]:.2f}x, worst {ratios[-1]:.3f}x", f"{met} of 52 weeks <= 0.8x")
 def section_knowledge_search(bench: Bench) -> None:
     """Knowledge-base search inside the Lambda: latency against one DynamoDB read,
     the compiled index's size and load time, and retrieval quality on the labelled

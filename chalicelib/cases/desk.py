@@ -548,14 +548,12 @@ class Desk:
         except DependencyFailure as e:
             get_logger().warning("case message not sent", extra={"caseId": case.case_id, "error": e.code})
 
-    @staticmethod
-    def _language(customer_id: str) -> str:
-        from chalicelib.profiles.models import CustomerModel
+    def _language(self, customer_id: str) -> str:
+        """The customer's language (of the profile a merge kept); English for nobody."""
+        from chalicelib.profiles.service import Profiles
 
-        try:
-            language = CustomerModel.get(customer_id).preferred_language or "en"
-        except CustomerModel.DoesNotExist:
-            language = "en"
+        customer = Profiles(self.settings).find(customer_id)
+        language = (customer.preferred_language if customer is not None else None) or "en"
         return language[:2].lower()
 
     def _reschedule(self, before: Any, after: Any) -> None:

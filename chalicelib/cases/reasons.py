@@ -1,8 +1,8 @@
 """What a customer's open cases say about why they contact us now, for
 predict_reason (registered in chalicelib/wiring.py): a return weighs most (its
-pickup or refund is what people call about), any other case by its kind's reason,
-`complaint` otherwise. One indexed query; `because` and `reference` name ids and
-ages only."""
+pickup or refund is what people call about), a desk case by the reason it was opened
+for, any other case by its kind's reason, `complaint` otherwise. One indexed query;
+`because` and `reference` name ids and ages only."""
 
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ def open_cases(customer_id: str, now: datetime) -> list[Evidence]:
     from chalicelib.cases.service import Cases
     from chalicelib.settings import get_settings
 
+    known = catalogue()
     evidence = []
     for case in Cases(get_settings()).open_cases(customer_id)[:3]:
-        reason = catalogue().normalise(case.kind) or "complaint"
-        weight = PENDING_RETURN_WEIGHT if reason == "return" else OPEN_CASE_WEIGHT
+        # A desk case names its reason; a journey's case is one by its kind (a return).
+        by_kind = known.normalise(case.kind)
+        reason = known.normalise(case.reason_id) or by_kind or "complaint"
+        weight = PENDING_RETURN_WEIGHT if by_kind == "return" else OPEN_CASE_WEIGHT
         evidence.append(Evidence(reason, weight, f"open {case.kind} {case.case_id}, {_ago(case.opened_at, now)}",
                                  case.case_id))
     return evidence

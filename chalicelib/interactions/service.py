@@ -18,7 +18,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import Contended, connection, dynamo_errors, expiry, is_live, retry_contended, transact_write, utcnow
+from chalicelib.db import (
+    Contended,
+    connection,
+    dynamo_errors,
+    expiry,
+    is_live,
+    put_conditional,
+    retry_contended,
+    transact_write,
+    utcnow,
+)
 from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.interactions import fold as folding
 from chalicelib.interactions import ledger as ledgers
@@ -35,7 +45,6 @@ from chalicelib.wire import item_from_wire, to_wire
 MAX_ATTEMPTS = 6
 MAX_TRANSACTION_ITEMS = 100
 # A put refused because a condition failed or another writer's transaction holds the item.
-_PUT_RETRY_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
 
 
 class _ErasedCustomer(Exception):
@@ -261,20 +270,13 @@ class Timeline:
         }} for interaction_id, flags in sorted(changed.items())]
 
     def _commit(self, transaction: list[dict[str, Any]], action: str) -> None:
-        from botocore.exceptions import ClientError
-
         if len(transaction) > MAX_TRANSACTION_ITEMS:
             raise DependencyFailure(f"{action} failed: {len(transaction)} items exceed one transaction")
         if len(transaction) == 1 and "Put" in transaction[0]:
             # Nothing but the interaction changes (most contact events): a conditional
             # put does it for half the cost of a transaction.
             with dynamo_errors(action):
-                try:
-                    self.client.put_item(**transaction[0]["Put"])
-                except ClientError as e:
-                    if e.response.get("Error", {}).get("Code") in _PUT_RETRY_CODES:
-                        raise Contended() from e
-                    raise
+                put_conditional(self.client, transaction[0]["Put"])
             return
         with dynamo_errors(action):
             transact_write(self.client, transaction)
@@ -346,6 +348,9 @@ class Timeline:
             links = {link.contact_id: link for link in ContactLinkModel.batch_get(ids) if is_live(link)}
         for contact_id in ids:
             if contact_id in links:
+                if links[contact_id].erased:
+                    # The lookup linked this contact to a customer since erased.
+                    raise _ErasedCustomer(contact_id)
                 customer = self._customer(links[contact_id].customer_id)
                 if customer is not None:
                     return customer

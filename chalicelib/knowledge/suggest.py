@@ -23,7 +23,9 @@ MAX_ARTICLES = 5
 def contact(contact_id: str) -> tuple[Any, Any]:
     """The contact's interaction and its customer, each None when unknown."""
     from chalicelib.interactions.models import InteractionModel
-    from chalicelib.profiles.models import ContactLinkModel, CustomerModel
+    from chalicelib.profiles.models import ContactLinkModel
+    from chalicelib.profiles.service import Profiles
+    from chalicelib.settings import get_settings
 
     with dynamo_errors("reading the contact"):
         try:
@@ -37,13 +39,9 @@ def contact(contact_id: str) -> tuple[Any, Any]:
                 customer_id = link.customer_id if is_live(link) else None
             except ContactLinkModel.DoesNotExist:
                 pass
-        customer = None
-        if customer_id:
-            try:
-                customer = CustomerModel.get(customer_id)
-            except CustomerModel.DoesNotExist:
-                customer = None
-    return interaction, customer if is_live(customer) else None
+    # The live profile, of the survivor when it was merged; None for nobody.
+    customer = Profiles(get_settings()).find(customer_id) if customer_id else None
+    return interaction, customer
 
 
 def suggest(query: Mapping[str, str] | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.db import dynamo_errors, utcnow
 from chalicelib.errors import InvalidInput
-from chalicelib.metrics import cost, counters
+from chalicelib.metrics import cost, counters, rate_providers
 from chalicelib.settings import get_settings
 from chalicelib.wire import from_wire, to_wire
 
@@ -67,23 +67,9 @@ derive("repeatContactPercent", "repeat_contacts", "contacts", 100)
 # The flow's predicted reason against the agent's wrap-up, of contacts that have both.
 derive("predictionAccuracyPercent", "predictions_right", "predictions_checked", 100)
 
-# Capabilities that count things of their own register their rates here, once, when
-# the first report is read ("module:function"; the function calls derive(...)).
-RATE_PROVIDERS = ("chalicelib.surveys.scoring:register_rates", "chalicelib.clinic.kpis:register_rates",
-                  "chalicelib.knowledge.usage:register_rates", "chalicelib.cases.kpis:register_rates")
-_providers_loaded = False
-
-
-def _load_rate_providers() -> None:
-    global _providers_loaded
-    if _providers_loaded:
-        return
-    import importlib
-
-    for target in RATE_PROVIDERS:
-        module_name, _, function = target.partition(":")
-        getattr(importlib.import_module(module_name), function)()
-    _providers_loaded = True
+# Capabilities that count things of their own derive their rates here too: the
+# providers chalicelib/wiring.py registers (chalicelib.metrics.rate_providers) are
+# asked once, when the first report is read.
 
 
 def _camel(name: str) -> str:
@@ -177,7 +163,7 @@ def read_days(dimension: str, start: date, end: date) -> dict[str, dict[str, dic
 
 
 def document(values: Mapping[str, int]) -> dict[str, Any]:
-    _load_rate_providers()
+    rate_providers.load()
     shown: dict[str, Any] = {_camel(name): n for name, n in sorted(values.items())}
     for name in ("contacts", "handled", "queued", "abandoned"):
         shown.setdefault(name, 0)

@@ -8,12 +8,15 @@ message) and hands it over (`deliver`). The Notifier (service.py) does the rest.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import DependencyFailure, InvalidInput
 from chalicelib.notify.messages import MessageType
+from chalicelib.settings import Settings
 
 
 class Rejected(InvalidInput):
@@ -69,6 +72,58 @@ class Sender(Protocol):
 
     def describe(self, prepared: Any) -> dict[str, Any]:
         """What was prepared, for logs and previews, without the address."""
+
+
+class ProviderSender:
+    """The settings and provider client every sender keeps: the client it is handed
+    (a stubbed one in tests) or else the channel's own (`provider_client`), made on
+    first use and shared by the container."""
+
+    channel: str
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self.settings = settings
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or self.provider_client()
+
+    def provider_client(self) -> Any:
+        raise NotImplementedError
+
+
+@contextmanager
+def handing_over(what: str, provider: str, permanent: Collection[str], *, refused_by: str | None = None,
+                 with_reason: bool = False) -> Iterator[None]:
+    """Tells a provider's failure to take a message apart, for the Notifier: Rejected
+    for a `permanent` error code (sending again would not help), Unconfirmed when its
+    answer did not come back (the message may have gone out: never sent again),
+    DependencyFailure otherwise (not sent; tried again later). `what` is what was
+    being sent ("e-mail"), `provider` who failed to answer, `refused_by` who refused
+    (the provider unless said); `with_reason` quotes the provider's `Reason`."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    try:
+        yield
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "")
+        if code in permanent:
+            reason = (e.response.get("Reason") or code) if with_reason else code
+            raise Rejected(f"{refused_by or provider} refused the message: {reason}",
+                           code="PROVIDER_REJECTED") from e
+        raise DependencyFailure(f"sending {what} failed: {code or 'unavailable'}") from e
+    except (ReadTimeoutError, ConnectionClosedError) as e:
+        raise Unconfirmed(f"{provider} did not answer in time ({type(e).__name__})") from e
+    except (ConnectTimeoutError, EndpointConnectionError, BotoCoreError) as e:
+        raise DependencyFailure(f"sending {what} failed: {type(e).__name__}") from e
 
 
 def phone_recipient(message: Outgoing, default_region: str, *, channel: str, origin: str,

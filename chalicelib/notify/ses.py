@@ -16,11 +16,9 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.errors import DependencyFailure
 from chalicelib.notify.messages import TRANSACTIONAL
 from chalicelib.notify.render import Rendered, explicit_locale, locale_for, render
-from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed
-from chalicelib.settings import Settings
+from chalicelib.notify.senders import Outgoing, ProviderSender, Rejected, handing_over
 
 CHANNEL = "email"
 # One attempt: botocore would retry a read timeout, and a send that timed out on
@@ -50,20 +48,13 @@ def unsubscribe_token(customer_id: str, purpose: str, language: str, days: int) 
                         data={"ch": CHANNEL, "pu": purpose, "l": language})
 
 
-class EmailSender:
+class EmailSender(ProviderSender):
     """Renders and sends e-mail for the Notifier."""
 
     channel = CHANNEL
 
-    def __init__(self, settings: Settings, client: Any = None) -> None:
-        self.settings = settings
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("sesv2", attempts=SEND_ATTEMPTS, read_timeout=SEND_READ_TIMEOUT_S)
-        return self._client
+    def provider_client(self) -> Any:
+        return aws.client("sesv2", attempts=SEND_ATTEMPTS, read_timeout=SEND_READ_TIMEOUT_S)
 
     @property
     def brand(self) -> dict[str, Any]:
@@ -152,15 +143,6 @@ class EmailSender:
     # ---- sending -------------------------------------------------------------
 
     def deliver(self, prepared: PreparedEmail) -> str:
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectionClosedError,
-            ConnectTimeoutError,
-            EndpointConnectionError,
-            ReadTimeoutError,
-        )
-
         request: dict[str, Any] = {
             "FromEmailAddress": self.settings.email_sender,
             "Destination": {"ToAddresses": [prepared.address]},
@@ -169,15 +151,6 @@ class EmailSender:
         }
         if self.settings.ses_configuration_set:
             request["ConfigurationSetName"] = self.settings.ses_configuration_set
-        try:
+        with handing_over("e-mail", "SES", _PERMANENT):
             answer = self.client.send_email(**request)
-        except ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code in _PERMANENT:
-                raise Rejected(f"SES refused the message: {code}", code="PROVIDER_REJECTED") from e
-            raise DependencyFailure(f"sending e-mail failed: {code or 'unavailable'}") from e
-        except (ReadTimeoutError, ConnectionClosedError) as e:
-            raise Unconfirmed(f"SES did not answer in time ({type(e).__name__})") from e
-        except (ConnectTimeoutError, EndpointConnectionError, BotoCoreError) as e:
-            raise DependencyFailure(f"sending e-mail failed: {type(e).__name__}") from e
         return str(answer["MessageId"])

@@ -29,13 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.errors import DependencyFailure, InvalidInput
+from chalicelib.errors import InvalidInput
 from chalicelib.notify.messages import MARKETING
 from chalicelib.notify.outbox import Outcome
 from chalicelib.notify.render import LANGUAGES, TEMPLATES, plain_context
-from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed, phone_recipient
+from chalicelib.notify.senders import Outgoing, ProviderSender, Rejected, handing_over, phone_recipient
 from chalicelib.notify.sms_text import Measure, measure, to_gsm
-from chalicelib.settings import Settings
 
 CHANNEL = "sms"
 # One attempt, like e-mail and WhatsApp: a send that timed out may have gone out.
@@ -74,18 +73,13 @@ def _mobile_first(number: str) -> tuple[int, str]:
     return (0 if mobile else 1), number
 
 
-class SmsSender:
+class SmsSender(ProviderSender):
     """Builds and sends SMS for the Notifier; `send` for a number the caller chose."""
 
     channel = CHANNEL
 
-    def __init__(self, settings: Settings, sms: Any = None) -> None:
-        self.settings = settings
-        self._client = sms
-
-    @property
-    def client(self) -> Any:
-        return self._client or client()
+    def provider_client(self) -> Any:
+        return client()
 
     # ---- the public API ------------------------------------------------------
 
@@ -157,32 +151,13 @@ class SmsSender:
                 "segments": prepared.size.segments, "characters": prepared.size.units}
 
     def deliver(self, prepared: PreparedSms) -> str:
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectionClosedError,
-            ConnectTimeoutError,
-            EndpointConnectionError,
-            ReadTimeoutError,
-        )
-
         request: dict[str, Any] = {
             "DestinationPhoneNumber": prepared.to, "OriginationIdentity": self.settings.sms_origination_identity,
             "MessageBody": prepared.body, "MessageType": prepared.message_type}
         if self.settings.sms_configuration_set:
             request["ConfigurationSetName"] = self.settings.sms_configuration_set
-        try:
+        # End User Messaging SMS refuses a number on its opt-out list as a permanent
+        # error too, with the Reason quoted.
+        with handing_over("SMS", "End User Messaging SMS", _PERMANENT, with_reason=True):
             answer = self.client.send_text_message(**request)
-        except ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code in _PERMANENT:
-                # End User Messaging SMS refuses a number on its opt-out list this way too.
-                reason = e.response.get("Reason") or code
-                raise Rejected(f"End User Messaging SMS refused the message: {reason}",
-                               code="PROVIDER_REJECTED") from e
-            raise DependencyFailure(f"sending SMS failed: {code or 'unavailable'}") from e
-        except (ReadTimeoutError, ConnectionClosedError) as e:
-            raise Unconfirmed(f"End User Messaging SMS did not answer in time ({type(e).__name__})") from e
-        except (ConnectTimeoutError, EndpointConnectionError, BotoCoreError) as e:
-            raise DependencyFailure(f"sending SMS failed: {type(e).__name__}") from e
         return str(answer["MessageId"])

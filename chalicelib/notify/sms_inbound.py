@@ -33,7 +33,6 @@ so SNS and Lambda deliver again; every step is idempotent.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -42,6 +41,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.errors import InvalidInput
+from chalicelib.notify import inbound as messages_in
+from chalicelib.notify.inbound import reference
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings, get_settings
 
@@ -91,7 +92,7 @@ def handle(event: dict[str, Any], settings: Settings | None = None) -> dict[str,
         return handle_notification(sns.get("Message"), _published_at(sns.get("Timestamp")), settings)
     except InvalidInput as e:
         get_logger().error("sms event not handled; dead-lettered",
-                           extra={"problem": e.message, "message_ref": _reference(sns.get("MessageId"))})
+                           extra={"problem": e.message, "message_ref": reference(sns.get("MessageId"))})
         _dead_letter(sns.get("Message"), e.message, settings)
         return {"action": "unusable"}
 
@@ -132,11 +133,6 @@ def _inbound(note: dict[str, Any], at: datetime) -> Inbound:
     return Inbound(message_id=message_id, sender="+" + sender.lstrip("+"), at=at, text=(body or "")[:MAX_TEXT])
 
 
-def _reference(message_id: Any) -> str:
-    """Which message, without what it says or who sent it: a hash of its id."""
-    return hashlib.sha256(str(message_id).encode()).hexdigest()[:16] if message_id else ""
-
-
 def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
     from chalicelib.notify import dead_letters
 
@@ -147,32 +143,18 @@ def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
 # ---- an SMS a customer wrote ------------------------------------------------------
 
 def receive(inbound: Inbound, settings: Settings) -> dict[str, Any]:
-    from chalicelib.interactions import activity
-
-    customer = _sender(inbound, settings)
-    if customer is None:
-        return {"action": "unknown_sender"}
-    if activity.noted(CHANNEL, "message_received", inbound.message_id) is not None:
-        return {"action": "duplicate"}
-    action, detail = _act(inbound, customer, settings)
-    activity.note(customer.customer_id, channel=CHANNEL, kind="message_received", reference=inbound.message_id,
-                  at=inbound.at, detail={"type": inbound.type, "action": action, **detail})
-    return {"action": action}
+    return messages_in.receive(CHANNEL, inbound, _sender(inbound, settings),
+                               lambda customer: _act(inbound, customer, settings))
 
 
 def _sender(inbound: Inbound, settings: Settings) -> Any:
     from chalicelib.profiles.identity import identity
-    from chalicelib.profiles.service import Profiles
 
     try:
         phone = identity("phone", inbound.sender, settings.default_phone_region)
     except InvalidInput:
         raise InvalidInput("originationNumber is not a phone number") from None
-    profiles = Profiles(settings)
-    customer = profiles.identify([phone], create=settings.auto_create_profiles)
-    if customer is not None:
-        profiles.in_touch(customer)  # no I/O unless half the retention has passed
-    return customer
+    return messages_in.sender([phone], settings)
 
 
 def _act(inbound: Inbound, customer: Any, settings: Settings) -> tuple[str, dict[str, str]]:
@@ -198,7 +180,7 @@ def _answer_help(inbound: Inbound, customer: Any, settings: Settings) -> str:
     from chalicelib.notify.sms import SmsSender
 
     outcome = SmsSender(settings).send(
-        inbound.sender, "sms_help", {}, reference=f"sms-help:{_reference(inbound.message_id)}",
+        inbound.sender, "sms_help", {}, reference=f"sms-help:{reference(inbound.message_id)}",
         language=locale_for(customer.preferred_language).language)
     return outcome.status
 

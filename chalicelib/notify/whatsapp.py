@@ -26,11 +26,9 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.db import utcnow
-from chalicelib.errors import DependencyFailure
 from chalicelib.notify.render import LANGUAGES, plain_context
 from chalicelib.notify.render import TEMPLATES as TEMPLATE_DIR
-from chalicelib.notify.senders import Outgoing, Rejected, Unconfirmed, phone_recipient
-from chalicelib.settings import Settings
+from chalicelib.notify.senders import Outgoing, ProviderSender, Rejected, handing_over, phone_recipient
 
 CHANNEL = "whatsapp"
 SERVICE_WINDOW = timedelta(hours=24)
@@ -102,18 +100,13 @@ def in_service_window(last_inbound_at: datetime | None, now: datetime | None = N
     return last_inbound_at is not None and (now or utcnow()) - last_inbound_at < SERVICE_WINDOW
 
 
-class WhatsAppSender:
+class WhatsAppSender(ProviderSender):
     """Builds and sends WhatsApp messages for the Notifier."""
 
     channel = CHANNEL
 
-    def __init__(self, settings: Settings, social: Any = None) -> None:
-        self.settings = settings
-        self._client = social
-
-    @property
-    def client(self) -> Any:
-        return self._client or client()
+    def provider_client(self) -> Any:
+        return client()
 
     def address_of(self, customer: Any) -> str | None:
         numbers = sorted(k.partition("#")[2] for k in (customer.identities or ()) if k.startswith("wa#"))
@@ -180,27 +173,9 @@ class WhatsAppSender:
         return {"locale": prepared.language, "form": prepared.form, "template": prepared.template}
 
     def deliver(self, prepared: PreparedWhatsApp) -> str:
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectionClosedError,
-            ConnectTimeoutError,
-            EndpointConnectionError,
-            ReadTimeoutError,
-        )
-
         body = json.dumps(prepared.message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        try:
+        with handing_over("WhatsApp", "End User Messaging Social", _PERMANENT, refused_by="WhatsApp"):
             answer = self.client.send_whatsapp_message(
                 originationPhoneNumberId=self.settings.whatsapp_phone_number_id, message=body,
                 metaApiVersion=self.settings.whatsapp_meta_api_version)
-        except ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code in _PERMANENT:
-                raise Rejected(f"WhatsApp refused the message: {code}", code="PROVIDER_REJECTED") from e
-            raise DependencyFailure(f"sending WhatsApp failed: {code or 'unavailable'}") from e
-        except (ReadTimeoutError, ConnectionClosedError) as e:
-            raise Unconfirmed(f"End User Messaging Social did not answer in time ({type(e).__name__})") from e
-        except (ConnectTimeoutError, EndpointConnectionError, BotoCoreError) as e:
-            raise DependencyFailure(f"sending WhatsApp failed: {type(e).__name__}") from e
         return str(answer["messageId"])

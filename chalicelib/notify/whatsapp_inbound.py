@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.errors import InvalidInput
+from chalicelib.notify import inbound as messages_in
 from chalicelib.observability import get_logger
 from chalicelib.settings import Settings, get_settings
 
@@ -170,10 +171,7 @@ def handle_notification(message: Any, settings: Settings) -> dict[str, Any]:
 
 def _reference(raw: Any) -> str:
     """Which message, without what it says or who sent it: a hash of its id."""
-    import hashlib
-
-    message_id = raw.get("id") if isinstance(raw, dict) else None
-    return hashlib.sha256(str(message_id).encode()).hexdigest()[:16] if message_id else ""
+    return messages_in.reference(raw.get("id") if isinstance(raw, dict) else None)
 
 
 def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
@@ -184,35 +182,22 @@ def _dead_letter(raw: Any, problem: str, settings: Settings) -> None:
 
 
 def receive(inbound: Inbound, settings: Settings) -> dict[str, Any]:
-    from chalicelib.interactions import activity
+    def act(customer: Any) -> tuple[str, dict[str, str]]:
+        _keep_window_open(customer.customer_id, inbound.at)
+        return _act(inbound, customer, settings)
 
-    customer = _sender(inbound, settings)
-    if customer is None:
-        return {"action": "unknown_sender"}
-    if activity.noted(CHANNEL, "message_received", inbound.message_id) is not None:
-        return {"action": "duplicate"}
-    _keep_window_open(customer.customer_id, inbound.at)
-    action, detail = _act(inbound, customer, settings)
-    activity.note(customer.customer_id, channel=CHANNEL, kind="message_received", reference=inbound.message_id,
-                  at=inbound.at, detail={"type": inbound.type, "action": action, **detail})
-    return {"action": action}
+    return messages_in.receive(CHANNEL, inbound, _sender(inbound, settings), act)
 
 
 def _sender(inbound: Inbound, settings: Settings) -> Any:
     from chalicelib.profiles.identity import identity
-    from chalicelib.profiles.service import Profiles
 
     try:
         wa = identity("wa", inbound.sender, settings.default_phone_region)
     except InvalidInput:
         get_logger().warning("whatsapp message from an unusable number")
         return None
-    profiles = Profiles(settings)
-    phone = identity("phone", wa.value, settings.default_phone_region)
-    customer = profiles.identify([wa, phone], create=settings.auto_create_profiles)
-    if customer is not None:
-        profiles.in_touch(customer)  # no I/O unless half the retention has passed
-    return customer
+    return messages_in.sender([wa, identity("phone", wa.value, settings.default_phone_region)], settings)
 
 
 def _keep_window_open(customer_id: str, at: datetime) -> None:

@@ -1,15 +1,17 @@
 """The registry of personal-data holders and what each one is handed.
 
 To register a holder, write an object with `name`, `tables`, `export(subject)` and
-`erase(subject)` (see `PersonalDataHolder`) in your capability's package and add its
-"module:attribute" to HOLDERS. A table that holds no personal data at all goes into
-NO_PERSONAL_DATA with the reason. The tests read every table after an erasure and
-check each table is covered by one of the two, so a new table cannot be forgotten.
+`erase(subject)` (see `PersonalDataHolder`) in your capability's package and register
+its "module:attribute" in `chalicelib/wiring.py` (`holders.register(...)`): this
+package sits below the capabilities and never names them. A table that holds no
+personal data at all goes into NO_PERSONAL_DATA with the reason. The tests read every
+table after an erasure and check each table is covered by one of the two, so a new
+table cannot be forgotten.
 
-Order matters for erasure: holders run in the order listed and the profile holder
-runs last, because the others find their items through the profile (its identities,
-the profiles merged into it) and an interrupted erasure resumes from the same
-profile.
+Order matters for erasure: the profile's own holders (OWN_HOLDERS) run first, then
+the registered ones in the order registered, and the profile holder last, because
+the others find their items through the profile (its identities, the profiles
+merged into it) and an interrupted erasure resumes from the same profile.
 """
 
 from __future__ import annotations
@@ -24,23 +26,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from chalicelib.profiles.models import CustomerModel
 
-# Every capability that stores personal data adds its holder here.
-HOLDERS: tuple[str, ...] = (
+# The profile's own holders, first; every capability that stores personal data
+# registers its holder after them (`register`, from chalicelib/wiring.py).
+OWN_HOLDERS: tuple[str, ...] = (
     "chalicelib.privacy.profile_holders:IDENTITIES",
     "chalicelib.privacy.profile_holders:CONTACT_LINKS",
     "chalicelib.privacy.profile_holders:MERGE_RECORDS",
-    "chalicelib.notify.privacy:OUTBOX",
-    "chalicelib.notify.privacy:SUPPRESSIONS",
-    # Before the timeline: it finds the customer's contacts through it.
-    "chalicelib.quality.privacy:EVALUATIONS",
-    "chalicelib.interactions.privacy:INTERACTIONS",
-    "chalicelib.surveys.privacy:SURVEYS",
-    "chalicelib.cases.privacy:CASES",
-    "chalicelib.retail.privacy:ORDERS",
-    "chalicelib.clinic.privacy:APPOINTMENTS",
-    "chalicelib.knowledge.privacy:QUESTIONS",
-    "chalicelib.verification.privacy:VERIFICATIONS",
 )
+_registered: list[str] = []
 # Erased last: see the module docstring.
 PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"
 
@@ -113,10 +106,21 @@ def _load(target: str) -> PersonalDataHolder:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def register(target: str) -> None:
+    """Add a capability's holder ("module:attribute"), erased after those registered
+    before it; registering it again changes nothing."""
+    if target not in _registered:
+        _registered.append(target)
+        holders.cache_clear()
+
+
 @cache
 def holders() -> tuple[PersonalDataHolder, ...]:
-    """Every registered holder, in erasure order (the profile last)."""
-    return tuple(_load(target) for target in (*HOLDERS, PROFILE_HOLDER))
+    """Every holder, in erasure order (the profile last). Refuses to answer before the
+    capabilities registered theirs: an export or erasure must never miss their data."""
+    if not _registered:
+        raise RuntimeError("no capability has registered its personal-data holder: import chalicelib.wiring")
+    return tuple(_load(target) for target in (*OWN_HOLDERS, *_registered, PROFILE_HOLDER))
 
 
 def delete_if(item: Any, condition: Any) -> int:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import dynamo_errors, is_live
+from chalicelib.db import dynamo_errors, expiry, is_live, utcnow
 from chalicelib.privacy.holders import Subject, delete_if, iso, jsonable
 from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
 from chalicelib.profiles.views import profile_document
+from chalicelib.settings import get_settings
 
 _API_KIND = {"phone": "phone", "email": "email", "wa": "whatsapp", "chat": "chatId"}
 
@@ -58,11 +59,23 @@ class ContactLinks:
                 if is_live(link) and link.customer_id in subject.customer_ids]
 
     def erase(self, subject: Subject) -> int:
+        """Each link becomes a mark with the contact id only, kept while the contact's
+        late records may come (IDEMPOTENCY_RETENTION_DAYS): a record that names nobody
+        must not fall through to the caller's address and start the customer again."""
+        from pynamodb.exceptions import PutError
+
         erased = 0
+        keep_until = expiry(get_settings().idempotency_retention_days)
         with dynamo_errors("erasing contact links"):
             for contact_id in self._contact_ids(subject):
-                erased += delete_if(ContactLinkModel(contact_id),
-                                  ContactLinkModel.customer_id.is_in(*subject.customer_ids))
+                mark = ContactLinkModel(contact_id, erased=True, created_at=utcnow(), expires_at=keep_until)
+                try:
+                    mark.save(condition=ContactLinkModel.customer_id.is_in(*subject.customer_ids))
+                except PutError as e:
+                    if e.cause_response_code != "ConditionalCheckFailedException":
+                        raise
+                    continue  # already marked, or no longer theirs
+                erased += 1
         return erased
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     MapAttribute,
@@ -139,8 +140,11 @@ class ContactLinkModel(BaseModel):
     Meta = table_meta("contact_links_table")
 
     contact_id = UnicodeAttribute(hash_key=True)
-    customer_id = UnicodeAttribute()
+    # None once the customer was erased: the link then says only that this contact was
+    # an erased customer's (`erased`), so a late record of it starts nobody again.
+    customer_id = UnicodeAttribute(null=True)
     customer_index = ContactLinksByCustomer()
     channel = UnicodeAttribute(null=True)
+    erased = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()

@@ -20,18 +20,29 @@ and for the flow's prompts `label` (the reason in the caller's language), `refer
 Lex (REASON_LEX_LANGUAGES).
 Below the confidence threshold (REASON_CONFIDENCE_PERCENT) `reason` is `other`,
 `alternativeReason` the best guess, and the flow falls back to its menu. The text
-itself is never logged, stored or returned.
+itself is never logged or returned; for a known customer's contact it is kept masked,
+with the prediction, for REASON_TEXT_RETENTION_DAYS (chalicelib/reasons/texts.py), so
+that `make reasons-export` can turn the agents' wrap-up reasons into training examples.
+The write runs beside the answer and never delays it past the budget nor fails it.
 """
 
 from __future__ import annotations
 
-from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
+import contextlib
+from concurrent.futures import Future
+
+from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, Workers, flow_function
 from chalicelib.reasons import catalogue as cat
 from chalicelib.reasons import history
 from chalicelib.reasons.predict import Evidence, predict, recent, resolve_language
 
 KEYS = ("reason", "confidence", "alternativeReason", "because", "queue", "selfService", "language",
         "label", "reference", "hasReference", "askOpenQuestion")
+# Keeping the text is one PutItem beside the answer: a write stuck behind a DynamoDB
+# stall never holds up the next caller's, and the answer leaves this much before the
+# budget ends whatever the write is doing.
+_side = Workers(8)
+KEEP_MARGIN_MS = 100
 
 
 def _history(request: FlowRequest, deadline: Deadline) -> list[Evidence]:
@@ -74,10 +85,40 @@ def predict_reason(request: FlowRequest, deadline: Deadline) -> FlowResponse:
     prediction = predict(text, language, menu_choice=request.parameters.get("menuChoice", ""),
                          history=_history(request, deadline), threshold=threshold)
     reason = prediction.route()
-    return FlowResponse.ok(
+    keeping = _keep_meanwhile(request, text, language, reason.id, prediction.confidence)
+    response = FlowResponse.ok(
         reason=reason.id, confidence=f"{prediction.confidence:.2f}", alternativeReason=prediction.alternative,
         because=prediction.because, queue=reason.queue(language),
         selfService="true" if reason.self_service else "false", language=language,
         label=reason.label(language), reference=prediction.reference,
         hasReference="true" if prediction.reference else "false",
         askOpenQuestion="true" if language in lex_languages and not text.strip() else "false")
+    if keeping is not None:
+        # The caller's answer matters more than the training example: never wait past the budget.
+        with contextlib.suppress(TimeoutError):
+            keeping.result(timeout=max(0, deadline.remaining_ms() - KEEP_MARGIN_MS) / 1000)
+    return response
+
+
+def _keep_meanwhile(request: FlowRequest, text: str, language: str, reason: str, confidence: float) -> Future | None:
+    """Start keeping what the customer said (a known customer's contact only)."""
+    customer_id = request.value("customerId")
+    contact_id = request.initial_contact_id or request.contact_id
+    if not text.strip() or not customer_id or not contact_id:
+        return None
+    return _side.submit(_keep, contact_id, customer_id, request.channel, text, language, reason, confidence)
+
+
+def _keep(contact_id: str, customer_id: str, channel: str, text: str, language: str, reason: str,
+          confidence: float) -> None:
+    # Losing one training example costs nothing the caller notices: log (without the
+    # text) and go on.
+    try:
+        from chalicelib.reasons.texts import keep
+
+        keep(contact_id, customer_id, channel, text, language, reason, confidence)
+    except Exception as e:
+        with contextlib.suppress(Exception):
+            from chalicelib.observability import get_logger
+
+            get_logger().warning("could not keep what the customer said", extra={"problem": type(e).__name__})

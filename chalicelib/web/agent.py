@@ -129,7 +129,8 @@ class ContactCustomer:
         self.contact_id = contact
         self.link, self.interaction, self.wrap_up, self.verified = _contact_items(contact)
         self.customer: CustomerModel | None = None
-        self.erased = bool(self.interaction is not None and self.interaction.erased)
+        self.erased = bool((self.interaction is not None and self.interaction.erased)
+                           or (self.link is not None and self.link.erased))
         linked = self.link.customer_id if self.link else (self.interaction.customer_id if self.interaction else None)
         if linked and not self.erased:
             self.customer = Profiles(get_settings()).find(linked)

@@ -25,6 +25,7 @@ from typing import Any
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.metrics import cost, counters, report
 from chalicelib.notify.unsubscribe import language_from
+from chalicelib.web.headers import page_headers, script_json
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE.parent / "static"
@@ -37,27 +38,20 @@ KPIS = ("contacts", "serviceLevelPercent", "abandonmentPercent", "averageSpeedOf
         "cesAverage", "deflectionPercent", "predictionAccuracyPercent", "costPerContact")
 # The files the page loads, by the name in their URL: nothing else is served.
 FILES = {
+    "signin.js": STATIC / "signin.js",
     "dashboard.js": STATIC / "dashboard" / "dashboard.js",
     "dashboard.css": STATIC / "dashboard" / "dashboard.css",
     "uplot.min.js": STATIC / "vendor" / "uplot.min.js",
     "uplot.min.css": STATIC / "vendor" / "uplot.min.css",
 }
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-           "Content-Security-Policy": _CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+HEADERS = page_headers(style="'self'", img="'self' blob: data:")
 DATA_HEADERS = {"Cache-Control": "no-store"}
 
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     return json.loads((HERE / "words.json").read_text(encoding="utf-8"))
-
-
-def _script_json(value: object) -> str:
-    """JSON safe in an HTML attribute and a script: no `<`, `>` or `&` as such."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def page(accept_language: str | None) -> str:
@@ -67,7 +61,7 @@ def page(accept_language: str | None) -> str:
     language = language_from(accept_language)
     words = catalogue()[language]
     return environment(True).get_template("pages/dashboard.j2").render(
-        lang=language, t=words, by=BY, kpis=KPIS, words_json=_script_json({**words, "kpis": list(KPIS)}))
+        lang=language, t=words, by=BY, kpis=KPIS, words_json=script_json({**words, "kpis": list(KPIS)}))
 
 
 def static_file(name: str) -> tuple[str, dict[str, str]]:

@@ -14,15 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.notify.unsubscribe import language_from
+from chalicelib.web.headers import SCRIPT_HEADERS as SCRIPT_HEADERS  # served with floor.js
+from chalicelib.web.headers import page_headers
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "floor.js"
-_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-           "Content-Security-Policy": _CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
-SCRIPT_HEADERS = {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-store",
-                  "Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
+HEADERS = page_headers()
 
 
 @cache

@@ -13,17 +13,18 @@ which would keep it out of the workspace too.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
 from chalicelib.errors import NotFound
 from chalicelib.settings import get_settings
+from chalicelib.web import headers
 from chalicelib.web.words import agent_language, words
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # The files the panel loads, by the name in their URL: nothing else under static/ is served.
 FILES = {
+    "signin.js": STATIC / "signin.js",
     "panel.js": STATIC / "agent" / "panel.js",
     "panel.css": STATIC / "agent" / "panel.css",
     "amazon-connect-sdk.js": STATIC / "vendor" / "amazon-connect-sdk.js",
@@ -37,15 +38,8 @@ def _frame_ancestors() -> str:
 
 
 def page_headers() -> dict[str, str]:
-    return {
-        "Content-Type": "text/html; charset=utf-8",
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": (
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
-            f"form-action 'none'; base-uri 'none'; frame-ancestors {_frame_ancestors()}"),
-    }
+    """The panel's headers: framed by the agent workspace only."""
+    return headers.page_headers(style="'self'", img="'self'", frame_ancestors=_frame_ancestors())
 
 
 def page(query: dict[str, str] | None, accept_language: str | None) -> str:
@@ -59,13 +53,8 @@ def page(query: dict[str, str] | None, accept_language: str | None) -> str:
 
     reasons = [(reason.id, reason.label(language)) for reason in catalogue()]
     return environment(True).get_template("pages/agent.j2").render(
-        lang=language, t=words(language), brand=brand, words_json=_script_json(words(language)),
+        lang=language, t=words(language), brand=brand, words_json=headers.script_json(words(language)),
         sign_in_url=settings.agent_sign_in_url, reasons=reasons)
-
-
-def _script_json(value: object) -> str:
-    """JSON safe inside a <script> element: no `<` that could close it."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 @cache

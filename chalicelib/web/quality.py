@@ -17,15 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.errors import InvalidInput
+from chalicelib.web.headers import SCRIPT_HEADERS as SCRIPT_HEADERS  # served with qa.js
+from chalicelib.web.headers import page_headers, script_json
 from chalicelib.web.words import agent_language
 
 HERE = Path(__file__).parent
-_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-           "Content-Security-Policy": _CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
-SCRIPT_HEADERS = {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-store",
-                  "Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
+HEADERS = page_headers()
 
 
 @cache
@@ -43,12 +40,6 @@ def duration(seconds: int | None, words: Mapping[str, str]) -> str:
     if seconds < 60:
         return f"{seconds} {words['s']}"
     return f"{seconds // 60} {words['min']} {seconds % 60} {words['s']}"
-
-
-def script_json(value: object) -> str:
-    """JSON safe inside an HTML attribute or element (no `<`, `>` or `&`)."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace(
-        "&", "\\u0026")
 
 
 def _render(template: str, **values: Any) -> str:

@@ -23,15 +23,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.errors import InvalidInput
+from chalicelib.web.headers import page_headers
 from chalicelib.web.quality import catalogue, language
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 TOP = 10
 COST_MONTHS = 6
-HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-           "Content-Security-Policy": ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; "
-                                       "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
-           "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+HEADERS = page_headers(script="'none'", connect=None)
 
 
 def month_of(raw: str | None, today: date) -> date:

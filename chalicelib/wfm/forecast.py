@@ -12,9 +12,12 @@ The forecast is the day's total times the day type's interval profile:
   history yet, a holiday is taken to behave like the quietest weekday.
 - **Interval profile**: per day type, the share of the day's contacts each
   wall-clock interval (`"09:15"`) receives, exponentially weighted so recent weeks
-  count more. Intervals are counted in the contact center's time zone, so a
-  daylight-saving day has 92 or 100 intervals: the hour that does not exist gets no
-  contacts, the hour that happens twice gets its profile share twice.
+  count more, and smoothed over neighbouring intervals as far as that forecast the
+  last week of the history better (a small queue's few contacts a quarter hour are
+  mostly chance; a sharp opening hour seen every day is kept sharp). Intervals are
+  counted in the contact center's time zone, so a daylight-saving day has 92 or 100
+  intervals: the hour that does not exist gets no contacts, the hour that happens
+  twice gets its profile share twice.
 
 Demand is contacts *offered* (answered or not): what was handled alone would hide
 the callers who gave up. Two weeks of history are needed; up to `MAX_HISTORY_DAYS`
@@ -39,6 +42,8 @@ PROFILE_WEIGHT = 0.15
 # Cosine similarity above which weekdays' interval profiles may be pooled (whether they
 # are is decided per weekday by the last week of the history, held out).
 SAME_SHAPE = 0.9
+# Weights over neighbouring intervals tried when smoothing profiles: first, none.
+_KERNELS = ((1.0,), (1.0, 2.0, 1.0), (1.0, 2.0, 3.0, 2.0, 1.0), (1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.0))
 # Smoothing weights tried for the daily totals: (level, trend, weekday, damping).
 _GRID = list(itertools.product((0.05, 0.1, 0.2, 0.35, 0.5), (0.0, 0.05, 0.15), (0.05, 0.15, 0.3, 0.5),
                                (0.9, 0.98, 1.0)))
@@ -177,18 +182,23 @@ def forecast(history: Mapping[datetime, Observed], *, last_day: date, start: dat
 
     # Interval profiles per day type, from ordinary-length days with contacts. A
     # weekday's profile is pooled with the weekdays of the same shape when that
-    # forecast the last week of the history better than its own profile did.
+    # forecast the last week of the history better than its own profile did; and the
+    # profiles are smoothed over neighbouring intervals (a few contacts a quarter hour
+    # are mostly noise) as far as that forecast the last week better, all day types
+    # together.
     ordinary = [day for day in history_days if by_day.get(day) and len(day_intervals(day, time_zone)) == 96]
     own_before = _profiles(ordinary[:-7], by_day, day_type)
     pooled_before = _pooled(own_before)
-    pool: set[str | int] = set()
-    for kind in own_before:
-        held_out = [_normalised(by_day[day]) for day in ordinary[-7:] if day_type(day) == kind]
-        if held_out and _miss(held_out, pooled_before[kind]) < _miss(held_out, own_before[kind]):
-            pool.add(kind)
+    held_out = {kind: [_normalised(by_day[day]) for day in ordinary[-7:] if day_type(day) == kind]
+                for kind in own_before}
+    pool = {kind for kind, days in held_out.items()
+            if days and _miss(days, pooled_before[kind]) < _miss(days, own_before[kind])}
+    before = {kind: pooled_before[kind] if kind in pool else profile for kind, profile in own_before.items()}
+    kernel = min(_KERNELS, key=lambda k: sum(_miss(days, _smoothed(before[kind], k))
+                                             for kind, days in held_out.items()))
     own = _profiles(ordinary, by_day, day_type)
     pooled = _pooled(own)
-    shares = {kind: pooled[kind] if kind in pool else profile for kind, profile in own.items()}
+    shares = {kind: _smoothed(pooled[kind] if kind in pool else profile, kernel) for kind, profile in own.items()}
     # The quietest weekday stands in for a day type not seen yet.
     quietest = min(range(7), key=lambda wd: model.weekday[wd])
 
@@ -291,6 +301,18 @@ def _profiles(days: list[date], by_day: Mapping[date, Mapping[str, float]], day_
 
 def _miss(days: list[dict[str, float]], profile: Mapping[str, float]) -> float:
     return sum(abs(day.get(name, 0.0) - profile.get(name, 0.0)) for day in days for name in set(day) | set(profile))
+
+
+def _smoothed(profile: Mapping[str, float], kernel: tuple[float, ...]) -> dict[str, float]:
+    """The profile averaged over neighbouring intervals of the day (weights `kernel`)."""
+    names = [name for name, _ in _flat_cached()]
+    values = [profile.get(name, 0.0) for name in names]
+    reach = len(kernel) // 2
+    smoothed = {}
+    for i, name in enumerate(names):
+        near = [(w, values[i + k - reach]) for k, w in enumerate(kernel) if 0 <= i + k - reach < len(values)]
+        smoothed[name] = sum(w * v for w, v in near) / sum(w for w, _ in near)
+    return _normalised(smoothed)
 
 
 def _pooled(shares: dict[str | int, dict[str, float]]) -> dict[str | int, dict[str, float]]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.db import Contended, connection, dynamo_errors, retry_contended, transact_write
+from chalicelib.db import connection, dynamo_errors, put_conditional, retry_contended, transact_write
 from chalicelib.errors import DependencyFailure
 from chalicelib.metrics import counters
 from chalicelib.wfm import forecast
@@ -157,8 +157,6 @@ class IntervalCounters:
 
     def _commit(self, contact_id: str, stamp: str, new: Mapping[str, Any], change: Mapping[str, Mapping[str, int]],
                 previous: str | None) -> None:
-        from botocore.exceptions import ClientError
-
         now = datetime.now(UTC)
         ledger: dict[str, Any] = {"Put": {
             "TableName": self.table,
@@ -176,12 +174,7 @@ class IntervalCounters:
             if updates:
                 transact_write(self.client, [ledger, *updates])
                 return
-            try:
-                self.client.put_item(**ledger["Put"])
-            except ClientError as e:
-                if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                    raise Contended() from e
-                raise
+            put_conditional(self.client, ledger["Put"])
 
     def _updates(self, change: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
         items = []

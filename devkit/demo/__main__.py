@@ -25,6 +25,7 @@ ACTS = [
     "devkit.demo.act_dashboard",
     "devkit.demo.act_cases",
     "devkit.demo.act_verification",
+    "devkit.demo.act_reasons",
     # Keep last: it erases a seeded customer.
     "devkit.demo.act_privacy",
 ]

@@ -157,6 +157,16 @@ def test_an_erased_customer_shows_nothing_of_theirs(client):
     assert "Ana" not in json.dumps(view)
 
 
+def test_a_caller_erased_while_on_the_call_shows_as_erased(client):
+    # Given Ana, recognised when her call began (nothing else heard of it yet), erased meanwhile
+    ana = known_caller(client, history=0)
+    assert client.http.post(f"/customers/{ana}/erase").status_code in (200, 202)
+    # Then the panel says she was erased, not that the caller is unknown
+    status, view = panel(client)
+    assert status == 200 and view["state"] == "erased"
+    assert "who" not in view and "Ana" not in json.dumps(view)
+
+
 def test_the_agent_corrects_language_and_tier(client):
     ana = known_caller(client, history=0)
     response = client.http.patch(f"/agent/contacts/{CONTACT}/customer", headers={"Content-Type": "application/json"},

@@ -178,8 +178,13 @@ def test_a_booking_that_fails_leaves_no_new_patient_behind(client, monkeypatch):
     ({"room": "3B"}, "unknown field(s): room"),
 ])
 def test_a_bad_booking_is_refused_with_the_reason_and_nothing_is_written(client, ioana, changes, complaint):
+    from tests.stored import every_item
+
+    before = every_item()
     status, body = post(client, "/appointments", booking(ioana, **changes))
     assert status == 400 and complaint in body["Message"]
+    # Nothing anywhere: no appointment, no KPI count, no timeline entry
+    assert every_item() == before
     assert list(AppointmentModel.scan()) == []
     assert schedule("apt-APT-20931-attendance") is None
     assert sent_emails() == []

@@ -580,3 +580,23 @@ def test_the_contact_that_opened_a_case_is_not_a_reply_to_it(client, clock):
     seen = get(client, f"/cases/{opened['caseId']}")[1]
     assert (seen["customerId"], [e["action"] for e in seen["events"]]) == (ana, ["opened"])
     assert "nextResponse" not in seen["sla"]
+
+
+def test_a_customer_merged_after_opening_a_case_hears_of_it_in_the_language_of_the_profile_kept(client, clock):
+    # Given a case opened for a second profile Ana had, in Hungarian, with another address
+    duplicate = create_customer(client, firstName="Anna", email="anna.p@example.hu", preferredLanguage="hu-HU",
+                                timeZone="Europe/Budapest")
+    clock(2026, 12, 2, 9, 0)
+    case = post(client, "/cases", complaint(duplicate))[1]
+    # And that profile merged into Ana's own, in Romanian
+    ana = create_customer(client)
+    assert client.http.post(f"/customers/{ana}/merge", headers=JSON,
+                            body=json.dumps({"duplicateId": duplicate})).status_code == 200
+    # When the agent waits on the customer's answer
+    clock(2026, 12, 2, 9, 30)
+    post(client, f"/cases/{case['caseId']}/status", {"status": "pending_customer", "agent": "maria.ionescu"})
+    # Then the e-mail saying so is in Romanian throughout, the update's own words included
+    mail = [m for m in sent_emails() if case["caseId"] in m.text][-1]
+    assert "ana.popescu@example.ro" in mail.to
+    assert mail.header("Content-Language") == "ro"
+    assert "Avem nevoie de un răspuns" in mail.text and "válaszára" not in mail.text

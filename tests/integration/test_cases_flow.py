@@ -61,6 +61,17 @@ def test_a_contact_with_an_open_case_for_the_same_reason_joins_it(client):
     assert len(cases_of(client, ana)) == 2
 
 
+def test_a_customer_with_an_open_billing_case_who_calls_again_is_predicted_billing(client):
+    # Given Ana's e-mail opened a billing case
+    ana = create_customer(client)
+    case_id = invoke(client, customerId=ana, reason="billing")["caseId"]
+    # When she calls again and says nothing
+    answer = client.lambda_.invoke("predict_reason", flow_event("a1b2c3d4-0000-4000-8000-000000000001",
+                                                                parameters={"customerId": ana}, address=None)).payload
+    # Then the case's own reason is why she calls, not a complaint
+    assert (answer["reason"], answer["because"]) == ("billing", f"open desk {case_id}, today")
+
+
 @pytest.mark.parametrize(("parameters", "code"), [
     ({"reason": "refund please"}, "UNKNOWN_REASON"),
     ({}, "UNKNOWN_REASON"),

@@ -28,7 +28,7 @@ ILINCA_TRACES = ["745112233", "755998877", "ilinca.vranceanu@exemplu.ro", "Ilinc
 # (Returns, orders and appointments are erased in test_journey_privacy.py.)
 ERASED = {"identities": 5, "contactLinks": 2, "mergeRecords": 1, "messages": 2, "suppressions": 1, "interactions": 3,
           "surveys": 0, "cases": 0, "orders": 0, "appointments": 0, "knowledgeQuestions": 1, "qualityEvaluations": 0,
-          "verification": 1,
+          "verification": 1, "reasonTexts": 1,
           "profile": 2}
 
 
@@ -88,6 +88,11 @@ def ilinca(client):
         duplicate["id"]
     contact_ended(client, "contact-ilinca-1")
     contact_ended(client, "contact-ilinca-2")
+    # On her call she said why, naming herself: the words are kept (masked) to learn from
+    said = load_event("connect/voice_inbound.json", ContactId="contact-ilinca-1", InitialContactId="contact-ilinca-1",
+                      Attributes={"customerId": profile["id"]})
+    said["Details"]["Parameters"] = {"text": "Sunt Ilinca Vrânceanu, factura e plătită de două ori"}
+    assert client.lambda_.invoke("predict_reason", said).payload["reason"] == "billing"
     # The agent on her call searches the knowledge base with her name in the question
     assert client.http.get("/kb/search?q=Ilinca+Vranceanu+a+uitat+parola&lang=ro&contactId=contact-ilinca-1"
                            ).status_code == 200
@@ -340,3 +345,27 @@ def test_a_late_contact_record_naming_an_erased_customer_brings_nothing_back(cli
     client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
     newcomer = InteractionModel.get("new-call").customer_id
     assert newcomer and newcomer != ilinca["id"]
+
+
+def test_a_late_contact_record_of_a_call_the_lookup_linked_to_an_erased_customer_brings_nothing_back(client):
+    # Given Sorin, recognised by the lookup when his call began (a flow that copies no customerId)
+    from chalicelib.interactions.models import InteractionModel
+    from tests.helpers import kinesis_event
+
+    sorin = create(client, firstName="Sorin", phone="+40 733 444 555")
+    assert lookup(client, "+40733444555", "linked-call")["customerId"] == sorin["id"]
+    # and erased while that call was still going on, before anything else was heard of it
+    assert post(client, f"/customers/{sorin['id']}/erase")[0] == 200
+    # When the call's contact record arrives, naming nobody but carrying his number
+    late = load_json("contact-records/voice_abandoned.json", ContactId="linked-call", InitialContactId="linked-call",
+                     Attributes={}, CustomerEndpoint={"Address": "+40733444555", "Type": "TELEPHONE_NUMBER"})
+    for _ in range(2):
+        assert client.lambda_.invoke("on_contact_record", kinesis_event([late])).payload == {"batchItemFailures": []}
+    # Then no profile, address or timeline entry is started for him again
+    assert "733444555" not in stored_text() and "Sorin" not in stored_text()
+    assert InteractionModel.get("linked-call").customer_id is None
+    # But a new call from that number starts afresh
+    fresh = load_json("contact-records/voice_abandoned.json", ContactId="next-call", InitialContactId="next-call",
+                      Attributes={}, CustomerEndpoint={"Address": "+40733444555", "Type": "TELEPHONE_NUMBER"})
+    client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
+    assert InteractionModel.get("next-call").customer_id not in (None, sorin["id"])

@@ -146,6 +146,11 @@ def test_the_deployment_zip_holds_the_app_and_its_runtime_only(package):
     top = {n.split("/")[0] for n in names}
     assert "app.py" in top and "chalicelib" in top
     assert not top & {"devkit", "deploy", "tests", "moto", "templates", "infra", "pytest", "hypothesis", "cfnlint"}
+    # Nor the reason classifier's training sentences (customers' words among them, from wrap-up)
+    assert not [n for n in names if n.startswith("chalicelib/reasons/examples/")]
+    assert "chalicelib/reasons/model.json" in names
+    # Test oracles and heavy libraries stay out of the Lambda: staffing and forecasts are pure Python.
+    assert not top & {"pyworkforce", "ortools", "pandas", "numpy", "scipy", "sklearn", "joblib"}
 
 
 _SMOKE = """
@@ -400,6 +405,51 @@ def unneeded_actions(template):
     return found
 
 
+def _allowed(template, function):
+    """Every action the role of a packaged function allows."""
+    role = _functions(template)[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [s for p in template["Resources"][role]["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]]
+    statements += [s for r in resources(template, "AWS::IAM::Policy").values() if {"Ref": role} in
+                   r["Properties"]["Roles"] for s in r["Properties"]["PolicyDocument"]["Statement"]]
+    return {action for statement in statements for action in statement["Action"]}
+
+
+def test_a_function_may_do_what_the_handlers_wired_to_it_do(template):
+    # Given the wiring: a WhatsApp message is answered by the first capability that
+    # answers it, the reason predictor asks the history sources registered with it
+    modules = hardening.function_modules()
+    # Then the function that receives WhatsApp messages loads every handler that may answer
+    assert {"chalicelib.cases.replies", "chalicelib.knowledge.whatsapp",
+            "chalicelib.clinic.whatsapp"} <= modules["OnWhatsappEvent"]
+    # And its role lets them reply on WhatsApp and pass a message to the front desk as a task
+    assert {"social-messaging:SendWhatsAppMessage", "connect:StartTaskContact"} <= _allowed(template, "OnWhatsappEvent")
+    # And the predictor loads its history sources, so it may read the open cases and appointments
+    assert {"chalicelib.cases.reasons", "chalicelib.clinic.reasons"} <= modules["PredictReason"]
+    tables = {infra.table_logical_id(m) for m in hardening.model_tables(modules["PredictReason"])}
+    assert {infra.table_logical_id(m) for m in hardening.model_tables({"chalicelib.cases.models",
+                                                                       "chalicelib.clinic.models"})} <= tables
+    # And erasure reaches every registered holder's tables, a report every rate provider
+    assert {"chalicelib.notify.privacy", "chalicelib.verification.privacy"} <= modules["APIHandler"]
+    assert "chalicelib.surveys.scoring" in modules["APIHandler"]
+
+
+def test_a_registration_the_packaging_cannot_follow_is_refused(tmp_path, monkeypatch):
+    # Given a wiring that registers a handler with a registry the packaging does not know
+    wiring = tmp_path / "wiring.py"
+    wiring.write_text('from chalicelib import somewhere\n\nsomewhere.enlist("chalicelib.cases.desk:finish_opening")\n')
+    monkeypatch.setattr(hardening, "_module_file", lambda name: wiring if name == hardening.WIRING else None)
+    hardening._wiring.cache_clear()
+    try:
+        # When the functions' permissions are derived
+        with pytest.raises(ValueError) as refused:
+            hardening._wiring()
+    finally:
+        hardening._wiring.cache_clear()
+    # Then packaging stops and names the call, instead of leaving its permissions out
+    assert "somewhere.enlist() is no registry" in str(refused.value)
+
+
 def test_each_function_may_do_only_what_its_code_does(template):
     # Given the roles of the packaged functions, each derived from the code its handler loads
     roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in _functions(template).items()}
@@ -418,6 +468,15 @@ def test_each_function_may_do_only_what_its_code_does(template):
     assert unneeded_actions(widened) == [("LookupCustomer", "ses:SendEmail")]
 
 
+def test_predict_reason_may_read_what_its_history_sources_read_and_keep_what_it_read(template):
+    # Given the history sources are named in chalicelib/wiring.py, loaded where predict_reason gathers history
+    role = template["Resources"]["PredictReasonRole"]["Properties"]["Policies"]
+    tables = {resource["Fn::GetAtt"][0] for policy in role for statement in policy["PolicyDocument"]["Statement"]
+              if statement.get("Sid") == "Tables" for resource in statement["Resource"] if "Fn::GetAtt" in resource}
+    # Then in a deployed stage it may read open cases and appointments, and keep the customer's words
+    assert {"CasesTable", "AppointmentsTable", "ReasonTextsTable"} <= tables
+
+
 def test_no_function_may_act_on_resources_of_other_stacks_or_accounts(template):
     for statement in _statements(template):
         text = json.dumps(statement["Resource"])
@@ -433,15 +492,20 @@ def test_a_stage_naming_another_stages_resources_is_refused(template):
     shared = {**environments, "dev": {**environments["dev"],
                                       "CONTACT_RECORDS_STREAM": environments["prod"]["CONTACT_RECORDS_STREAM"]}}
     missing = {**environments, "dev": {k: v for k, v in environments["dev"].items() if k != "CONTACT_RECORDS_STREAM"}}
+    # (app.py would fall back to a name every stage shares)
+    no_agent_events = {**environments, "dev": {k: v for k, v in environments["dev"].items()
+                                               if k != "AGENT_EVENTS_STREAM"}}
     renamed = {**environments, "dev": {**environments["dev"], "ORDERS_TABLE": "contact-center-prod-orders-copy"}}
     # Then packaging refuses each, naming the setting
     assert infra.stage_problems("dev", shared) == [
         "CONTACT_RECORDS_STREAM=contact-center-prod-contact-records is stage 'prod''s too"]
     assert infra.stage_problems("dev", missing) == ["CONTACT_RECORDS_STREAM is not set for the stage"]
+    assert infra.stage_problems("dev", no_agent_events) == ["AGENT_EVENTS_STREAM is not set for the stage"]
     assert infra.stage_problems("dev", renamed) == ["ORDERS_TABLE=contact-center-prod-orders-copy names stage 'prod'"]
-    # And the template consumes this stage's stream
-    [event] = template["Resources"]["OnContactRecord"]["Properties"]["Events"].values()
-    assert event["Properties"]["Stream"]["Fn::Sub"].endswith(f":stream/contact-center-{STAGE}-contact-records")
+    # And the template consumes this stage's streams
+    for function, stream in [("OnContactRecord", "contact-records"), ("OnAgentEvent", "agent-events")]:
+        [event] = template["Resources"][function]["Properties"]["Events"].values()
+        assert event["Properties"]["Stream"]["Fn::Sub"].endswith(f":stream/contact-center-{STAGE}-{stream}")
 
 
 _NAME = re.compile(r"\w+_(TABLE|ARN|GROUP|SET|ID|TOPIC|QUEUE)")
@@ -534,13 +598,30 @@ def test_personal_data_at_rest_is_under_the_data_key_and_public_routes_are_throt
     api = template["Resources"]["RestAPI"]["Properties"]
     throttled = {(s["ResourcePath"], s["HttpMethod"]): s["ThrottlingRateLimit"] for s in api["MethodSettings"]}
     for path, method in [("/s/{token}", "GET"), ("/s/{token}", "POST"), ("/unsubscribe/{token}", "GET"),
-                         ("/unsubscribe/{token}", "POST")]:
+                         ("/unsubscribe/{token}", "POST"), ("/webhooks/whatsapp", "GET"),
+                         ("/webhooks/whatsapp", "POST")]:
         assert throttled[("/" + path.replace("/", "~1"), method)] == hardening.PUBLIC_RATE_PER_S
     assert throttled[("/*", "*")] == hardening.API_RATE_PER_S
     # Access logs name the route, never the token or customer id in the path
     assert "$context.resourcePath" in api["AccessLogSetting"]["Format"]
     assert "$context.path" not in api["AccessLogSetting"]["Format"]
     assert "$context.identity.sourceIp" not in api["AccessLogSetting"]["Format"]
+
+
+def test_a_contact_center_holding_its_own_key_has_every_store_under_it(template):
+    # Given the stack deployed with the clinic's own customer-managed key
+    own = "arn:aws:kms:eu-west-1:210987654321:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    stack = Stack(template, "clinic-care", {"DataKeyArn": own})
+    # Then the stack creates no key of its own
+    assert not stack.exists("DataKey")
+    # And every table, queue, topic and log group is encrypted with the clinic's key
+    stores = {name: r["Properties"] for name, r in template["Resources"].items() if r["Type"] in (
+        "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Logs::LogGroup") and stack.exists(name)}
+    assert len(stores) > 20
+    for name, properties in stores.items():
+        key = properties.get("SSESpecification", {}).get("KMSMasterKeyId") or properties.get("KmsMasterKeyId") \
+            or properties.get("KmsKeyId")
+        assert stack.resolve(key) == own, name
 
 
 def test_no_function_can_take_the_accounts_concurrency(template):

@@ -19,7 +19,7 @@ from tests.helpers import load_event, load_json
 
 RETENTION = [f.name for f in fields(settings_module.Settings) if f.name.endswith("_retention_days")]
 KINDS = {"interaction", "survey", "outbox", "suppression", "case", "idempotency", "profile", "contact_link",
-         "erasure_record"}
+         "erasure_record", "reason_text"}
 
 
 def test_there_is_a_retention_setting_for_every_kind_of_personal_data():
@@ -103,6 +103,12 @@ def _whatsapp(client, sender):
     client.lambda_.invoke("on_whatsapp_event", whatsapp_event("sns_text_message", sender=sender, text="STOP"))
 
 
+def _sms(client, sender):
+    from tests.integration.test_sms import sms_event
+
+    client.lambda_.invoke("on_sms_event", sms_event(sender=sender, text="STOP"))
+
+
 def _record(client, customer_id):
     from tests.helpers import kinesis_event
 
@@ -116,8 +122,8 @@ def _lookup_by_id(client, customer_id):
     assert answer["status"] == "OK"
 
 
-@pytest.mark.parametrize("contact", [_whatsapp, _record, _lookup_by_id], ids=["whatsapp", "contact record",
-                                                                           "lookup by customerId"])
+@pytest.mark.parametrize("contact", [_whatsapp, _sms, _record, _lookup_by_id],
+                         ids=["whatsapp", "sms", "contact record", "lookup by customerId"])
 def test_every_contact_renews_the_profile_and_its_addresses(client, contact):
     # Given Ana, who only stays in touch on one channel, a day before her profile expires
     response = client.http.post("/customers", headers={"Content-Type": "application/json"},
@@ -126,6 +132,6 @@ def test_every_contact_renews_the_profile_and_its_addresses(client, contact):
     ana = json.loads(response.body)["id"]
     _nearly_expired(ana)
     # When she is in touch that way
-    contact(client, "+40712345678" if contact is _whatsapp else ana)
+    contact(client, "+40712345678" if contact in (_whatsapp, _sms) else ana)
     # Then her profile and every address of hers are kept for another retention period
     assert _renewed(ana)

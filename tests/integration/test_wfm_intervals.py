@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.wfm import forecast
 from tests.helpers import kinesis_event, load_json
@@ -111,3 +111,35 @@ def test_a_customers_erasure_leaves_the_interval_counts_and_a_redelivery_counts_
     # Then the queue's interval still counts the call, once
     (counts,) = intervals().values()
     assert (counts.offered, counts.handled) == (1, 1)
+
+
+def test_interval_counts_expire_with_the_metrics_and_the_ledger_with_the_idempotency_retention(client):
+    from chalicelib.db import connection
+    from chalicelib.settings import get_settings
+    from chalicelib.wfm.intervals import series
+
+    settings = get_settings()
+    # Given a call queued at 11:07 on 14 May 2025, counted
+    records(client, answered_call())
+    # Then its interval's items are kept METRICS_RETENTION_DAYS (and a day) after the interval
+    dynamodb = connection().client
+    items = dynamodb.query(TableName=settings.metrics_table, KeyConditionExpression="series = :series",
+                           ExpressionAttributeValues={":series": {"S": series("Billing", "VOICE", "2025-05")}})["Items"]
+    interval = datetime(2025, 5, 14, 8, 0, tzinfo=UTC)
+    assert items and {int(item["expires_at"]["N"]) for item in items} == {
+        int((interval + timedelta(days=settings.metrics_retention_days + 1)).timestamp())}
+    # and what counting it once needs (a hash of its contact id) only IDEMPOTENCY_RETENTION_DAYS from now
+    ledgers = [item for item in dynamodb.scan(TableName=settings.metrics_table)["Items"]
+               if item["series"]["S"].startswith("wfm-leg#")]
+    assert len(ledgers) == 1 and "c-1" not in json.dumps(ledgers)
+    kept = datetime.fromtimestamp(int(ledgers[0]["expires_at"]["N"]), UTC) - datetime.now(UTC)
+    assert timedelta(days=settings.idempotency_retention_days) - timedelta(minutes=5) < kept <= timedelta(
+        days=settings.idempotency_retention_days)
+
+
+def test_an_interval_past_its_retention_is_no_longer_read(client, settings_env):
+    # Given a contact center that keeps its metrics 400 days, and a call of 14 May 2025 counted today
+    settings_env(METRICS_RETENTION_DAYS="400")
+    assert records(client, answered_call()) == {"batchItemFailures": []}
+    # Then that day's intervals are past their retention: the plan and the floor no longer see them
+    assert intervals() == {}

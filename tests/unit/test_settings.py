@@ -4,7 +4,9 @@ name."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,8 +64,17 @@ def test_unset_quiet_hours_keep_the_default():
 RETENTION_DEFAULTS = {"PROFILE_RETENTION_DAYS": 1095, "CONTACT_LINK_RETENTION_DAYS": 2,
                       "INTERACTION_RETENTION_DAYS": 730, "SURVEY_RETENTION_DAYS": 365, "OUTBOX_RETENTION_DAYS": 180,
                       "SUPPRESSION_RETENTION_DAYS": 730, "CASE_RETENTION_DAYS": 1095, "ORDER_RETENTION_DAYS": 730,
-                      "APPOINTMENT_RETENTION_DAYS": 730, "IDEMPOTENCY_RETENTION_DAYS": 7,
-                      "ERASURE_RECORD_RETENTION_DAYS": 2190}
+                      "APPOINTMENT_RETENTION_DAYS": 730, "QA_RETENTION_DAYS": 400, "IDEMPOTENCY_RETENTION_DAYS": 7,
+                      "ERASURE_RECORD_RETENTION_DAYS": 2190, "REASON_TEXT_RETENTION_DAYS": 90}
+_PERIOD = re.compile(r"\| `(\w+_RETENTION_DAYS)` \| (\d+) (day|days|year|years)\b")
+
+
+def test_the_data_protection_page_states_these_retention_periods():
+    # What the page promises a data protection officer, row by row
+    page = (Path(__file__).resolve().parents[2] / "docs" / "data-protection.md").read_text(encoding="utf-8")
+    stated = {name: int(count) * (365 if unit.startswith("year") else 1)
+              for name, count, unit in _PERIOD.findall(page)}
+    assert stated == RETENTION_DEFAULTS
 
 
 def test_retention_defaults_are_the_documented_ones():

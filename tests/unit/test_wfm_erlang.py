@@ -18,10 +18,17 @@ EXAMPLE = Demand(contacts=100, interval_seconds=1800, average_handle_seconds=180
 
 
 def exact_erlang_c(agents: int, traffic: Fraction) -> Fraction:
-    """The textbook formula with exact factorials: an oracle independent of the recursion."""
-    top = traffic**agents / math.factorial(agents) * agents / (agents - traffic)
-    bottom = sum(traffic**k / math.factorial(k) for k in range(agents)) + top
-    return top / bottom
+    """The textbook formula in exact arithmetic: an oracle independent of the recursion.
+
+    C = (A^N/N! · N/(N−A)) / (Σ_{k<N} A^k/k! + A^N/N! · N/(N−A)), every term scaled by
+    q^N·N! (A = p/q) so that the sum is of integers, fast enough for thousands of agents."""
+    p, q = traffic.numerator, traffic.denominator
+    falling = [1] * (agents + 1)  # N!/k!
+    for k in range(agents - 1, -1, -1):
+        falling[k] = falling[k + 1] * (k + 1)
+    below = sum(p**k * q ** (agents - k) * falling[k] for k in range(agents))
+    top = Fraction(p**agents * agents, 1) / (agents - traffic)
+    return top / (below + top)
 
 
 def test_the_worked_example_needs_14_agents_and_20_staff():
@@ -62,6 +69,21 @@ def test_two_thousand_agents_are_computed_without_overflow():
     assert plan.service_level >= 0.8
     assert erlang.performance(plan.agents - 1, demand).service_level < 0.8
     assert math.isfinite(plan.average_speed_of_answer_seconds)
+    # and it is the fewest agents by the textbook formula computed exactly
+    def exact_service_level(agents: int) -> float:
+        waiting = exact_erlang_c(agents, Fraction(1900))
+        return 1 - float(waiting) * math.exp(-(agents - 1900) * 20 / 180)
+
+    assert exact_service_level(plan.agents) >= 0.8 > exact_service_level(plan.agents - 1)
+    assert plan.service_level == pytest.approx(exact_service_level(plan.agents), rel=1e-9)
+
+
+@pytest.mark.parametrize("agents,traffic", [(2000, Fraction(1900)), (2000, Fraction(39_995, 20)),
+                                            (2000, Fraction(1, 4)), (1000, Fraction(9_501, 10))])
+def test_waiting_probability_matches_the_textbook_formula_up_to_two_thousand_agents(agents, traffic):
+    # The recursion's 2,000 steps keep full precision, busy (1,999.75 Erlangs) or idle alike
+    assert erlang.erlang_c(agents, float(traffic)) == pytest.approx(float(exact_erlang_c(agents, traffic)),
+                                                                    rel=1e-9, abs=1e-300)
 
 
 def test_the_occupancy_cap_adds_agents():

@@ -148,3 +148,36 @@ def test_the_forecast_beats_last_week_by_a_fifth_on_an_ordinary_week():
     # Then its error is at most 0.8 times that of repeating last week's intervals
     assert result.history_days == 84
     assert result.wape <= 0.8 * result.seasonal_naive_wape
+
+
+@pytest.mark.parametrize("first", [date(2026, 1, 7), date(2026, 4, 7), date(2026, 5, 31)])
+def test_two_weeks_of_a_small_queue_forecast_better_than_last_week(first):
+    # Given only two weeks of a small queue's calls (400 a day: a few per quarter hour, mostly noise)
+    history = wfm_history.generate(first, 21, daily=400.0, seed=14)
+    # When the third week is forecast and compared with what came
+    result = wfm_history.backtest(history, first + timedelta(days=13))
+    # Then its error is at most 0.8 times that of repeating last week's intervals
+    assert result.history_days == 14
+    assert result.wape <= 0.8 * result.seasonal_naive_wape
+
+
+def test_a_noisy_profile_is_smoothed_and_a_sharp_one_kept():
+    # Given two weeks in which every day opens sharply at 09:00 with a flat 40 contacts
+    # a quarter hour until 17:00, and two weeks of a small queue (100 calls a day, one
+    # or two a quarter hour: many a quarter hour of its opening hours saw none by chance)
+    first = date(2026, 5, 4)
+
+    def sharp(day: date, name: str) -> float:
+        return 40.0 if "09:00" <= name < "17:00" else 0.0
+
+    noisy = wfm_history.generate(first, 14, daily=100.0, seed=3)
+    last = first + timedelta(days=13)
+    kept = forecast.forecast(history_of(sharp, first, 14), last_day=last, start=last + timedelta(days=1), days=1,
+                             time_zone=ZONE)
+    smoothed = forecast.forecast(noisy, last_day=last, start=last + timedelta(days=1), days=7, time_zone=ZONE)
+    # Then the sharp opening is forecast as it is: nothing before 09:00, 40 from 09:00
+    by_label = {forecast.label(i.start, ZONE): i.contacts for i in kept.intervals}
+    assert by_label["08:45"] == pytest.approx(0.0, abs=1e-9) and by_label["09:00"] == pytest.approx(40.0)
+    # and the small queue's week has calls forecast in every quarter hour of its opening hours
+    opening = [i.contacts for i in smoothed.intervals if "09:00" <= forecast.label(i.start, ZONE) < "18:00"]
+    assert min(opening) > 0

@@ -9,17 +9,8 @@
   const lang = document.documentElement.lang;
   const $ = (id) => document.getElementById(id);
   const state = { contactId: null, cursor: null, shown: 0, customerState: null };
-  // A Cognito hosted UI sign-in comes back with #id_token=...: keep it for this tab only.
+  // The sign-in token, kept for this tab by signin.js under the page's own key.
   const TOKEN_KEY = "agent-panel-token";
-
-  function takeToken() {
-    const hash = new URLSearchParams(window.location.hash.slice(1));
-    if (hash.get("id_token")) {
-      sessionStorage.setItem(TOKEN_KEY, hash.get("id_token"));
-      history.replaceState(null, "", window.location.pathname + window.location.search);
-    }
-    return sessionStorage.getItem(TOKEN_KEY);
-  }
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
@@ -386,7 +377,7 @@
   }
 
   function start() {
-    takeToken();
+    window.signIn(TOKEN_KEY);
     $("find-form").addEventListener("submit", find);
     $("wrap-form").addEventListener("submit", wrapUp);
     $("case-form").addEventListener("submit", openCase);

@@ -10,22 +10,13 @@
   const words = JSON.parse(main.getAttribute("data-words"));
   const lang = document.documentElement.lang;
   const $ = (id) => document.getElementById(id);
-  // A Cognito hosted UI sign-in comes back with #id_token=...: keep it for this tab only.
+  // The sign-in token, kept for this tab by signin.js under the page's own key.
   const TOKEN_KEY = "dashboard-token";
   const numbers = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
   // Days on the charts' axis as the supervisor's language writes them ("14 mai").
   const dayLabels = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" });
   let answer = null;
   const charts = {};
-
-  function takeToken() {
-    const hash = new URLSearchParams(window.location.hash.slice(1));
-    if (hash.get("id_token")) {
-      sessionStorage.setItem(TOKEN_KEY, hash.get("id_token"));
-      history.replaceState(null, "", window.location.pathname + window.location.search);
-    }
-    return sessionStorage.getItem(TOKEN_KEY);
-  }
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
@@ -67,7 +58,7 @@
 
   async function call(path) {
     const headers = {};
-    const token = takeToken();
+    const token = window.signIn(TOKEN_KEY);
     if (token) headers.Authorization = token;
     const response = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
     if (!response.ok) throw new Error(path + " answered " + response.status);
