@@ -422,6 +422,10 @@ def section_contact_cost(bench: Bench) -> None:
                f"{'met' if write_units < GOAL_WRITE_UNITS else 'MISSED'}")
     bench.line("  by table", ", ".join(f"{table.split('-')[-1]} {units / per:.1f}"
                                         for table, units in usage.write_units_by_table.most_common()))
+    for write, units in usage.write_units_by_write.most_common():
+        bench.line(f"    {write}", f"{units / per:.1f}", f"x{usage.writes_by_write[write] / per:.1f}")
+    bench.line("  writes that changed nothing", f"{usage.unchanged_write_units / per:.1f}",
+               f"x{usage.unchanged_writes / per:.1f}")
     bench.line("read units", f"{read_units:.1f}")
     bench.line("on-demand cost per 1,000 contacts", f"${usage.dollars() / per * 1000:.3f}",
                f"at ${capacity.PRICE_PER_MILLION_WRITE_UNITS} per million write units, "
@@ -653,7 +657,8 @@ def _stored_contacts(first: int, last: int, day: Any) -> dict[tuple[str, str], d
                           channel="CHAT" if chat else "VOICE", method="API" if chat else "INBOUND")
             observation = parse.contact_record(record)
             folded = fold.fold(contact_id, {contact_id: {parse.CTR: observation.copy}}, kpi=True)
-            shapes[shape] = fold.volume_contribution(folded, settings.metrics_time_zone, settings.wfm_queues)
+            shapes[shape] = counters.expand(fold.volume_contribution(folded, settings.metrics_time_zone,
+                                                                     settings.wfm_queues))
         for counter_key, fields in shapes[shape].items():
             key_day, dimension, value = counters.split(counter_key)
             item = items.setdefault(counters.storage_key(counter_key, contact_id),

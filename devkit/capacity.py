@@ -37,6 +37,12 @@ class Usage:
     read_units: float = 0.0
     written_bytes: Counter = field(default_factory=Counter)  # table -> largest item written
     write_units_by_table: Counter = field(default_factory=Counter)  # table (indexes included) -> units
+    # "table Put|Update|Delete[ in a transaction]" -> units (indexes included), and how many
+    write_units_by_write: Counter = field(default_factory=Counter)
+    writes_by_write: Counter = field(default_factory=Counter)
+    # writes that left the item as it was (nothing but their cost changed)
+    unchanged_writes: int = 0
+    unchanged_write_units: float = 0.0
 
     @property
     def all_write_units(self) -> float:
@@ -88,7 +94,8 @@ class CapacityMeter:
         self._clients: list[Any] = []
 
     # -- writes: the items named, before the call; their sizes after it -----------
-    def _targets(self, operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    def _targets(self, operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+        """(table, key, what: "Put", "Update in a transaction"...) of every item written."""
         if operation == "TransactWriteItems":
             found = []
             for entry in params.get("TransactItems", []):
@@ -96,7 +103,8 @@ class CapacityMeter:
                 if kind == "ConditionCheck":
                     continue
                 table = self._tables.table(op["TableName"])
-                found.append((op["TableName"], _key(table, op["Item"]) if kind == "Put" else op["Key"], True))
+                found.append((op["TableName"], _key(table, op["Item"]) if kind == "Put" else op["Key"],
+                              f"{kind} in a transaction"))
             return found
         if operation == "BatchWriteItem":
             found = []
@@ -104,21 +112,21 @@ class CapacityMeter:
                 table = self._tables.table(name)
                 for request in requests:
                     if "PutRequest" in request:
-                        found.append((name, _key(table, request["PutRequest"]["Item"]), False))
+                        found.append((name, _key(table, request["PutRequest"]["Item"]), "Put"))
                     else:
-                        found.append((name, request["DeleteRequest"]["Key"], False))
+                        found.append((name, request["DeleteRequest"]["Key"], "Delete"))
             return found
         if operation in _WRITES:
             table = self._tables.table(params["TableName"])
             key = _key(table, params["Item"]) if operation == "PutItem" else params["Key"]
-            return [(params["TableName"], key, False)]
+            return [(params["TableName"], key, operation.removesuffix("Item"))]
         return []
 
     def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         """(before-parameter-build: the API parameters as the caller gave them)"""
         targets = self._targets(model.name, params)
         self._pending.params = params
-        self._pending.before = [(name, key, tx, self._tables.item(name, key)) for name, key, tx in targets]
+        self._pending.before = [(name, key, what, self._tables.item(name, key)) for name, key, what in targets]
         with self._lock:
             self.usage.requests[model.name] += 1
 
@@ -129,7 +137,8 @@ class CapacityMeter:
         if parsed.get("Error"):
             return
         write_units = index_units = 0.0
-        for name, key, transactional, old in before:
+        for name, key, what, old in before:
+            transactional = what.endswith("transaction")
             table = self._tables.table(name)
             new = self._tables.item(name, key)
             size = max(old.size() if old else 0, new.size() if new else 0)
@@ -146,8 +155,15 @@ class CapacityMeter:
                     index_units += _kb(index.project(new).size(), 1024)
                     units += _kb(index.project(new).size(), 1024)
             write_units += _kb(size, 1024) * (2 if transactional else 1)
+            unchanged = (old.attrs if old else None) == (new.attrs if new else None)
             with self._lock:
                 self.usage.write_units_by_table[name] += units
+                label = f"{name.split('-')[-1]} {what}"
+                self.usage.write_units_by_write[label] += units
+                self.usage.writes_by_write[label] += 1
+                if unchanged:
+                    self.usage.unchanged_writes += 1
+                    self.usage.unchanged_write_units += units
                 self.usage.written_bytes[name] = max(self.usage.written_bytes[name], new.size() if new else 0)
         read_units = self._read_units(model.name, params, parsed)
         with self._lock:

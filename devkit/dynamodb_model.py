@@ -18,6 +18,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,20 @@ def _body(request: Any) -> dict[str, Any]:
     return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
 
 
+def _kind(key: tuple[str, str]) -> str:
+    """What kind of item a key names, for the conflict counts: its table, and for the
+    KPI counters their dimension ("metrics all", "metrics wfm"...)."""
+    table, values = key
+    short = table.rsplit("-", 1)[-1]
+    if short != "metrics":
+        return short
+    try:
+        series = json.loads(values)[0]["S"]
+    except (ValueError, LookupError, TypeError):
+        return short
+    return f"{short} {series.split('#', 1)[0]}"
+
+
 def project_key_names() -> dict[str, tuple[str, ...]]:
     """Table name -> its key attribute names, from the models (the single source)."""
     from chalicelib import tables
@@ -91,6 +106,11 @@ class TransactionConflicts:
     transactions: int = 0
     conflicts: int = 0
     single_write_conflicts: int = 0
+    # When a list: every transaction that got its items (their keys) and every single
+    # write that reached DynamoDB ("write", keys), in order, for devkit.load's ceiling.
+    journal: list[tuple[str, list[tuple[str, str]]]] | None = None
+    # What the refused transactions met: "<table>" or, for counters, "metrics <dimension>".
+    conflicts_by_item: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -120,6 +140,8 @@ class TransactionConflicts:
         with self._lock:
             busy = [self._held.get(key, 0.0) > now for key in items]
             if operation in _SINGLE_WRITES:
+                if self.journal is not None and not busy[0]:
+                    self.journal.append(("write", items))
                 if busy[0]:
                     self.single_write_conflicts += 1
                     return _answer(request, 400, {
@@ -129,6 +151,9 @@ class TransactionConflicts:
             self.transactions += 1
             if any(busy):
                 self.conflicts += 1
+                for key, held in zip(items, busy, strict=True):
+                    if held:
+                        self.conflicts_by_item[_kind(key)] += 1
                 return _answer(request, 400, {
                     "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
                     "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons",
@@ -136,6 +161,8 @@ class TransactionConflicts:
                         {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
                         if b else {"Code": "None"} for b in busy]})
             hold = self._rng.uniform(*self.hold_ms) / 1000
+            if self.journal is not None:
+                self.journal.append(("transaction", items))
             for key in items:
                 self._held[key] = now + hold
             if len(self._held) > 10_000:

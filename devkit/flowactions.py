@@ -56,6 +56,7 @@ class Actions:
     connect: Any
     instance_arn: str
     agent_answers_after_s: int
+    draw: int
 
     # ---- values ----
 
@@ -92,17 +93,24 @@ class Actions:
         return self.queue_names.get(arn, arn.rsplit("/", 1)[-1])
 
     @staticmethod
-    def _display_name(contact: Contact, action: dict[str, Any], parameter: str, value: str) -> str:
+    def _designer_name(contact: Contact, action: dict[str, Any], parameter: str) -> str | None:
         """How the flow's designer named what a parameter points at (exported flows keep
-        it in Metadata), for reporting an ARN the simulator does not know."""
+        it in Metadata, also where a deployment tool templated the ARN)."""
         meta = ((contact.frame.flow.get("Metadata") or {}).get("ActionMetadata") or {}).get(
             action.get("Identifier"), {})
+        meta = meta if isinstance(meta, dict) else {}
         named = ((meta.get("parameters") or {}).get(parameter) or {})
         name = named.get("displayName") if isinstance(named, dict) else None
-        for key in ("ContactFlow", "FlowModule", "Queue", "audio"):
+        for key in ("ContactFlow", "FlowModule", "Queue", "queue", "audio"):
             item = meta.get(key)
             if not name and isinstance(item, dict):
                 name = item.get("text") or item.get("displayName")
+        return str(name) if name else None
+
+    @classmethod
+    def _display_name(cls, contact: Contact, action: dict[str, Any], parameter: str, value: str) -> str:
+        """The designer's name and the value, for reporting an ARN the simulator does not know."""
+        name = cls._designer_name(contact, action, parameter)
         return f"{name!r} ({value})" if name and name != value else repr(value)
 
     # ---- transitions ----
@@ -288,6 +296,12 @@ class Actions:
         value = self._value(contact, (action.get("Parameters") or {}).get("ComparisonValue", ""), steps)
         return self._match(action, value), None
 
+    def _distribute(self, action, contact, steps, heard) -> Outcome:
+        # Connect draws 1..100 at random; the simulator draws what it is told (--draw), so
+        # a run repeats, and each branch can be tried in turn.
+        steps.append(Step("note", f"distribute by percentage: draws {self.draw} of 1..100"))
+        return self._match(action, str(self.draw)), None
+
     def _loop(self, action, contact, steps, heard) -> Outcome:
         raw = self._value(contact, (action.get("Parameters") or {}).get("LoopCount", ""), steps)
         count = as_number(raw)
@@ -310,9 +324,14 @@ class Actions:
         parameters = action.get("Parameters") or {}
         queue = self._value(contact, parameters.get("QueueId") or parameters.get("AgentId") or "", steps)
         if not queue:
+            given = parameters.get("QueueId") or parameters.get("AgentId")
+            steps.append(Step("note", f"no queue to work with ({given or 'none given'} is empty): Error branch"))
             return self._error(action, "NoMatchingError"), None
         contact.target_queue = queue
-        steps.append(Step("queue", f"working queue: {self._queue_name(queue)}", {"arn": queue}))
+        known = queue in self.queue_names or queue in self.queue_names.values()
+        shown = self._queue_name(queue) if known else (
+            self._display_name(contact, action, "QueueId", queue) + ", not a queue of this instance")
+        steps.append(Step("queue", f"working queue: {shown}", {"arn": queue}))
         return self._next(action), None
 
     def _enqueue(self, action: dict[str, Any], contact: Contact, steps: list[Step]) -> Outcome:
@@ -474,6 +493,16 @@ class Actions:
         steps.append(Step("tags", pairs(tags), {"tags": tags}))
         return self._next(action), None
 
+    def _untag(self, action, contact, steps, heard) -> Outcome:
+        keys = [self._value(contact, k, steps) for k in (action.get("Parameters") or {}).get("TagKeys") or []]
+        if not keys:
+            steps.append(Step("note", "no tag keys to remove"))
+            return self._error(action, "NoMatchingError"), None
+        for key in keys:
+            contact.tags.pop(key, None)
+        steps.append(Step("tags", f"removed {', '.join(keys)}", {"removed": keys}))
+        return self._next(action), None
+
     def _create_task(self, action, contact, steps, heard) -> Outcome:
         parameters = action.get("Parameters") or {}
         request: dict[str, Any] = {
@@ -594,7 +623,9 @@ class Actions:
 
     def _transfer_to_flow(self, action, contact, steps, heard) -> Outcome:
         target = self._value(contact, (action.get("Parameters") or {}).get("ContactFlowId", ""), steps)
-        flow = self.flows.get(target)
+        # A flow loaded under the ARN, id or name; else under the name its designer gave it
+        # (exports whose ARNs a deployment tool templated still reach their flows).
+        flow = self.flows.get(target) or self.flows.get(self._designer_name(contact, action, "ContactFlowId"))
         if flow is None:
             shown = self._display_name(contact, action, "ContactFlowId", target)
             steps.append(Step("note", f"flow {shown} is not loaded in the simulator: Error branch"))
@@ -607,7 +638,7 @@ class Actions:
         parameters = action.get("Parameters") or {}
         target = self._value(contact, parameters.get("FlowModuleId", ""), steps)
         shown = self._display_name(contact, action, "FlowModuleId", target)
-        display = shown.split("'")[1] if shown.startswith("'") and shown.count("'") >= 2 else None
+        display = self._designer_name(contact, action, "FlowModuleId")
         module = self.modules.get(target, display) or self.flows.get(target, display)
         if module is None:
             steps.append(Step("note", f"flow module {shown} is not loaded in the simulator (--module): Error branch"))
@@ -644,6 +675,29 @@ class Actions:
         behavior = (action.get("Parameters") or {}).get("RecordingBehavior") or {}
         who = behavior.get("RecordedParticipants") or []
         steps.append(Step("recording", f"records {', '.join(who) if who else 'nobody'}", dict(behavior)))
+        return self._next(action), None
+
+    def _recording_and_analytics(self, action, contact, steps, heard) -> Outcome:
+        parameters = action.get("Parameters") or {}
+        steps.append(Step("recording", "recording and analytics: " + json.dumps(parameters, ensure_ascii=False,
+                                                                                  sort_keys=True), dict(parameters)))
+        return self._next(action), None
+
+    def _previous_participant(self, action, contact, steps, heard) -> Outcome:
+        state = (action.get("Parameters") or {}).get("PreviousContactParticipantState", "")
+        said = {"AgentOnHold": "the agent is put on hold", "CustomerOnHold": "the customer is put on hold",
+                "OffHold": "the agent and the customer are off hold, together again"}
+        if contact.customer.channel != "VOICE" or state not in said:
+            why = "only calls have a hold" if contact.customer.channel != "VOICE" else f"unknown state {state!r}"
+            steps.append(Step("note", f"hold customer or agent: {why}"))
+            return self._error(action, "NoMatchingError"), None
+        steps.append(Step("note", said[state], {"state": state}))
+        return self._next(action), None
+
+    def _complete_outbound_call(self, action, contact, steps, heard) -> Outcome:
+        caller_id = self._value(contact, ((action.get("Parameters") or {}).get("CallerId") or {}).get("Number"), steps)
+        steps.append(Step("note", f"calls {contact.customer.address or 'the customer'}"
+                                  + (f" from {caller_id}" if caller_id else "") + "; the customer answers"))
         return self._next(action), None
 
     def _media_streaming(self, action, contact, steps, heard) -> Outcome:

@@ -201,7 +201,9 @@ class Contact:
                   "InstanceARN": self.instance_arn, "InitiationMethod": c.initiation_method,
                   "LanguageCode": self.language_code, "StoredCustomerInput": self.stored_input,
                   "CallbackNumber": self.callback_number or (c.address or ""),
-                  "CustomerId": self.customer_profile.get("ProfileId", "")}
+                  "CustomerId": self.customer_profile.get("ProfileId", ""),
+                  "AwsRegion": self.instance_arn.split(":")[3] if self.instance_arn.count(":") >= 3 else "",
+                  "PreviousContactId": self.contact_id, "Name": c.subject or ""}
         if root in simple and not rest:
             return simple[root], True
         return "", False

@@ -150,7 +150,8 @@ class Simulator(Actions):
                  full_queues: Iterable[str] = (), max_steps: int = MAX_STEPS,
                  modules: Library | None = None, metrics: QueueMetrics | None = None,
                  lex: LexStandIn | None = None, directory: Directory | None = None,
-                 connect: Any = None, agent_answers_after_s: int = AGENT_ANSWERS_AFTER_S) -> None:
+                 connect: Any = None, agent_answers_after_s: int = AGENT_ANSWERS_AFTER_S,
+                 draw: int = 1) -> None:
         self.functions = functions
         self.instance_arn = instance_arn
         if isinstance(flows, Library):
@@ -169,6 +170,7 @@ class Simulator(Actions):
         self.directory = directory or Directory()
         self.connect = connect  # a boto3 Connect client for CreateTask (the recorder, a Stubber)
         self.agent_answers_after_s = agent_answers_after_s
+        self.draw = draw  # what DistributeByPercentage draws (1..100): repeatable runs, not chance
 
     # ---- running ----
 
@@ -260,6 +262,7 @@ class Simulator(Actions):
             "UpdateContactAttributes": self._attributes,
             "UpdateFlowAttributes": self._flow_attributes,
             "Compare": self._compare,
+            "DistributeByPercentage": self._distribute,
             "Loop": self._loop,
             "UpdateContactTargetQueue": self._set_queue,
             "TransferContactToQueue": self._transfer_to_queue,
@@ -274,6 +277,9 @@ class Simulator(Actions):
             "EndFlowModuleExecution": self._end_module,
             "UpdateContactTextToSpeechVoice": self._voice,
             "UpdateContactRecordingBehavior": self._recording,
+            "UpdateContactRecordingAndAnalyticsBehavior": self._recording_and_analytics,
+            "UpdatePreviousContactParticipantState": self._previous_participant,
+            "CompleteOutboundCall": self._complete_outbound_call,
             "UpdateContactMediaStreamingBehavior": self._media_streaming,
             "UpdateFlowLoggingBehavior": self._logging,
             "UpdateContactData": self._contact_data,
@@ -283,6 +289,7 @@ class Simulator(Actions):
             "UpdateContactCallbackNumber": self._callback_number,
             "CreateCallbackContact": self._create_callback,
             "TagContact": self._tag,
+            "UnTagContact": self._untag,
             "CreateTask": self._create_task,
             "GetCustomerProfile": self._get_profile,
             "CreateCustomerProfile": self._create_profile,
@@ -305,7 +312,8 @@ def _index(flow: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def load_flow_document(document: Any) -> tuple[dict[str, Any], list[str]]:
     """A flow-language dict and the names it is known by, from what people save: the flow
-    itself, or DescribeContactFlow / DescribeContactFlowModule output (Content as a string)."""
+    itself, DescribeContactFlow / DescribeContactFlowModule output, or the ContactFlow /
+    ContactFlowModule object alone (Content as a string)."""
     names: list[str] = []
     if isinstance(document, dict):
         for wrapper in ("ContactFlow", "ContactFlowModule"):
@@ -317,6 +325,17 @@ def load_flow_document(document: Any) -> tuple[dict[str, Any], list[str]]:
                 if inner.get("Settings"):
                     flow = {**flow, "Settings": inner["Settings"]}
                 return flow, names
+        if "Content" in document and "Actions" not in document:
+            # The ContactFlow / ContactFlowModule object on its own, as deployment tools
+            # keep it (Name, Type, Content as a string).
+            names = [str(document.get(k)) for k in ("Arn", "Id", "Name") if document.get(k)]
+            content = document["Content"]
+            flow = json.loads(content) if isinstance(content, str) else content
+            if not isinstance(flow, dict):
+                raise FlowStop("its Content is not a flow-language document: not supported")
+            if document.get("Settings"):
+                flow = {**flow, "Settings": document["Settings"]}
+            return flow, names
     if not isinstance(document, dict):
         raise FlowStop("not a Connect flow-language document (a JSON object): not supported")
     return document, names

@@ -76,6 +76,44 @@ class QueueMetrics:
         return QueueState()
 
 
+class FloorMetrics(QueueMetrics):
+    """Queue metrics from the live floor this application keeps from Amazon Connect's
+    contact and agent events (what `GET /floor` shows), for a queue no option names;
+    a queue the floor has never seen reads like QueueMetrics' default."""
+
+    def __init__(self, given: QueueMetrics | None = None) -> None:
+        super().__init__(given._queues if given else None)
+
+    def of(self, *names: str | None) -> QueueState:
+        for name in names:
+            if name and name in self._queues:
+                return self._queues[name]
+        # The floor keys a queue by its id (the last part of its ARN), or its name.
+        for name in dict.fromkeys(n for n in names if n and not n.startswith("arn:")):
+            state = _on_the_floor(name)
+            if state is not None:
+                return state
+        return QueueState()
+
+
+def _on_the_floor(queue: str) -> QueueState | None:
+    from chalicelib.db import utcnow
+    from chalicelib.floor import agents, state
+
+    now = utcnow()
+    try:
+        waiting = state.waiting(queue, now)
+        staff = agents.on_queue(queue, now)
+    except Exception:  # no floor here (no table, no AWS): the options and defaults answer
+        return None
+    if not waiting.count and not any(staff.values()):
+        return None
+    oldest = int((now - waiting.oldest_since).total_seconds()) if waiting.oldest_since else 0
+    online = sum(staff.values())
+    return QueueState(waiting=waiting.count, oldest_age_seconds=max(oldest, 0),
+                      agents_available=staff.get(agents.AVAILABLE, 0), agents_online=online, agents_staffed=online)
+
+
 def parse_count(item: str) -> tuple[str, int]:
     """`billing=12` -> ("billing", 12); anything else is a usage error naming the item."""
     queue, sep, count = item.partition("=")

@@ -12,9 +12,11 @@ Tests use botocore's Stubber instead, asserting exact requests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -156,3 +158,21 @@ def uninstall() -> None:
         for hook in _hooks(_installed):
             BUILTIN_HANDLERS.remove(hook)
         _installed = None
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[Recorder]:
+    """The recorder for the duration of a block, for clients created inside it (the
+    product's cached clients are dropped on the way in and out); left installed if it
+    was before."""
+    from chalicelib import aws
+
+    was_installed = _installed is not None
+    found = install()
+    aws.reset()
+    try:
+        yield found
+    finally:
+        if not was_installed:
+            uninstall()
+        aws.reset()

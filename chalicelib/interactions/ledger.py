@@ -57,10 +57,30 @@ def entry(display: Folded, kpi: Folded, previous: Mapping[str, Any] | None) -> d
             "resolved": kpi.last("resolved"),
         }
     found = {k: v for k, v in found.items() if v not in (None, "")}
+    # What the timeline shows and the contact record says alike is kept once, in
+    # `kpi` (value() reads it from there): the ledger is on the customer's item, and
+    # every contact writes that item, billed by the KB.
+    for name in _ALSO_IN_KPI:
+        if name in found and found[name] == found.get("kpi", {}).get(name):
+            del found[name]
     for carried in ("applied", "fcr"):
-        if previous and previous.get(carried):
+        if previous and carried in previous:
             found[carried] = previous[carried]
     return found
+
+
+_ALSO_IN_KPI = ("started_at", "channel", "agent", "reason", "resolved")
+
+
+def value(found: Mapping[str, Any], name: str) -> Any:
+    """A fact of a ledger entry as the timeline shows it."""
+    shown = found.get(name)
+    return shown if shown is not None or name not in _ALSO_IN_KPI else (found.get("kpi") or {}).get(name)
+
+
+def _stored_flags(flags: Mapping[str, bool] | None) -> dict[str, bool]:
+    """FCR flags as an entry keeps them: only those that are set."""
+    return {name: True for name, flag in (flags or {}).items() if flag}
 
 
 def _reasons_match(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
@@ -92,14 +112,15 @@ def fcr_flags(ledger: Mapping[str, Mapping[str, Any]], window_hours: int,
 
 
 def fcr_contribution(found: Mapping[str, Any], flags: Mapping[str, bool] | None,
-                     time_zone: str) -> counters.Contribution:
+                     time_zone: str) -> counters.Parts:
+    """An entry's share of the FCR counters, in the compact form the entry keeps."""
     kpi = found.get("kpi") or {}
     started = parse_time(kpi.get("started_at"))
     if not started or not kpi.get("customer_contact") or flags is None:
-        return {}
-    contribution: counters.Contribution = {}
+        return []
+    contribution: counters.Parts = []
     handled = bool(kpi.get("handled"))
-    counters.add(contribution, counters.local_day(started, time_zone), {
+    counters.add_part(contribution, counters.local_day(started, time_zone), {
         "channel": kpi.get("channel"), "reason": kpi.get("reason"), "queue": kpi.get("queue"),
         "agent": kpi.get("agent"),
     }, {
@@ -119,13 +140,14 @@ def recompute(ledger: dict[str, dict[str, Any]], window_hours: int, same_reason:
     changed_flags = {}
     for interaction_id, found in ledger.items():
         new = fcr_contribution(found, flags.get(interaction_id), time_zone)
-        changes.append(counters.delta(found.get("applied"), new))
+        changes.append(counters.delta(counters.expand(found.get("applied")), counters.expand(new)))
         if new:
             found["applied"] = new
         else:
             found.pop("applied", None)
-        if interaction_id in flags and found.get("fcr") != flags[interaction_id]:
-            found["fcr"] = flags[interaction_id]
+        if interaction_id in flags and (
+                "fcr" not in found or _stored_flags(found["fcr"]) != _stored_flags(flags[interaction_id])):
+            found["fcr"] = _stored_flags(flags[interaction_id])
             changed_flags[interaction_id] = flags[interaction_id]
     return counters.combine(changes), changed_flags
 
@@ -164,8 +186,8 @@ def profile_fields(ledger: Mapping[str, Mapping[str, Any]], customer: Any, dropp
         # A start that moved (a transfer leg seen before the first contact) does not
         # hold the field back.
         if known is None or latest_at >= known or known.isoformat() in dropped_starts:
-            fields.update(last_contact_at=latest_at, last_channel=latest.get("channel"),
-                          last_agent=latest.get("agent"), last_reason=latest.get("reason"))
+            fields.update(last_contact_at=latest_at, last_channel=value(latest, "channel"),
+                          last_agent=value(latest, "agent"), last_reason=value(latest, "reason"))
     since = now - timedelta(days=RECENT_DAYS)
     recent = {at for at in customer.recent_contacts or [] if at not in dropped_starts}
     recent |= {m.isoformat() for m, _ in dated}
@@ -179,7 +201,7 @@ def profile_fields(ledger: Mapping[str, Mapping[str, Any]], customer: Any, dropp
         if not case:
             continue
         mentioned.add(case)
-        if found.get("resolved") != "true":
+        if value(found, "resolved") != "true":
             open_case = case
         elif open_case == case:
             open_case = None

@@ -91,6 +91,9 @@ class Timeline:
         if isinstance(stored, Mapping) and (stored.get("at", ""), stored.get("fp", "")) >= (new["at"], new["fp"]):
             return False
         leg[observation.source] = new
+        folding.compact(leg)
+        if current and legs == json.loads(current.get("legs") or "{}"):
+            return False  # a contact event the contact record already says all of
 
         customer = self._customer(current["customer_id"]) if current.get("customer_id") else None
         if customer is None:
@@ -104,7 +107,8 @@ class Timeline:
         display = folding.fold(interaction_id, legs)
         kpi = folding.fold(interaction_id, legs, kpi=True)
         applied = folding.volume_contribution(kpi, self.settings.metrics_time_zone, self.settings.wfm_queues)
-        change = counters.delta(json.loads(current.get("applied") or "{}"), applied)
+        change = counters.delta(counters.expand(json.loads(current.get("applied") or "null")),
+                                counters.expand(applied))
         version = int(current.get("version") or 0)
         summary = display.summary()
         item: dict[str, Any] = {

@@ -137,7 +137,7 @@ class Surveys:
             decision = policy.Decision(policy.SKIP, "cannot_schedule")
         if decision.action == policy.SKIP:
             survey.reason = decision.reason
-            return self._create(survey, now)
+            return self._create(survey, contact, now)
         survey.status = SCHEDULED if decision.action == policy.SCHEDULE else INVITING
         if decision.send_at is not None:
             survey.scheduled_for = decision.send_at
@@ -146,7 +146,7 @@ class Surveys:
             if current is not None:  # another delivery of this contact decided first
                 return self._resume(current, contact, now)
             survey.status, survey.reason, survey.scheduled_for = SKIPPED, "cooldown", None
-            return self._create(survey, now)
+            return self._create(survey, contact, now)
         get_logger().info("survey decided", extra={"survey_id": contact.survey_id, "status": survey.status,
                                                    "definition": survey.definition_id})
         if survey.status == SCHEDULED:
@@ -173,15 +173,17 @@ class Surveys:
             FollowUp(self.settings).run(survey.survey_id)
         return survey.status
 
-    def _create(self, survey: SurveyModel, now: datetime) -> str:
-        """Write a decision that claims nothing else; the first one stands."""
+    def _create(self, survey: SurveyModel, contact: EndedContact, now: datetime) -> str:
+        """Write a decision that claims nothing else; the first one stands, and what
+        it started is finished (answers given in the call meanwhile are filed where
+        the contact's KPIs are)."""
         with dynamo_errors("recording a survey decision"):
             try:
                 survey.save(condition=SurveyModel.survey_id.does_not_exist() | (SurveyModel.expires_at < now))
             except Exception as e:
                 if _conditional_failed(e):
                     current = self.find(survey.survey_id)
-                    return current.status if current else survey.status
+                    return self._resume(current, contact, now) if current else survey.status
                 raise
         get_logger().info("survey decided", extra={"survey_id": survey.survey_id, "status": survey.status,
                                                    "reason": survey.reason})

@@ -84,6 +84,52 @@ def test_the_command_line_loads_a_module_beside_the_flow_and_reports_placeholder
     assert "unresolved placeholders: ${BrandName}" in done.stdout
 
 
+def test_the_command_line_finds_a_module_in_a_folder_the_user_names_and_bounds_a_flow_that_loops(tmp_path):
+    # Given a flow exported on its own, and its module exported into another folder
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "flows" / "rating.json").write_text((FLOWS / "after_call_rating.json").read_text(encoding="utf-8"),
+                                                    encoding="utf-8")
+    (tmp_path / "modules" / "module.json").write_text((FLOWS / "rating_module.json").read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    # When the user names the module's folder with --module, the module runs
+    found = run_cli("devkit.call", str(tmp_path / "flows" / "rating.json"), "--module", str(tmp_path / "modules"),
+                    "--press", "5", "--no-seed")
+    assert found.returncode == 0, found.stderr
+    assert "runs module Rating module" in found.stdout
+    # And a flow that loops on its own stops at --max-steps, with a sentence
+    looping = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "UpdateContactAttributes", "Parameters": {"Attributes": {"x": "1"}},
+         "Transitions": {"NextAction": "a", "Errors": [{"NextAction": "a", "ErrorType": "NoMatchingError"}]}}]}
+    (tmp_path / "flows" / "loop.json").write_text(json.dumps(looping), encoding="utf-8")
+    stopped = run_cli("devkit.call", str(tmp_path / "flows" / "loop.json"), "--max-steps", "7", "--no-seed")
+    assert stopped.returncode == 2
+    assert "the flow ran 7 actions without ending" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+
+
+def test_a_folder_of_exports_runs_flow_by_flow_and_counts_how_each_ended(tmp_path):
+    # Given a folder of exported flows: a rating flow with its module, and in a subfolder
+    # a flow with an action the simulator does not know, beside a file that is no flow
+    for name in ("after_call_rating.json", "rating_module.json"):
+        (tmp_path / name).write_text((FLOWS / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "new.json").write_text(json.dumps({"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "CreatePersistentContactAssociation", "Parameters": {}, "Transitions": {}}]}),
+        encoding="utf-8")
+    (tmp_path / "more" / "package.json").write_text('{"name": "not a flow"}', encoding="utf-8")
+    # When the user runs the folder
+    done = run_cli("devkit.call", str(tmp_path), "--press", "5", "--no-seed")
+    # Then each flow has its line, the file that is no flow is skipped, and the totals say one stopped
+    assert done.returncode == 2, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "after_call_rating.json: disconnected"
+    assert lines[1].startswith("more/new.json: action 'a' has type 'CreatePersistentContactAssociation': not supported")
+    assert lines[2] == "rating_module.json: ended"
+    assert lines[-1] == "3 flows: 1 disconnected, 1 ended, 1 stopped"
+    assert "Traceback" not in done.stderr
+
+
 def test_an_unsupported_action_stops_with_a_sentence_not_a_traceback(tmp_path):
     flow = {"Version": "2019-10-30", "StartAction": "a", "Actions": [
         {"Identifier": "a", "Type": "CreatePersistentContactAssociation", "Parameters": {}, "Transitions": {}}]}
@@ -142,3 +188,34 @@ def test_flowcheck_reads_the_results_of_the_modules_the_flow_invokes():
     assert flowcheck.unset_references(flow, modules) == []
     assert flowcheck.unset_references(flow) == [
         "score (Compare): $.Modules.Result.rating is read but no module returns it"]
+
+
+def test_queue_metrics_come_from_the_live_floor_unless_an_option_names_the_queue(client):
+    from datetime import UTC, datetime, timedelta
+
+    from app import app
+    from tests.integration.test_floor import BILLING, QUEUE_ARN, contact_event, deliver
+
+    # Given three callers waiting in billing on the floor (from Amazon Connect's contact events)
+    now = datetime.now(UTC)
+    deliver(client, *(contact_event("QUEUED", f"floor-{n}", now - timedelta(seconds=30 * n)) for n in (1, 2, 3)))
+    busy = {"Version": "2019-10-30", "StartAction": "queue", "Actions": [
+        {"Identifier": "queue", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": QUEUE_ARN + BILLING},
+         "Transitions": {"NextAction": "check"}},
+        {"Identifier": "check", "Type": "CheckMetricData", "Parameters": {"MetricType": "NumberOfContactsInQueue"},
+         "Transitions": {"Conditions": [{"NextAction": "busy", "Condition": {
+             "Operator": "NumberGreaterThan", "Operands": ["2"]}}],
+             "Errors": [{"NextAction": "quiet", "ErrorType": "NoMatchingCondition"}]}},
+        {"Identifier": "busy", "Type": "MessageParticipant", "Parameters": {"Text": "Many callers are waiting"},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "quiet", "Type": "MessageParticipant", "Parameters": {"Text": "You are next"},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}
+    # When a flow checks the queue, then when the user says on the command line that nobody waits
+    from_floor = local_simulator(client, app).run(busy, Customer())
+    nobody = QueueMetrics.from_options([f"{BILLING}=0"])
+    from_option = local_simulator(client, app, metrics=nobody).run(busy, Customer())
+    # Then the floor answered the first, the option the second
+    assert from_floor.heard() == ["Many callers are waiting"]
+    assert [s.text for s in from_floor.of("metrics")] == [f"NumberOfContactsInQueue of {BILLING}: 3"]
+    assert from_option.heard() == ["You are next"]

@@ -9,7 +9,7 @@ from devkit import load
 def test_concurrent_ingestion_under_conflicts_and_throttling_counts_every_contact_once(settings_env):
     # Given a generated morning of contacts (transfers, events, redelivered copies), and
     # DynamoDB holding each transaction's items for 20 ms and throttling a fifth of requests
-    settings_env(REPEAT_WINDOW_HOURS=str(load.REPEAT_WINDOW_HOURS))
+    settings_env(REPEAT_WINDOW_HOURS=str(load.REPEAT_WINDOW_HOURS), WFM_QUEUES=load.wfm_queues())
     # When four workers ingest it at once
     outcome = load.run(workers=4, contacts=16, hold_ms=20, throttle=0.2, seed=7)
     # Then every record was recorded and the KPI counters equal the recomputed truth

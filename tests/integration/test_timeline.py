@@ -520,3 +520,40 @@ def test_a_wrap_up_reason_outside_the_catalogue_is_not_counted_as_a_reason(clien
     assert status == 200
     assert "bananas" not in json.dumps(report)
     assert InteractionModel.get("odd").contact_reason is None
+
+
+def test_contacts_stored_before_the_compact_forms_still_move_their_counters_exactly(client):
+    from chalicelib.db import connection
+    from chalicelib.metrics import counters as counting
+    from chalicelib.settings import get_settings
+
+    # Given a call recorded, then stored as earlier versions kept it: every counter
+    # its share touches spelled out, on the interaction and in the customer's ledger
+    ana = create(client, firstName="Ana", phone="+40712345678")
+    older = load_json("contact-records/voice_transfer_leg1.json")
+    records(client, older)
+    interaction = InteractionModel.get(TRANSFERRED_CALL)
+    interaction.applied = counting.expand(interaction.applied)
+    interaction.save()
+    customer = CustomerModel.get(ana["id"])
+    ledger = customer.fcr_ledger
+    for entry in ledger.values():
+        entry["applied"] = counting.expand(entry["applied"])
+        entry["fcr"] = {"repeatContact": False, "repeated": False}
+        entry.update({name: entry["kpi"][name] for name in ("started_at", "channel", "agent", "reason")})
+    connection().client.update_item(
+        TableName=get_settings().customers_table, Key={"customer_id": {"S": ana["id"]}},
+        UpdateExpression="SET activity = :ledger", ExpressionAttributeValues={":ledger": {"S": json.dumps(ledger)}})
+    assert isinstance(InteractionModel.get(TRANSFERRED_CALL).applied, dict)
+    # When a newer copy of its record says the call was about something else
+    newer = load_json("contact-records/voice_transfer_leg1.json", LastUpdateTimestamp="2025-05-14T10:00:00Z")
+    newer["Attributes"]["contactReason"] = "technical"
+    records(client, newer)
+    # Then every count moved, the first-contact ones too, and none was left behind
+    found = counters()
+    assert "2025-05-14#reason#billing" not in found
+    assert found["2025-05-14#reason#technical"]["handled"] == 1
+    assert found["2025-05-14#reason#technical"]["fcr_eligible"] == found["2025-05-14#all#all"]["fcr_eligible"] == 1
+    assert found["2025-05-14#all#all"]["contacts"] == 1
+    # And the interaction keeps the compact form from now on
+    assert isinstance(InteractionModel.get(TRANSFERRED_CALL).applied, list)

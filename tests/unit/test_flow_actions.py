@@ -313,6 +313,16 @@ def test_a_lex_bot_can_use_a_classifier():
     assert simulator(lex=lex).run(_bot(), Customer(said=["about my bill"])).heard()[-1] == "Billing (Billing)"
 
 
+def test_without_an_intent_named_the_bot_answers_with_the_applications_reason_classifier():
+    from devkit.flowworld import default_classifier
+
+    lex = LexStandIn(None, default_classifier())
+    result = simulator(lex=lex).run(_bot(), Customer(said=["I want to pay my bill"]))
+    # The predicted contact reason is the intent the flow branches on
+    assert [s.detail["intent"] for s in result.of("lex")] == ["billing"]
+    assert lex.answer("hello").intent == "FallbackIntent"
+
+
 def _profile_flow():
     return flow(act("get", "GetCustomerProfile", {"ProfileRequestData": {"PhoneNumber": "$.CustomerEndpoint.Address"},
                                                   "ProfileResponseData": ["FirstName"]},
@@ -390,6 +400,40 @@ def test_a_transfer_to_an_unknown_flow_is_reported_by_the_name_the_designer_gave
     assert any(s.text.startswith("flow 'Billing IVR' (arn:") for s in result.of("note"))
 
 
+def test_a_transfer_whose_arn_a_deployment_tool_templated_reaches_the_flow_its_designer_named():
+    # Given an export whose flow ARNs are {{...}} templates, and the flow it transfers to beside it
+    moved = flow(act("go", "TransferToFlow", {"ContactFlowId": "{{contactFlows.Error.arn}}"},
+                     Errors=errors(("NoMatchingError", "end"))),
+                 END, ActionMetadata={"go": {"ContactFlow": {"id": "{{contactFlows.Error.arn}}", "text": "Error"}}})
+    error_flow = flow(say("sorry", "Sorry, something went wrong"), END, name="Error")
+    # When the contact is transferred
+    result = simulator(flows={"Error": error_flow}).run(moved, Customer())
+    # Then it goes on in that flow, and the template is still reported once
+    assert result.heard() == ["Sorry, something went wrong"]
+    assert result.unresolved == ["{{contactFlows.Error.arn}}"]
+
+
+def test_a_queue_of_another_instance_is_reported_by_the_name_its_designer_gave_it():
+    other = "arn:aws:connect:us-east-1:111122223333:instance/x/queue/4c826a3b-85d0-4e02-8926-8dea0b1729e8"
+    to_queue = flow(act("q", "UpdateContactTargetQueue", {"QueueId": other}, NextAction="go"),
+                    act("go", "TransferContactToQueue", Errors=errors(("NoMatchingError", "end"))), END,
+                    ActionMetadata={"q": {"queue": {"text": "BasicQueue"}}})
+    result = simulator().run(to_queue, Customer())
+    assert result.of("queue")[0].text == f"working queue: 'BasicQueue' ({other}), not a queue of this instance"
+    assert result.outcome == "queued"
+    ours = flow(act("q", "UpdateContactTargetQueue", {"QueueId": BILLING}, NextAction="end"), END)
+    assert simulator().run(ours, Customer()).of("queue")[0].text == "working queue: billing"
+
+
+def test_an_empty_working_queue_is_said_and_takes_the_error_branch():
+    empty = flow(act("q", "UpdateContactTargetQueue", {"QueueId": "$.External.queueArn"}, NextAction="end",
+                     Errors=errors(("NoMatchingError", "oops"))), say("oops", "No queue"), END)
+    result = simulator().run(empty, Customer())
+    assert result.heard() == ["No queue"]
+    assert [s.text for s in result.of("note")] == [
+        "no queue to work with ($.External.queueArn is empty): Error branch"]
+
+
 def test_parameters_the_simulator_cannot_read_stop_with_not_supported_not_a_traceback():
     odd = flow(act("vid", "TagContact", {"Tags": ["not", "a", "map"]}, NextAction="end"), END)
     with pytest.raises(FlowStop, match=r"action 'vid' \(TagContact\) .*: not supported"):
@@ -458,3 +502,83 @@ def test_profile_and_case_creations_are_reported_not_written():
     assert result.heard() == ["Case for Ana"]
     assert [s.text for s in result.of("case")] == ["a case would be opened: 'Refund for Ana' (not written)"]
     assert directory.profiles({"FirstName": "Ana"}) == []
+
+
+# ---- actions public exports use that arrived later ----
+
+@pytest.mark.parametrize(("draw", "heard"), [(1, "A"), (70, "B"), (100, "rest")])
+def test_a_distribution_by_percentage_takes_the_branch_of_the_number_it_draws(draw, heard):
+    # Given a 60/30/10 split, written as Connect exports it: a chain of NumberLessThan
+    split = flow(act("split", "DistributeByPercentage", {},
+                     Conditions=when(("61", "a"), ("91", "b"), operator="NumberLessThan"),
+                     Errors=errors(("NoMatchingCondition", "rest"))),
+                 say("a", "A"), say("b", "B"), say("rest", "rest"), END)
+    # When the simulator draws a number (the same every run)
+    result = simulator(draw=draw).run(split, Customer())
+    # Then the caller hears the branch that number falls in, and the draw is in the transcript
+    assert result.heard() == [heard]
+    assert f"draws {draw} of 1..100" in result.transcript()
+
+
+def test_untagging_removes_the_keys_and_no_keys_take_the_error_branch():
+    tags = flow(act("tag", "TagContact", {"Tags": {"journey": "returns", "tier": "gold"}}, NextAction="untag"),
+                act("untag", "UnTagContact", {"TagKeys": ["tier"]}, NextAction="end",
+                    Errors=errors(("NoMatchingError", "oops"))), say("oops", "nothing to untag"), END)
+    assert simulator().run(tags, Customer()).tags == {"journey": "returns"}
+    empty = flow(act("untag", "UnTagContact", {"TagKeys": []}, NextAction="end",
+                     Errors=errors(("NoMatchingError", "oops"))), say("oops", "nothing to untag"), END)
+    assert simulator().run(empty, Customer()).heard() == ["nothing to untag"]
+
+
+def _secure_input():
+    # The agent is held while the customer keys in a card number, then both are together again
+    return flow(act("hold", "UpdatePreviousContactParticipantState", {"PreviousContactParticipantState": "AgentOnHold"},
+                    NextAction="ask", Errors=errors(("NoMatchingError", "oops"))),
+                act("ask", "GetParticipantInput", {"Text": "Your card number", "StoreInput": "True",
+                                                   "InputTimeLimitSeconds": "5"},
+                    NextAction="back", Errors=errors(("InputTimeLimitExceeded", "back"), ("NoMatchingError", "back"))),
+                act("back", "UpdatePreviousContactParticipantState", {"PreviousContactParticipantState": "OffHold"},
+                    NextAction="done", Errors=errors(("NoMatchingError", "oops"))),
+                say("done", "Thank you, back to your agent", then="end"), say("oops", "Hold failed"), END)
+
+
+def test_the_agent_is_held_while_the_customer_keys_in_and_a_chat_takes_the_error_branch():
+    call = simulator().run(_secure_input(), Customer(inputs=["4111111111111111"]))
+    assert call.heard() == ["Your card number", "Thank you, back to your agent"]
+    assert [s.text for s in call.of("note")][:1] == ["the agent is put on hold"]
+    chat = simulator().run(_secure_input(), Customer(channel="CHAT", inputs=["4111111111111111"]))
+    assert chat.heard() == ["Hold failed"]
+
+
+def test_an_outbound_call_is_placed_then_the_flow_goes_on():
+    outbound = flow(act("dial", "CompleteOutboundCall", {"CallerId": {"Number": "+40312345000"}}, NextAction="hi"),
+                    say("hi", "This is your pharmacy calling"), END)
+    result = simulator().run(outbound, Customer(address="+40712345678", initiation_method="OUTBOUND"))
+    assert result.heard() == ["This is your pharmacy calling"]
+    assert "calls +40712345678 from +40312345000; the customer answers" in result.transcript()
+
+
+def test_the_flow_object_a_deployment_pipeline_keeps_loads_with_its_names():
+    # Given the ContactFlow object alone (Name, Type, Content as a string), as pipelines store it
+    inner = flow(say("hi", "Hello from the pipeline"), END)
+    document = {"Name": "acme_main", "Type": "CONTACT_FLOW", "Content": json.dumps(inner)}
+    loaded, names = load_flow_document(document)
+    # Then it runs like the flow itself and is known by its name
+    assert names == ["acme_main"]
+    assert simulator().run(loaded, Customer()).heard() == ["Hello from the pipeline"]
+    with pytest.raises(FlowStop, match="not supported"):
+        load_flow_document({"Name": "broken", "Content": "[1, 2]"})
+
+
+def test_the_region_of_the_instance_is_read_from_the_system_namespace():
+    region = flow(say("where", "Calling from $.AwsRegion"), END)
+    assert simulator().run(region, Customer()).heard() == ["Calling from eu-central-1"]
+
+
+def test_recording_and_analytics_settings_are_reported_and_the_flow_goes_on():
+    settings = {"VoiceBehavior": {"VoiceRecordingBehavior": {"RecordedParticipants": ["Agent", "Customer"]}}}
+    record = flow(act("rec", "UpdateContactRecordingAndAnalyticsBehavior", settings, NextAction="hi",
+                      Errors=errors(("NoMatchingError", "end"))), say("hi", "This call is recorded"), END)
+    result = simulator().run(record, Customer())
+    assert result.heard() == ["This call is recorded"]
+    assert "RecordedParticipants" in result.of("recording")[0].text
