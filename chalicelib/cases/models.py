@@ -5,7 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
-from chalicelib.db import BaseModel, table_meta
+from chalicelib.db import BaseModel, dynamo_errors, is_live, table_meta
 
 
 class CasesByCustomer(GlobalSecondaryIndex):
@@ -104,3 +104,12 @@ class CaseEventModel(BaseModel):
     action = UnicodeAttribute()
     facts = JSONAttribute(default=dict)
     expires_at = TTLAttribute()
+
+
+def open_cases_of(customer_id: str) -> list[CaseModel]:
+    """A customer's open cases, newest first (the 20 newest), expired ones left out:
+    one query of the open-case index, and nothing else loaded (predict_reason reads
+    it on the contact-flow path)."""
+    with dynamo_errors("reading open cases"):
+        found = list(CaseModel.open_by_customer.query(customer_id, scan_index_forward=False, limit=20))
+    return [c for c in found if is_live(c)]

@@ -18,12 +18,13 @@ def _ago(moment: datetime, now: datetime) -> str:
 
 
 def open_cases(customer_id: str, now: datetime) -> list[Evidence]:
-    from chalicelib.cases.service import Cases
-    from chalicelib.settings import get_settings
+    # The cases table's own query, not the desk: predict_reason's role reads cases and
+    # sends nothing (deploy/hardening.py follows what this imports).
+    from chalicelib.cases.models import open_cases_of
 
     known = catalogue()
     evidence = []
-    for case in Cases(get_settings()).open_cases(customer_id)[:3]:
+    for case in open_cases_of(customer_id)[:3]:
         # A desk case names its reason; a journey's case is one by its kind (a return).
         by_kind = known.normalise(case.kind)
         reason = known.normalise(case.reason_id) or by_kind or "complaint"

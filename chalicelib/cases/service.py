@@ -131,11 +131,9 @@ class Cases:
         return case
 
     def open_cases(self, customer_id: str) -> list[Any]:
-        from chalicelib.cases.models import CaseModel
+        from chalicelib.cases.models import open_cases_of
 
-        with dynamo_errors("reading open cases"):
-            found = list(CaseModel.open_by_customer.query(customer_id, scan_index_forward=False, limit=20))
-        return [c for c in found if is_live(c)]
+        return open_cases_of(customer_id)
 
     @staticmethod
     def _forget_open_case(customer_id: str, case_id: str) -> None:

@@ -75,15 +75,9 @@ class Appointments:
 
     def next_for(self, customer_id: str, now: datetime | None = None) -> Any:
         """The customer's next appointment that is still on."""
-        from chalicelib.clinic.models import AppointmentModel
+        from chalicelib.clinic.models import next_appointment_of
 
-        now = now or utcnow()
-        with dynamo_errors("reading appointments"):
-            found = AppointmentModel.by_customer.query(customer_id, AppointmentModel.starts_at >= now, limit=20)
-            for item in found:
-                if is_live(item) and item.status in UPCOMING:
-                    return item
-        return None
+        return next_appointment_of(customer_id, now)
 
     # ---- booking ---------------------------------------------------------------
 

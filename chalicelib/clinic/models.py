@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
@@ -12,7 +14,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.db import BaseModel, table_meta
+from chalicelib.db import BaseModel, dynamo_errors, is_live, table_meta, utcnow
 
 
 class AppointmentsByCustomer(GlobalSecondaryIndex):
@@ -56,3 +58,16 @@ class AppointmentModel(BaseModel):
     updated_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
     expires_at = TTLAttribute()
+
+
+def next_appointment_of(customer_id: str, now: datetime | None = None) -> AppointmentModel | None:
+    """The customer's next appointment that is still on: one query of the by-customer
+    index, and nothing else loaded (predict_reason reads it on the contact-flow path)."""
+    from chalicelib.clinic.statuses import UPCOMING
+
+    now = now or utcnow()
+    with dynamo_errors("reading appointments"):
+        for item in AppointmentModel.by_customer.query(customer_id, AppointmentModel.starts_at >= now, limit=20):
+            if is_live(item) and item.status in UPCOMING:
+                return item
+    return None

@@ -12,10 +12,11 @@ APPOINTMENT_HORIZON_DAYS = 3
 
 
 def upcoming_appointment(customer_id: str, now: datetime) -> list[Evidence]:
-    from chalicelib.clinic.appointments import Appointments
-    from chalicelib.settings import get_settings
+    # The appointments table's own query, not the booking service: predict_reason's
+    # role reads appointments and sends nothing (deploy/hardening.py follows imports).
+    from chalicelib.clinic.models import next_appointment_of
 
-    item = Appointments(get_settings()).next_for(customer_id, now)
+    item = next_appointment_of(customer_id, now)
     if item is None:
         return []
     days = (item.starts_at.date() - now.date()).days

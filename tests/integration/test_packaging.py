@@ -475,6 +475,12 @@ def test_predict_reason_may_read_what_its_history_sources_read_and_keep_what_it_
               if statement.get("Sid") == "Tables" for resource in statement["Resource"] if "Fn::GetAtt" in resource}
     # Then in a deployed stage it may read open cases and appointments, and keep the customer's words
     assert {"CasesTable", "AppointmentsTable", "ReasonTextsTable"} <= tables
+    # And reading them gives it nothing to send, schedule or write elsewhere: a caller's
+    # reason is predicted, never acted upon
+    actions = {action for policy in role for statement in policy["PolicyDocument"]["Statement"]
+               for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
+    assert not {a for a in actions if a.split(":")[0] in {"ses", "sms-voice", "social-messaging", "scheduler"}}
+    assert not {a for a in actions if a.startswith("dynamodb:TransactWrite")}
 
 
 def test_no_function_may_act_on_resources_of_other_stacks_or_accounts(template):
