@@ -337,7 +337,7 @@ def test_a_message_the_patient_writes_reaches_the_front_desk_with_her_words(clie
         "Name": "Patient wrote on WhatsApp: appointment APT-20931",
         "Description": "Bună ziua, pot veni cu 30 de minute mai târziu?",
         "Attributes": {"customerId": ioana, "reason": "message", "channel": "WHATSAPP", "appointmentId": "APT-20931",
-                       "predictedReason": "appointment", "reasonBecause": "upcoming appointment; text",
+                       "predictedReason": "appointment", "reasonBecause": "upcoming appointment",
                        "predictedQueue": "front_desk"},
         "References": ANY, "ClientToken": ANY})
     inbound(client, "sns_text_message")
