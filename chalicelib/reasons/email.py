@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalicelib.connect.client import resource_id
+from chalicelib.connect.calls import ConnectCalls, resource_id
 
 REFERENCE_TYPE = "EMAIL_MESSAGE_PLAIN_TEXT"
 MAX_BODY_BYTES = 16_384
@@ -66,10 +66,11 @@ def client() -> Any:
 
 
 def _body(request: Any, remaining_ms: Any) -> str:
-    from chalicelib.connect.client import ConnectClient
     from chalicelib.settings import get_settings
 
-    connect = ConnectClient(get_settings(), client())
+    # The read-only calls, not the ConnectClient that starts tasks and chats: this
+    # function's role is derived from what it loads.
+    connect = ConnectCalls(get_settings(), client())
     contact = request.initial_contact_id or request.contact_id
     listed = connect.call("reading the e-mail's references", "list_contact_references", ContactId=contact,
                           ReferenceTypes=[REFERENCE_TYPE])

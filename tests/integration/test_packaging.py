@@ -477,10 +477,15 @@ def test_predict_reason_may_read_what_its_history_sources_read_and_keep_what_it_
     assert {"CasesTable", "AppointmentsTable", "ReasonTextsTable"} <= tables
     # And reading them gives it nothing to send, schedule or write elsewhere: a caller's
     # reason is predicted, never acted upon
-    actions = {action for policy in role for statement in policy["PolicyDocument"]["Statement"]
+    attached = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+                and {"Ref": "PredictReasonRole"} in r["Properties"]["Roles"]]
+    actions = {action for policy in [*role, *attached] for statement in policy["PolicyDocument"]["Statement"]
                for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
     assert not {a for a in actions if a.split(":")[0] in {"ses", "sms-voice", "social-messaging", "scheduler"}}
     assert not {a for a in actions if a.startswith("dynamodb:TransactWrite")}
+    # It reads an e-mail's message from Connect, and starts no contact
+    assert {"connect:ListContactReferences", "connect:GetAttachedFile"} <= actions
+    assert not {a for a in actions if a.startswith("connect:Start")}
 
 
 def test_no_function_may_act_on_resources_of_other_stacks_or_accounts(template):
