@@ -28,6 +28,30 @@ def to_wire(value: Any) -> dict[str, Any]:
     raise TypeError(f"cannot store {type(value).__name__} in DynamoDB")
 
 
+def counter_update(table: str, key: Mapping[str, Any], counted: Mapping[str, int],
+                   also_set: Mapping[str, Any]) -> dict[str, Any]:
+    """A TransactWriteItems `Update` of a counter item: ADD each of `counted` (name ->
+    n, at least one) to the item at `key`, and SET `also_set` (name -> value: its
+    expiry, the facts it is about). Names go through placeholders, so a counter may
+    be called anything."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sets, adds = [], []
+    for i, (name, value) in enumerate(also_set.items()):
+        names[f"#s{i}"], values[f":s{i}"] = name, to_wire(value)
+        sets.append(f"#s{i} = :s{i}")
+    for i, (name, n) in enumerate(sorted(counted.items())):
+        names[f"#c{i}"], values[f":c{i}"] = name, to_wire(int(n))
+        adds.append(f"#c{i} :c{i}")
+    return {"Update": {
+        "TableName": table,
+        "Key": {name: to_wire(value) for name, value in key.items()},
+        "UpdateExpression": ("SET " + ", ".join(sets) + " " if sets else "") + "ADD " + ", ".join(adds),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }}
+
+
 def from_wire(value: Mapping[str, Any]) -> Any:
     """An AttributeValue as a plain value; numbers come back as int when whole."""
     kind, raw = next(iter(value.items()))

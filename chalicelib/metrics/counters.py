@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from chalicelib.wire import to_wire
+from chalicelib.wire import counter_update
 
 Contribution = dict[str, dict[str, int]]
 
@@ -145,22 +145,8 @@ def updates(table: str, change: Mapping[str, Mapping[str, int]], retention_days:
             continue
         day, dimension, value = split(counter_key)
         series, slot = storage_key(counter_key, spread_key)
-        names = {"#day": "day", "#dimension": "dimension", "#value": "value", "#expires": "expires_at"}
-        values: dict[str, Any] = {":day": to_wire(day), ":dimension": to_wire(dimension), ":value": to_wire(value),
-                                  ":expires": to_wire(expires_at(day, retention_days))}
-        adds = []
-        for i, (name, n) in enumerate(sorted(fields.items())):
-            names[f"#c{i}"] = name
-            values[f":c{i}"] = to_wire(int(n))
-            adds.append(f"#c{i} :c{i}")
-        items.append({"Update": {
-            "TableName": table,
-            "Key": {"series": to_wire(series), "slot": to_wire(slot)},
-            "UpdateExpression": ("SET #day = :day, #dimension = :dimension, #value = :value, #expires = :expires ADD "
-                                 + ", ".join(adds)),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }})
+        items.append(counter_update(table, {"series": series, "slot": slot}, fields, {
+            "day": day, "dimension": dimension, "value": value, "expires_at": expires_at(day, retention_days)}))
     return items
 
 

@@ -28,7 +28,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.quality import scorecards
 from chalicelib.quality.sampling import HandledContact, Week, handled_contact, read_interaction
 from chalicelib.settings import Settings
-from chalicelib.wire import from_wire, to_wire
+from chalicelib.wire import counter_update, from_wire, to_wire
 
 MAX_COMMENT = 2000
 FIELDS = ("contactId", "ratings", "comment", "scorecard")
@@ -103,19 +103,8 @@ def _rollup_updates(contact: HandledContact, scorecard: scorecards.Scorecard, ra
     updates = []
     for slot, extra in (("all", per_criterion), (f"agent#{contact.agent}", per_criterion),
                         (f"queue#{contact.queue}", {})):
-        counted = {**fields, **extra}
-        names = {"#e": "expires_at", "#top": "rating_top"}
-        values: dict[str, Any] = {":e": to_wire(expires), ":top": to_wire(scorecard.top)}
-        adds = []
-        for i, (name, n) in enumerate(sorted(counted.items())):
-            names[f"#c{i}"] = name
-            values[f":c{i}"] = to_wire(int(n))
-            adds.append(f"#c{i} :c{i}")
-        updates.append({"Update": {
-            "TableName": settings.quality_table,
-            "Key": {"key": to_wire(rollup_key(contact.week)), "item": to_wire(slot)},
-            "UpdateExpression": "SET #e = :e, #top = :top ADD " + ", ".join(adds),
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}})
+        updates.append(counter_update(settings.quality_table, {"key": rollup_key(contact.week), "item": slot},
+                                      {**fields, **extra}, {"expires_at": expires, "rating_top": scorecard.top}))
     return updates
 
 

@@ -39,7 +39,7 @@ from chalicelib.db import connection, dynamo_errors, put_conditional, retry_cont
 from chalicelib.errors import DependencyFailure
 from chalicelib.metrics import counters
 from chalicelib.wfm import forecast
-from chalicelib.wire import from_wire, to_wire
+from chalicelib.wire import counter_update, from_wire, to_wire
 
 SHARDS = 8
 READ_TIMEOUT_S = 10.0
@@ -182,20 +182,8 @@ class IntervalCounters:
             series_key, slot = key.split("|", 1)
             start = datetime.strptime(slot.split("#", 1)[0], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
             expires = int((start + timedelta(days=self.retention_days + 1)).timestamp())
-            names = {"#expires": "expires_at"}
-            values: dict[str, Any] = {":expires": to_wire(expires)}
-            adds = []
-            for i, (name, n) in enumerate(sorted(fields.items())):
-                names[f"#c{i}"] = name
-                values[f":c{i}"] = to_wire(int(n))
-                adds.append(f"#c{i} :c{i}")
-            items.append({"Update": {
-                "TableName": self.table,
-                "Key": {"series": to_wire(series_key), "slot": to_wire(slot)},
-                "UpdateExpression": "SET #expires = :expires ADD " + ", ".join(adds),
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }})
+            items.append(counter_update(self.table, {"series": series_key, "slot": slot}, fields,
+                                        {"expires_at": expires}))
         return items
 
     def add_history(self, queue: str, channel: str, history: Mapping[datetime, IntervalCounts],
