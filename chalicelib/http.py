@@ -17,7 +17,7 @@ from typing import Any
 
 from chalice import BadRequestError, ChaliceViewError, ConflictError, ForbiddenError, NotFoundError
 
-from chalicelib.errors import Conflict, DependencyFailure, DomainError, Forbidden, InvalidInput, NotFound
+from chalicelib.errors import NOT_AN_OBJECT, Conflict, DependencyFailure, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class ServiceUnavailableError(ChaliceViewError):
@@ -131,7 +131,7 @@ def json_object(request: Any, *, optional: bool = False) -> dict[str, Any]:
     except ValueError:  # also UnicodeDecodeError
         raise BadRequestError("request body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise BadRequestError("request body must be a JSON object")
+        raise BadRequestError(NOT_AN_OBJECT)
     problem = _unusable(body, "")
     if problem:
         raise BadRequestError(problem)

@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.cases import playbooks, policies, sla
 from chalicelib.cases.business_time import Pause
 from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
-from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
+from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound, only_fields
 from chalicelib.settings import Settings, get_settings
 
 KIND = "desk"
@@ -77,15 +77,6 @@ def _matching(body: Mapping[str, Any], field: str, pattern: re.Pattern[str], *, 
     return value
 
 
-def _only(body: Any, allowed: frozenset[str]) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise InvalidInput("the body must be a JSON object")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(unknown)}")
-    return body
-
-
 def _version(body: Mapping[str, Any]) -> int | None:
     value = body.get("version")
     if value is None:
@@ -108,7 +99,7 @@ class NewDeskCase:
 
 def read_new_case(body: Any) -> NewDeskCase:
     """POST /cases body, checked whole; InvalidInput names the first wrong field."""
-    body = _only(body, BODY_FIELDS["open"])
+    body = only_fields(body, BODY_FIELDS["open"])
     customer_id = _matching(body, "customerId", _CUSTOMER_ID)
     reason_id = require_reason(body.get("reason"))
     priority = body.get("priority", "normal")
@@ -283,7 +274,7 @@ class Desk:
     def add_note(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A note: internal (colleagues only) or to the customer, which is a response
         and stops the response clock; an internal note never does."""
-        body = _only(body, BODY_FIELDS["add_note"])
+        body = only_fields(body, BODY_FIELDS["add_note"])
         text = _text(body, "text", MAX_NOTE)
         visibility = body.get("visibility")
         if visibility not in VISIBILITIES:
@@ -301,7 +292,7 @@ class Desk:
                             clocks=clocks)
 
     def set_status(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
-        body = _only(body, BODY_FIELDS["set_status"])
+        body = only_fields(body, BODY_FIELDS["set_status"])
         status = body.get("status")
         if status not in STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
@@ -332,7 +323,7 @@ class Desk:
 
     def record_step(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A playbook step of the case's tier done: who, when, what came of it, a note."""
-        body = _only(body, BODY_FIELDS["record_step"])
+        body = only_fields(body, BODY_FIELDS["record_step"])
         step_id = body.get("step")
         result = _text(body, "result", MAX_RESULT)
         note = _text(body, "note", MAX_NOTE, required=False)
@@ -352,7 +343,7 @@ class Desk:
         """Move the case to the next tier, with a Connect task in that tier's queue.
         Refused, naming them, while a mandatory step of the current tier is neither
         done nor skipped with a reason."""
-        body = _only(body, BODY_FIELDS["escalate"])
+        body = only_fields(body, BODY_FIELDS["escalate"])
         code = body.get("reasonCode")
         if code not in ESCALATION_REASONS:
             raise InvalidInput(f"reasonCode must be one of {', '.join(ESCALATION_REASONS)}")
@@ -411,7 +402,7 @@ class Desk:
 
     def assign(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """Give the case to an agent (`assignee`), or back to its tier's queue (null)."""
-        body = _only(body, BODY_FIELDS["assign"])
+        body = only_fields(body, BODY_FIELDS["assign"])
         if "assignee" not in body:
             raise InvalidInput("assignee must name an agent, or be null to give the case back to its queue")
         assignee = _matching(body, "assignee", _AGENT, required=False)
@@ -426,7 +417,7 @@ class Desk:
     def set_priority(self, case_id: str, body: Any, now: datetime | None = None) -> Any:
         """A new priority: every clock counts against the new targets from when it
         started, so its warning and breach schedules move."""
-        body = _only(body, BODY_FIELDS["set_priority"])
+        body = only_fields(body, BODY_FIELDS["set_priority"])
         priority = body.get("priority")
         if priority not in policies.PRIORITIES:
             raise InvalidInput(f"priority must be one of {', '.join(policies.PRIORITIES)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_fields
 from chalicelib.settings import get_settings
 
 
@@ -27,6 +27,6 @@ def attendance(appointment_id: str, body: Any) -> dict[str, Any]:
     """POST /appointments/{id}/attendance {"attended": true|false}."""
     from chalicelib.clinic.appointments import Appointments
 
-    if not isinstance(body, dict) or set(body) != {"attended"}:
+    if "attended" not in only_fields(body, {"attended"}):
         raise InvalidInput('the body must be {"attended": true} or {"attended": false}')
     return Appointments(get_settings()).record_attendance(appointment_id, body["attended"])

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.db import utcnow
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_fields
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -71,11 +71,7 @@ def _int(body: dict[str, Any], name: str, low: int, high: int, default: int | No
 
 def parse_booking(body: object, now: datetime | None = None) -> Booking:
     """Check a booking request completely, before anything is read or written."""
-    if not isinstance(body, dict):
-        raise InvalidInput("request body must be a JSON object")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
+    body = only_fields(body, _FIELDS)
     now = now or utcnow()
     raw_start = body.get("startsAt")
     try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound, only_fields
 from chalicelib.settings import get_settings
 
 _FIELDS = {"customerId", "email", "chatId", "phone", "displayName", "clientToken"}
@@ -65,11 +65,7 @@ def start(body: Any) -> dict[str, Any]:
     from chalicelib.connect.client import ConnectClient
     from chalicelib.profiles.views import routing_view
 
-    if not isinstance(body, dict):
-        raise InvalidInput("request body must be a JSON object")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
+    body = only_fields(body, _FIELDS)
     display = body.get("displayName")
     if display is not None and (not isinstance(display, str) or not display.strip() or len(display) > 256
                                 or _CONTROL.search(display)):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound, only_fields
 from chalicelib.knowledge import index as kb
 from chalicelib.knowledge.reasons import require_reason
 from chalicelib.knowledge.source import CHANNELS
@@ -188,9 +188,7 @@ def feedback(body: Mapping[str, Any]) -> dict[str, Any]:
     """POST /kb/feedback {"searchId", "helped": true|false}: an agent's "this helped"."""
     from chalicelib.knowledge import usage
 
-    unknown = sorted(set(body) - {"searchId", "helped"})
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)[:200]}; send searchId and helped")
+    only_fields(body, {"searchId", "helped"})
     key = body.get("searchId")
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise InvalidInput("searchId must be the searchId a search or suggestion answered")

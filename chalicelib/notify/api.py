@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_fields
 from chalicelib.notify.service import notifier
 from chalicelib.profiles import schema
 from chalicelib.profiles.service import Profiles
@@ -17,9 +17,7 @@ def send_message(customer_id: str, body: dict[str, Any]) -> tuple[int, dict[str,
     """POST /customers/{id}/messages {template, variables, idempotencyKey, channel?}.
     201 with the outbox entry when this request decided it, 200 when the key had
     been used before (nothing was sent again)."""
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
+    only_fields(body, _FIELDS)
     for required in ("template", "idempotencyKey"):
         if not body.get(required):
             raise InvalidInput(f"{required} is required")

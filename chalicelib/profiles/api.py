@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound, only_fields
 from chalicelib.profiles import schema
 from chalicelib.profiles.identity import identity
 from chalicelib.profiles.service import Profiles
@@ -50,8 +50,8 @@ def update_customer(customer_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def merge_customers(survivor_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(body) - {"duplicateId"})
-    if unknown or "duplicateId" not in body:
+    only_fields(body, {"duplicateId"})
+    if "duplicateId" not in body:
         raise InvalidInput('merge takes {"duplicateId": "<id of the profile to fold into this one>"}')
     survivor = _profiles().merge(survivor_id, body["duplicateId"])
     # The duplicate's contact history follows it (repeating the merge repeats this too).

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_fields
 from chalicelib.profiles.identity import Identity, identity
 from chalicelib.settings import TIERS
 
@@ -106,11 +106,7 @@ class ProfileInput:
 
 
 def parse(body: object, *, default_region: str, partial: bool) -> ProfileInput:
-    if not isinstance(body, dict):
-        raise InvalidInput("request body must be a JSON object")
-    unknown = sorted(set(body) - ALLOWED)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(ALLOWED))}")
+    body = only_fields(body, ALLOWED)
     if not partial and not any(body.get(k) for k in IDENTITY_FIELDS):
         raise InvalidInput("a new customer needs at least one of phone, email, whatsapp, chatId")
     if partial and not body:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.db import Contended, connection, dynamo_errors, transact_write, utcnow
-from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.errors import Conflict, InvalidInput, NotFound, only_fields
 from chalicelib.quality import scorecards
 from chalicelib.quality.sampling import HandledContact, Week, handled_contact, read_interaction
 from chalicelib.settings import Settings
@@ -46,9 +46,7 @@ def rollup_key(week: Week) -> str:
 
 def parse(body: Mapping[str, Any], settings: Settings) -> tuple[str, scorecards.Scorecard, dict[str, int], str]:
     """(contact id, scorecard, ratings, comment) of a request body, or InvalidInput."""
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; an evaluation has {', '.join(FIELDS)}")
+    only_fields(body, FIELDS)
     contact_id = body.get("contactId")
     if not isinstance(contact_id, str) or not _CONTACT_ID.fullmatch(contact_id):
         raise InvalidInput("contactId must be the id of the contact evaluated (letters, digits, '-', up to 128)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_fields
 
 
 def set_pin(customer_id: str, body: Any) -> dict[str, Any]:
@@ -14,6 +14,6 @@ def set_pin(customer_id: str, body: Any) -> dict[str, Any]:
     from chalicelib.settings import get_settings
     from chalicelib.verification.service import Verifications
 
-    if not isinstance(body, dict) or set(body) != {"pin"}:
-        raise InvalidInput("send exactly {\"pin\": \"<4 to 8 digits>\"}")
+    if "pin" not in only_fields(body, {"pin"}):
+        raise InvalidInput('send {"pin": "<4 to 8 digits>"}')
     return Verifications(get_settings()).set_pin(schema.customer_id(customer_id), body["pin"])

@@ -41,7 +41,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live, plain, utcnow
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound, only_fields
 from chalicelib.http import whole_number
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
@@ -379,9 +379,9 @@ def search(raw_contact_id: str, body: dict[str, Any], accept_language: str | Non
     from chalicelib.profiles.identity import identity
 
     contact_id(raw_contact_id)
-    unknown = sorted(set(body) - {"phone", "email", "name", "lang"})
+    only_fields(body, {"phone", "email", "name", "lang"})
     given = [k for k in _SEARCH if body.get(k)]
-    if unknown or len(given) != 1:
+    if len(given) != 1:
         raise InvalidInput('search with exactly one of {"phone": ...} or {"email": ...}, and optionally {"name": ...}')
     name = body.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 100 or not _name_words(name)):
@@ -419,8 +419,8 @@ def link(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.profiles import schema
 
     contact = contact_id(raw_contact_id)
-    unknown = sorted(set(body) - {"customerId", "merge"})
-    if unknown or "customerId" not in body:
+    only_fields(body, {"customerId", "merge"})
+    if "customerId" not in body:
         raise InvalidInput('link takes {"customerId": "<id>", "merge": true|false}')
     target = schema.customer_id(body["customerId"])
     merge = body.get("merge", False)
@@ -457,8 +457,8 @@ def correct(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.profiles import schema
 
     contact = contact_id(raw_contact_id)
-    unknown = sorted(set(body) - _CORRECTABLE)
-    if unknown or not body:
+    only_fields(body, _CORRECTABLE)
+    if not body:
         raise InvalidInput(f"the panel corrects {', '.join(sorted(_CORRECTABLE))} only")
     settings = get_settings()
     request = schema.parse(body, default_region=settings.default_phone_region, partial=True)
@@ -478,9 +478,7 @@ def send_summary(raw_contact_id: str, body: dict[str, Any]) -> tuple[int, dict[s
     from chalicelib.notify.service import notifier
 
     contact = contact_id(raw_contact_id)
-    unknown = sorted(set(body) - {"done", "nextStep", "agentName"})
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: agentName, done, nextStep")
+    only_fields(body, {"done", "nextStep", "agentName"})
     done = body.get("done")
     if not isinstance(done, list) or not done or not all(isinstance(d, str) and d.strip() for d in done):
         raise InvalidInput("done must be a list of what was done, one non-empty line each")
@@ -511,11 +509,7 @@ def open_case(raw_contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.cases.desk import Desk, document, read_new_case
 
     contact = contact_id(raw_contact_id)
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    unknown = sorted(set(body) - CASE_FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; a case has {', '.join(sorted(CASE_FIELDS))}")
+    only_fields(body, CASE_FIELDS)
     found = ContactCustomer(contact)
     if found.customer is None:
         raise InvalidInput("the contact is nobody's yet: find or link the customer first", code="NO_CUSTOMER")
@@ -541,11 +535,7 @@ def escalate_case(raw_contact_id: str, body: dict[str, Any], accept_language: st
     from chalicelib.cases.desk import ESCALATION_REASONS, MAX_NOTE, MAX_RESULT, Desk
 
     contact = contact_id(raw_contact_id)
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    unknown = sorted(set(body) - ESCALATE_FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(ESCALATE_FIELDS))}")
+    only_fields(body, ESCALATE_FIELDS)
     code = body.get("reasonCode")
     if code not in ESCALATION_REASONS:
         raise InvalidInput(f"reasonCode must be one of {', '.join(ESCALATION_REASONS)}")
@@ -616,11 +606,7 @@ def send_code(raw_contact_id: str, body: dict[str, Any], accept_language: str | 
     from chalicelib.verification.service import Refused, Verifications
 
     contact = contact_id(raw_contact_id)
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    unknown = sorted(set(body) - {"channel", "lang"})
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; allowed: channel, lang")
+    only_fields(body, {"channel", "lang"})
     channel = body.get("channel") or ""
     if channel not in ("", *CODE_CHANNELS):
         raise InvalidInput(f"channel must be one of {', '.join(CODE_CHANNELS)}")

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from chalicelib.db import dynamo_errors, expiry, utcnow
-from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
+from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound, only_fields
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.interactions.parse import ATTR_DISPOSITION, ATTR_REASON, ATTR_RESOLVED, CTR
 from chalicelib.settings import get_settings
@@ -40,9 +40,7 @@ def entry_id(contact_id: str) -> str:
 
 
 def parse(body: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; a wrap-up has {', '.join(sorted(FIELDS))}")
+    only_fields(body, FIELDS)
     reason = body.get("reason")
     if not isinstance(reason, str) or not _ID.fullmatch(reason):
         raise InvalidInput("reason must be a reason id: lower-case letters, digits, '_', '.' or '-', up to 64")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_fields
 from chalicelib.wfm import erlang
 
 _ERLANG_KEYS = {"contacts", "intervalMinutes", "averageHandleSeconds", "serviceLevel", "shrinkage", "maxOccupancy",
@@ -57,9 +57,7 @@ def service_level(body: Mapping[str, Any], name: str = "serviceLevel") -> tuple[
 
 
 def erlang_request(body: Mapping[str, Any]) -> erlang.Demand:
-    unknown = sorted(set(body) - _ERLANG_KEYS)
-    if unknown:
-        raise InvalidInput(f"{unknown[0]} is not a known field")
+    only_fields(body, _ERLANG_KEYS)
     contacts = number(body, "contacts", low=0, high=1_000_000)
     minutes = number(body, "intervalMinutes", low=0, high=1440, low_open=True)
     handle = number(body, "averageHandleSeconds", low=0, high=86_400, low_open=True)

@@ -309,7 +309,7 @@ def test_first_contact_resolution_follows_what_the_agent_said(client, connect, r
     ({"reason": "billing", "disposition": "whatever", "resolved": True}, "disposition must be one of"),
     ({"reason": "billing", "disposition": "answered", "resolved": "yes"}, "resolved must be true or false"),
     ({**WRAP, "note": "x" * 1001}, "note must be"),
-    ({**WRAP, "agent": "me"}, "unknown field(s): agent"),
+    ({**WRAP, "agent": "me"}, "unknown field(s): agent; allowed: disposition, note, reason, resolved"),
 ])
 def test_a_bad_wrap_up_says_what_is_wrong_and_changes_nothing(client, connect, body, problem):
     known_caller(client, history=0)
@@ -580,7 +580,7 @@ def test_the_agent_sends_a_code_to_the_profiles_number_and_sees_the_contact_veri
 
 @pytest.mark.parametrize("body, expected", [
     ({"channel": "fax"}, "channel must be one of"),
-    ({"channel": "sms", "to": "+40799000111"}, "unknown field(s): to"),
+    ({"channel": "sms", "to": "+40799000111"}, "unknown field(s): to; allowed: channel, lang"),
     ({"channel": "whatsapp"}, "no address on that channel"),
 ])
 def test_a_code_the_panel_cannot_send_says_why_and_sends_nothing(client, body, expected):

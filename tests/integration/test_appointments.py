@@ -175,7 +175,7 @@ def test_a_booking_that_fails_leaves_no_new_patient_behind(client, monkeypatch):
     ({"instructions": "fast for 8 hours"}, "instructions must be a list"),
     ({"patient": {"phone": "+40745112233"}}, "either customerId"),
     ({"customerId": None}, "either customerId"),
-    ({"room": "3B"}, "unknown field(s): room"),
+    ({"room": "3B"}, "unknown field(s): room; allowed: address, appointmentId, arriveMinutesEarly"),
 ])
 def test_a_bad_booking_is_refused_with_the_reason_and_nothing_is_written(client, ioana, changes, complaint):
     from tests.stored import every_item

@@ -137,7 +137,8 @@ def test_two_agents_acting_on_the_same_read_never_overwrite_each_other(client, c
     ({"subject": "x" * 201}, "subject must be at most 200"),
     ({"note": None}, "note"),
     ({"contactId": "not a contact!"}, "contactId"),
-    ({"colour": "red"}, "unknown fields: colour"),
+    ({"colour": "red"}, "unknown field(s): colour; allowed: agent, contactId, customerId, note, priority, reason,"
+     " subject"),
 ])
 def test_a_bad_new_case_is_refused_naming_the_field_and_nothing_is_written(client, changes, named):
     ana = create_customer(client)

@@ -87,7 +87,8 @@ def test_connect_unavailable_is_a_503_the_widget_can_retry(client, connect):
     ({"email": "not an address"}, 400, "email is not a valid e-mail address"),
     ({"email": "nobody@example.com"}, 404, "no customer with that email"),
     ({"customerId": "ffff"}, 404, "no customer"),
-    ({"chatId": "w-1", "topic": "returns"}, 400, "unknown field(s): topic"),
+    ({"chatId": "w-1", "topic": "returns"}, 400, "unknown field(s): topic; allowed: chatId, clientToken, customerId,"
+                                                      " displayName, email, phone"),
     ({"chatId": "w-1", "displayName": "Ana\nAgent: ignore"}, 400, "displayName"),
     ({"chatId": "w-1", "clientToken": "has spaces"}, 400, "clientToken"),
 ])

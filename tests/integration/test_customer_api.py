@@ -51,7 +51,8 @@ def test_find_by_phone_in_any_format_and_by_email(client):
 
 @pytest.mark.parametrize(("body", "message"), [
     ({"firstName": "Ana", "phone": "12"}, "phone is not a valid number"),
-    ({"firstName": "Ana", "phone": "+40712345678", "firstname": "typo"}, "unknown field(s): firstname"),
+    ({"firstName": "Ana", "phone": "+40712345678", "firstname": "typo"},
+     "unknown field(s): firstname; allowed: chatId, consent, email, firstName, lastName"),
     ({"firstName": 42, "phone": "+40712345678"}, "firstName must be a string"),
     ({"firstName": "Ana"}, "needs at least one of phone, email"),
     ({"email": "not-an-address"}, "email is not a valid e-mail address"),
@@ -60,7 +61,7 @@ def test_find_by_phone_in_any_format_and_by_email(client):
     ({"email": "a@b.ro", "preferredLanguage": "Romanian"}, "BCP 47"),
     ({"email": "a@b.ro", "consent": {"email": {"marketing": "yes"}}}, "consent.email.marketing must be true or false"),
     ({"email": "a@b.ro", "consent": {"fax": {}}}, "unknown channel 'fax'"),
-    (["not", "an", "object"], "must be a JSON object"),
+    (["not", "an", "object"], "the body must be a JSON object"),
 ])
 def test_invalid_input_is_rejected_with_a_message_and_writes_nothing(client, body, message):
     status, answer = post(client, "/customers", body)

@@ -294,7 +294,8 @@ def test_an_agent_sends_a_follow_up_summary_once(client):
       "idempotencyKey": "case:DUP:opened\n"}, 400, "idempotency reference"),
     ({"template": "supervisor_alert", "variables": messages.TYPES["supervisor_alert"].sample,
       "idempotencyKey": "x:1"}, 400, "staff message"),
-    ({"template": "case_opened", "idempotencyKey": "x:1", "cc": "boss@example.com"}, 400, "unknown field"),
+    ({"template": "case_opened", "idempotencyKey": "x:1", "cc": "boss@example.com"}, 400,
+     "unknown field(s): cc; allowed: channel, idempotencyKey, template, variables"),
 ])
 def test_a_bad_request_gets_a_400_and_writes_nothing(client, body, status, message):
     ana = create(client)

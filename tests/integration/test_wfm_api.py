@@ -49,12 +49,18 @@ def test_erlang_with_patience_uses_erlang_a(client):
     ({"shrinkage": 1}, "shrinkage"),
     ({"maxOccupancy": 0}, "maxOccupancy"),
     ({"patienceSeconds": 0}, "patienceSeconds"),
-    ({"agents": 3}, "agents"),
 ])
 def test_erlang_names_the_field_that_is_wrong(client, change, field):
     status, error = post(client, "/wfm/erlang", {**EXAMPLE, **change})
     assert status == 400
     assert error["Message"].startswith(field + " ")
+
+
+def test_erlang_names_a_field_it_does_not_know_and_those_it_does(client):
+    status, error = post(client, "/wfm/erlang", {**EXAMPLE, "agents": 3})
+    assert status == 400
+    assert error["Message"] == ("unknown field(s): agents; allowed: averageHandleSeconds, concurrency, contacts, "
+                                "intervalMinutes, maxOccupancy, patienceSeconds, serviceLevel, shrinkage")
 
 
 def test_erlang_refuses_a_load_no_queue_staffs(client):
