@@ -113,7 +113,8 @@ def dynamodb_fault(aws):
     """Make DynamoDB misbehave the way it does in production, through botocore's own
     `before-send` hook, so retries and timeouts run their real course:
     dynamodb_fault("throttle"), dynamodb_fault("timeout"), dynamodb_fault("slow", seconds=3).
-    `table=` limits the fault to requests naming that table."""
+    `table=` limits the fault to requests naming that table, `requests=` to that many
+    of them (a brief throttle)."""
     import time
 
     from botocore.awsrequest import AWSResponse
@@ -125,14 +126,20 @@ def dynamodb_fault(aws):
         for client in clients:
             client.meta.events.unregister("before-send.dynamodb", unique_id="test-fault")
 
-    def inject(kind: str, seconds: float = 0.0, table: str | None = None):
-        """Start the fault (on requests naming `table` only, if given); returns
-        `heal`, which ends it."""
+    def inject(kind: str, seconds: float = 0.0, table: str | None = None, requests: int | None = None):
+        """Start the fault (on requests naming `table` only, if given; on the first
+        `requests` of them, if given); returns `heal`, which ends it."""
+        left = [requests]
+
         def handler(request, **_: object):
             sent = request.body or b""
             sent = sent.encode() if isinstance(sent, str) else sent
             if table is not None and f'"{table}"'.encode() not in sent:
                 return None
+            if left[0] is not None:
+                if left[0] <= 0:
+                    return None
+                left[0] -= 1
             if kind == "throttle":
                 body = (b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
                         b'"message":"The level of configured provisioned throughput for the table was exceeded."}')

@@ -8,18 +8,25 @@ the lookup left. It answers `accepted=true` when the answer is recorded and
 `accepted=false` (status INVALID, errorCode OUT_OF_RANGE) when the keys are not an
 answer to that question, so the flow can ask again; a broken block (an unknown
 survey or question) is an ERROR. Connect may call it more than once for one answer
-(it retries throttles): the same answer again changes nothing.
+(it retries throttles): the same answer again changes nothing. For that reason a
+write DynamoDB refused (throttled, or contended past its own retries) is tried again
+while the call's budget allows: the caller pressed a valid key and is not asked twice
+because of us.
 """
 
 from __future__ import annotations
 
+import random
 import re
+import time
 
 from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, flow_function
 
 RESPONSE_KEYS = ("surveyId", "questionId", "accepted")
 STATUS_INVALID = "INVALID"
 _DIGITS = re.compile(r"^[0-9]{1,2}\Z")
+TRIES = 3  # recording one answer, within the budget
+RESERVE_MS = 1000  # budget a further try needs: a read, a transaction, their retries
 
 
 def parse_answer(raw: str, question_type: str) -> int | None:
@@ -35,7 +42,7 @@ def parse_answer(raw: str, question_type: str) -> int | None:
 
 @flow_function(keys=RESPONSE_KEYS)
 def record_survey_answer(request: FlowRequest, deadline: Deadline) -> FlowResponse:
-    from chalicelib.errors import InvalidInput
+    from chalicelib.errors import DependencyFailure, InvalidInput
     from chalicelib.profiles import schema
     from chalicelib.settings import get_settings
     from chalicelib.surveys import definitions
@@ -60,7 +67,14 @@ def record_survey_answer(request: FlowRequest, deadline: Deadline) -> FlowRespon
         customer_id: str | None = schema.customer_id(request.value("customerId"))
     except InvalidInput:
         customer_id = None
-    Surveys(get_settings()).answer_in_call(
-        contact_id, survey_def, question, value, customer_id=customer_id, queue=request.queue_name or None,
-        channel=request.channel or "VOICE")
+    surveys = Surveys(get_settings())
+    for tried in range(1, TRIES + 1):
+        try:
+            surveys.answer_in_call(contact_id, survey_def, question, value, customer_id=customer_id,
+                                   queue=request.queue_name or None, channel=request.channel or "VOICE")
+            break
+        except DependencyFailure:
+            if tried == TRIES or deadline.remaining_ms() < RESERVE_MS:
+                raise
+            time.sleep(0.05 * tried * random.random())  # noqa: S311 (jitter)
     return FlowResponse.ok(**{**shown, "accepted": "true"})

@@ -80,7 +80,9 @@ class FollowUp:
                                  extra={"survey_id": survey_id})
         self._alert(survey, task_id)
         with dynamo_errors("updating a survey"):
-            survey.update(actions=[SurveyModel.follow_up.set(FOLLOW_UP_DONE)])
+            # The version moves too: an answer written from an earlier read is refused and
+            # read again, so it cannot put the follow-up back to pending.
+            survey.update(actions=[SurveyModel.follow_up.set(FOLLOW_UP_DONE), SurveyModel.version.add(1)])
         get_logger().info("survey followed up", extra={"survey_id": survey_id, "task_contact_id": task_id})
         return "done"
 
@@ -92,7 +94,7 @@ class FollowUp:
             raise DependencyFailure(f"starting the follow-up task failed: {e.code}") from e
         with dynamo_errors("updating a survey"):
             try:
-                survey.update(actions=[SurveyModel.task_contact_id.set(task_id)],
+                survey.update(actions=[SurveyModel.task_contact_id.set(task_id), SurveyModel.version.add(1)],
                               condition=SurveyModel.task_contact_id.does_not_exist())
             except Exception as e:
                 if getattr(e, "cause_response_code", None) != "ConditionalCheckFailedException":

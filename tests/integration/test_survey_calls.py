@@ -198,3 +198,38 @@ def test_a_detractor_on_the_phone_is_followed_up_after_the_call(client, simulato
     from tests.integration.survey_support import invitations
 
     assert invitations() == []
+
+
+def test_an_answer_read_before_the_follow_up_finished_does_not_undo_it(client, ana, clock, monkeypatch):
+    from chalicelib.surveys.service import Surveys
+
+    # Given Ana pressed 1 (very dissatisfied) and the follow-up task was started
+    assert answer(client, "csat", "1", contact_id="call-ana-7", customerId=ana)["accepted"] == "true"
+    read_before = Surveys(get_settings()).find("call-ana-7")
+    with Stubber(aws.client("connect")) as connect:
+        connect.add_response("start_task_contact", {"ContactId": "task-7"}, None)
+        assert client.lambda_.invoke("scheduled_step", {"step": "follow_up", "surveyId": "call-ana-7"}).payload[
+            "status"] == "done"
+    # When her next key is recorded from a read made before the follow-up finished
+    reads = iter([read_before])
+    real_find = Surveys.find
+    monkeypatch.setattr(Surveys, "find", lambda self, survey_id: next(reads, None) or real_find(self, survey_id))
+    assert answer(client, "ces", "3", contact_id="call-ana-7", customerId=ana)["accepted"] == "true"
+    # Then both answers are kept and the follow-up stays done: no second task for the team
+    survey = survey_item("call-ana-7")
+    assert survey.answers == {"csat": 1, "ces": 3}
+    assert (survey.follow_up, survey.task_contact_id) == ("done", "task-7")
+    with Stubber(aws.client("connect")) as connect:  # no response queued: a second task would fail here
+        assert client.lambda_.invoke("scheduled_step", {"step": "follow_up", "surveyId": "call-ana-7"}).payload[
+            "status"] == "nothing"
+
+
+def test_a_brief_throttle_does_not_lose_the_key_a_caller_pressed(client, ana, clock, dynamodb_fault):
+    # Given DynamoDB throttles the next reads of the surveys table, past the client's own retry
+    dynamodb_fault("throttle", table=get_settings().surveys_table, requests=2)
+    # When Ana presses 4 for satisfaction
+    answered = answer(client, "csat", "4", contact_id="call-ana-8", customerId=ana)
+    # Then her answer is accepted and counted (she is not told her key was not an answer)
+    assert answered["accepted"] == "true"
+    assert survey_item("call-ana-8").answers == {"csat": 4}
+    assert counters_of(DAY)["all#all"]["csat_sum"] == 4
