@@ -38,8 +38,6 @@ def offer_article(request: FlowRequest, deadline: object) -> FlowResponse:
     from chalicelib.knowledge.markdown import to_text
     from chalicelib.knowledge.reasons import reason_ids
     from chalicelib.knowledge.text import FALLBACK, LANGUAGES
-    from chalicelib.observability import mask_pii
-
     raw = request.value("question")
     language = request.value("language", "promptLanguage")[:2].lower()
     language = language if language in LANGUAGES else FALLBACK
@@ -48,8 +46,8 @@ def offer_article(request: FlowRequest, deadline: object) -> FlowResponse:
     try:
         question = api.question(raw)
     except Exception:  # no usable question: the contact simply goes on to an agent
-        return FlowResponse.not_found("NO_QUESTION", language=language)
-    shown = mask_pii(" ".join(question.split()))[:300]
+        return FlowResponse.not_found("NO_QUESTION", language=language, question=_shown(raw))
+    shown = _shown(question)
     channel = _channel(request)
     # Phone numbers and addresses are nobody's search terms, and are not kept.
     hits, found_in = api.find(shown, language, reason=reason, channel=channel, audience="customer", limit=1)
@@ -66,6 +64,13 @@ def offer_article(request: FlowRequest, deadline: object) -> FlowResponse:
         text = text[:MAX_TEXT].rsplit(" ", 1)[0] + "…"
     return FlowResponse.ok(offerId=key, articleId=entry["id"], articleTitle=entry["title"], articleText=text,
                            question=shown, language=found_in)
+
+
+def _shown(text: str) -> str:
+    """The customer's words as the agent sees them and the contact keeps them: masked."""
+    from chalicelib.observability import mask_pii
+
+    return mask_pii(" ".join(text.split()))[:300]
 
 
 @flow_function(keys=ANSWER_KEYS)

@@ -303,6 +303,8 @@ def test_a_chat_customer_who_needs_more_is_queued_with_the_question_for_the_agen
     assert (result.outcome, result.queue) == ("queued", "romanian")
     assert result.attributes["kbArticleId"] == "password-reset"
     assert result.attributes["kbQuestion"] == "am uitat parola, sunati-ma la ***78"
+    # And the phone number she typed in the widget does not stay on the contact
+    assert result.attributes["question"] == "am uitat parola, sunati-ma la ***78"
     totals = metrics(client, today())["totals"]
     assert (totals["kbOffers"], totals["kbUnhelpful"], totals.get("selfServed", 0)) == (1, 1, 0)
 

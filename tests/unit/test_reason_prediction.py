@@ -58,10 +58,13 @@ def test_every_reason_is_recognised_in_every_language_on_held_out_text(language,
 
 
 @pytest.mark.parametrize("language", cat.LANGUAGES)
-def test_held_out_accuracy_per_language_stays_where_the_bench_measured_it(language):
+def test_held_out_accuracy_per_language_meets_the_goal(language):
+    # Given the held-out text of one language (the shipped model is the one the
+    # examples build, so this is the figure `make bench` reports)
     per_language = [e for e in HELD_OUT if e.language == language]
+    # Then at least 90 % of it is classified as the reason it was written for
     right = sum(classified(e.text, language) == e.reason for e in per_language)
-    assert right / len(per_language) >= 0.75
+    assert right / len(per_language) >= 0.90
 
 
 @pytest.mark.parametrize("language", cat.LANGUAGES)
