@@ -369,3 +369,22 @@ def test_a_late_contact_record_of_a_call_the_lookup_linked_to_an_erased_customer
                       Attributes={}, CustomerEndpoint={"Address": "+40733444555", "Type": "TELEPHONE_NUMBER"})
     client.lambda_.invoke("on_contact_record", kinesis_event([fresh]))
     assert InteractionModel.get("next-call").customer_id not in (None, sorin["id"])
+
+
+def test_an_address_now_someone_elses_keeps_its_suppression_when_its_former_owner_is_erased(client):
+    # Given Dana's old e-mail address bounced and was suppressed, then she replaced it,
+    # and Emil, who has that address now, is a customer
+    dana = create(client, firstName="Dana", email="dana.old@exemplu.ro")
+    sent = notifier().send_to_customer(dana["id"], "case_opened", messages.TYPES["case_opened"].sample, "case:D-2")
+    bounce(client, "dana.old@exemplu.ro", sent.provider_message_id)
+    assert patch(client, f"/customers/{dana['id']}", {"email": "dana.new@exemplu.ro"})[0] == 200
+    emil = create(client, firstName="Emil", email="dana.old@exemplu.ro")
+    # When Dana asks for her data, and then to be erased
+    exported = client.http.get(f"/customers/{dana['id']}/export")
+    status, record = post(client, f"/customers/{dana['id']}/erase")
+    # Then her export did not tell her about Emil's address, and the address that
+    # bounced is still protected: nothing is sent to it for Emil
+    assert json.loads(exported.body)["data"]["suppressions"] == []
+    assert status == 200 and record["erased"]["suppressions"] == 0
+    sent = notifier().send_to_customer(emil["id"], "case_opened", messages.TYPES["case_opened"].sample, "case:E-1")
+    assert sent.status == "suppressed"
