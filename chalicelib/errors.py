@@ -76,6 +76,20 @@ def only_fields(body: object, allowed: Iterable[str]) -> Mapping[str, Any]:
     return body
 
 
+def only_params(query: Mapping[str, str] | None, allowed: Iterable[str]) -> dict[str, str]:
+    """The query string of an API request as a plain dict ({} when there is none),
+    checked to name only parameters among `allowed` (none is required here);
+    otherwise InvalidInput, in the same words for every route: "unknown
+    parameter(s): a, b; allowed: x, y", the unknown names shortened and bounded as
+    `only_fields` does."""
+    query = dict(query or {})
+    known = frozenset(allowed)
+    unknown = sorted(str(name) for name in query if name not in known)
+    if unknown:
+        raise InvalidInput(f"unknown parameter(s): {_names(unknown)}; allowed: {', '.join(sorted(known))}")
+    return query
+
+
 def _names(unknown: list[str]) -> str:
     shown = [_printable(name) for name in unknown[:_NAMES_SHOWN]]
     listed = ", ".join(shown)
