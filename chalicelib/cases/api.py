@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_params
 from chalicelib.settings import get_settings
 
 
@@ -47,10 +47,7 @@ def worklist(params: dict[str, str] | None) -> dict[str, Any]:
     from chalicelib.cases.desk import STATUSES, document
     from chalicelib.cases.policies import TIERS
 
-    params = dict(params or {})
-    unknown = sorted(set(params) - {"queue", "tier", "status", "breaching"})
-    if unknown:
-        raise InvalidInput(f"unknown parameters: {', '.join(unknown)}")
+    params = only_params(params, ("queue", "tier", "status", "breaching"))
     queue = params.get("queue")
     if not queue:
         raise InvalidInput("queue is required: a worklist is one queue's")

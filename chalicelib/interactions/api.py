@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_params
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.settings import get_settings
 
@@ -67,10 +67,7 @@ def timeline(customer_id: str, query: dict[str, str] | None) -> dict[str, Any]:
     from chalicelib.interactions.service import Timeline
     from chalicelib.profiles.service import Profiles
 
-    query = query or {}
-    unknown = sorted(set(query) - {"limit", "cursor"})
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use ?limit= and ?cursor=")
+    query = only_params(query, ("limit", "cursor"))
     limit = _limit(query.get("limit"))
     settings = get_settings()
     customer = Profiles(settings).get(customer_id)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.errors import InvalidInput, NotFound, only_fields
+from chalicelib.errors import InvalidInput, NotFound, only_fields, only_params
 from chalicelib.knowledge import index as kb
 from chalicelib.knowledge.reasons import require_reason
 from chalicelib.knowledge.source import CHANNELS
@@ -28,14 +28,6 @@ _ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,127}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KEY = re.compile(r"(search|suggestion|offer)#[0-9a-f]{32}")
-
-
-def only_params(query: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
-    query = dict(query or {})
-    unknown = sorted(set(query) - set(allowed))
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)[:200]}; use {', '.join(allowed)}")
-    return query
 
 
 def question(raw: str | None) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live
+from chalicelib.errors import only_params
 from chalicelib.knowledge import api
 from chalicelib.knowledge import index as kb
 from chalicelib.knowledge.reasons import reason_ids, require_reason
@@ -48,7 +49,7 @@ def suggest(query: Mapping[str, str] | None) -> dict[str, Any]:
     from chalicelib.knowledge import quick, usage
     from chalicelib.notify.render import locale_for
 
-    query = api.only_params(query, ("contactId", "reason"))
+    query = only_params(query, ("contactId", "reason"))
     contact_id = api.contact_id_param(query.get("contactId"), required=True)
     asked_reason = require_reason(query["reason"]) if "reason" in query else None
     interaction, customer = contact(contact_id)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.db import dynamo_errors, utcnow
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_params
 from chalicelib.metrics import cost, counters, rate_providers
 from chalicelib.settings import get_settings
 from chalicelib.wire import from_wire, to_wire
@@ -175,10 +175,7 @@ def document(values: Mapping[str, int]) -> dict[str, Any]:
 
 
 def kpis(query: Mapping[str, str] | None) -> dict[str, Any]:
-    query = dict(query or {})
-    unknown = sorted(set(query) - {"from", "to", "by"})
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use ?from=, ?to= and ?by=")
+    query = only_params(query, ("from", "to", "by"))
     start = _day("from", query.get("from"))
     end = _day("to", query.get("to", query.get("from")))
     if end < start:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput, NotFound, only_fields
+from chalicelib.errors import InvalidInput, NotFound, only_fields, only_params
 from chalicelib.profiles import schema
 from chalicelib.profiles.identity import identity
 from chalicelib.profiles.service import Profiles
@@ -23,10 +23,9 @@ def get_customer(customer_id: str) -> dict[str, Any]:
 
 
 def find_customer(query: dict[str, str] | None) -> dict[str, Any]:
-    query = query or {}
-    given = [k for k in query if k in _SEARCH_KEYS]
-    unknown = sorted(set(query) - set(_SEARCH_KEYS))
-    if unknown or len(given) != 1:
+    query = only_params(query, _SEARCH_KEYS)
+    given = list(query)
+    if len(given) != 1:
         raise InvalidInput("search with exactly one of ?phone=, ?email=, ?whatsapp=, ?chatId=")
     key = given[0]
     ident = identity(_SEARCH_KEYS[key], query[key], get_settings().default_phone_region)

@@ -22,21 +22,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.errors import Forbidden, InvalidInput
+from chalicelib.errors import Forbidden, InvalidInput, only_params
 from chalicelib.metrics import counters
 from chalicelib.quality import evaluations, sampling, scorecards
 from chalicelib.settings import Settings, get_settings
 
 _AGENT = re.compile(r"[^\x00-\x1f\x7f#]{1,128}")
-
-
-def _only(query: Mapping[str, str] | None, allowed: tuple[str, ...]) -> dict[str, str]:
-    query = dict(query or {})
-    unknown = sorted(set(query) - set(allowed))
-    if unknown:
-        use = ", ".join(f"?{name}=" for name in allowed)
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use {use}")
-    return query
 
 
 def _agent(raw: str | None, required: bool) -> str | None:
@@ -49,7 +40,7 @@ def _agent(raw: str | None, required: bool) -> str | None:
 
 def queue(query: Mapping[str, str] | None, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
-    query = _only(query, ("week", "agent"))
+    query = only_params(query, ("week", "agent"))
     week = sampling.parse_week(query.get("week"), settings)
     only = _agent(query.get("agent"), required=False)
     handled = sampling.agents_of(week)
@@ -99,7 +90,7 @@ def caller_may_read(agent: str, request_context: Mapping[str, Any] | None, setti
 def of_agent(query: Mapping[str, str] | None, request_context: Mapping[str, Any] | None = None,
              settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
-    query = _only(query, ("agent",))
+    query = only_params(query, ("agent",))
     agent = _agent(query.get("agent"), required=True) or ""
     caller_may_read(agent, request_context, settings)
     return {"agent": agent, "evaluations": evaluations.of_agent(agent, settings)}
@@ -115,7 +106,7 @@ def erase_agent(agent: str, body: object, settings: Settings | None = None) -> d
 
 def scores(query: Mapping[str, str] | None, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
-    query = _only(query, ("week",))
+    query = only_params(query, ("week",))
     week = sampling.parse_week(query.get("week"), settings)
     found = evaluations.rollups(week, settings)
     scorecard = scorecards.get(settings.qa_scorecard)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_params
 from chalicelib.reasons import catalogue as cat
 
 
 def catalogue(query: dict[str, str] | None) -> dict[str, Any]:
-    query = query or {}
-    unknown = sorted(set(query) - {"lang"})
-    if unknown:
-        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)[:100]}")
+    query = only_params(query, ("lang",))
     tag = query.get("lang", "")
     if tag and not cat.language_of(tag):
         raise InvalidInput(f"lang must be one of {', '.join(cat.LANGUAGES)} (a BCP 47 tag such as ro-RO)")

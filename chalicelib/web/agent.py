@@ -41,7 +41,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.db import dynamo_errors, is_live, plain, utcnow
-from chalicelib.errors import InvalidInput, NotFound, only_fields
+from chalicelib.errors import InvalidInput, NotFound, only_fields, only_params
 from chalicelib.http import whole_number
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
@@ -63,14 +63,6 @@ def contact_id(raw: object) -> str:
     if not isinstance(raw, str) or not _CONTACT_ID.fullmatch(raw):
         raise InvalidInput("contactId must be an Amazon Connect contact id (letters, digits and -)")
     return raw
-
-
-def _query(query: dict[str, str] | None, allowed: set[str]) -> dict[str, str]:
-    query = dict(query or {})
-    unknown = sorted(set(query) - allowed)
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use {', '.join(sorted(allowed))}")
-    return query
 
 
 # ---- finding the contact's customer ------------------------------------------
@@ -338,7 +330,7 @@ def contact_view(raw_contact_id: str, query: dict[str, str] | None, accept_langu
     from chalicelib.web import wrapup
 
     contact = contact_id(raw_contact_id)
-    query = _query(query, {"lang", "limit"})
+    query = only_params(query, ("lang", "limit"))
     limit = _limit(query.get("limit"))
     language = agent_language(query.get("lang"), accept_language)
     t = words(language)
@@ -354,7 +346,7 @@ def contact_view(raw_contact_id: str, query: dict[str, str] | None, accept_langu
 def timeline_page(raw_contact_id: str, query: dict[str, str] | None, accept_language: str | None) -> dict[str, Any]:
     """An older page of the contact's customer's timeline (`?cursor=` from the last one)."""
     contact = contact_id(raw_contact_id)
-    query = _query(query, {"lang", "limit", "cursor"})
+    query = only_params(query, ("lang", "limit", "cursor"))
     if not query.get("cursor"):
         raise InvalidInput("cursor is required: the nextCursor of the page before")
     t = words(agent_language(query.get("lang"), accept_language))

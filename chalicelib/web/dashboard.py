@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound, only_params
 from chalicelib.metrics import cost, counters, report
 from chalicelib.notify.unsubscribe import language_from
 from chalicelib.web.headers import page_headers, script_json
@@ -87,10 +87,7 @@ def _today() -> date:
 
 
 def _query(query: Mapping[str, str] | None) -> tuple[date, str]:
-    query = dict(query or {})
-    unknown = sorted(set(query) - {"day", "by"})
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use ?day= and ?by=")
+    query = only_params(query, ("day", "by"))
     day = report.parse_day("day", query["day"]) if "day" in query else _today()
     by = query.get("by", "queue")
     if by not in BY:

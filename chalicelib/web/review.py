@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, only_params
 from chalicelib.web.headers import page_headers
 from chalicelib.web.quality import catalogue, language
 
@@ -153,10 +153,7 @@ def page(query: Mapping[str, str] | None, accept_language: str | None) -> str:
     from chalicelib.notify.render import environment
     from chalicelib.settings import get_settings
 
-    query = dict(query or {})
-    unknown = sorted(set(query) - {"month", "lang"})
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s): {', '.join(unknown)}; use ?month=YYYY-MM and ?lang=")
+    query = only_params(query, ("month", "lang"))
     lang = language(query, accept_language)
     today = date.fromisoformat(counters.local_day(utcnow(), get_settings().metrics_time_zone))
     first = month_of(query.get("month"), today)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalicelib.errors import InvalidInput, only_fields
+from chalicelib.errors import InvalidInput, only_fields, only_params
 from chalicelib.wfm import erlang
 
 _ERLANG_KEYS = {"contacts", "intervalMinutes", "averageHandleSeconds", "serviceLevel", "shrinkage", "maxOccupancy",
@@ -101,10 +101,7 @@ def plan_query(query: Mapping[str, str] | None) -> tuple[str, str, date, int]:
     """(queue, channel, first day, days) of GET /wfm/plan, validated."""
     from chalicelib.wfm.queues import CHANNELS
 
-    query = query or {}
-    unknown = sorted(set(query) - _PLAN_KEYS)
-    if unknown:
-        raise InvalidInput(f"{unknown[0]} is not a known parameter (queue, from, days, channel)")
+    query = only_params(query, _PLAN_KEYS)
     queue = (query.get("queue") or "").strip()
     if not queue or len(queue) > 128 or not queue.isprintable():
         raise InvalidInput("queue is required: the queue's name")

@@ -205,7 +205,7 @@ def test_a_supervisor_lists_a_queue_and_what_is_breaching(client, clock):
     ("?queue=billing_l1&tier=L9", "tier must be one of L1, L2, L3"),
     ("?queue=billing_l1&status=gone", "status must be one of"),
     ("?queue=billing_l1&breaching=maybe", "breaching must be true or false"),
-    ("?queue=billing_l1&sort=age", "unknown parameters: sort"),
+    ("?queue=billing_l1&sort=age", "unknown parameter(s): sort; allowed: breaching, queue, status, tier"),
 ])
 def test_a_bad_worklist_query_is_refused_naming_the_parameter(client, query, named):
     status, answer = get(client, f"/cases{query}")

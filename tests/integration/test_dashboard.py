@@ -152,7 +152,7 @@ def test_a_queue_named_like_a_formula_is_written_as_text_in_the_csv(client):
 
 @pytest.mark.parametrize(("query", "problem"), [
     ("day=2025-13-01", "day is not a calendar date"), ("day=yesterday", "day must be a date"),
-    ("by=customer", "by must be one of"), ("from=2025-05-01", "unknown parameter")])
+    ("by=customer", "by must be one of"), ("from=2025-05-01", "unknown parameter(s): from; allowed: by, day")])
 def test_a_bad_dashboard_request_says_what_is_wrong(client, query, problem):
     status, answer = get(client, f"/dashboard/data?{query}")
     assert status == 400 and problem in answer["Message"]

@@ -188,3 +188,18 @@ def test_a_wrap_up_note_that_is_not_text_is_a_400_and_nothing_is_saved(client, n
 def test_knowledge_gaps_at_the_calendars_edges_are_a_400(client, query):
     status, answer = send(client, "GET", f"/kb/gaps?{query}")
     assert status == 400 and "must be between" in answer
+
+
+@pytest.mark.parametrize("path", [
+    "/customers", "/customers/C-1/timeline", "/metrics", "/dashboard/data", "/dashboard/review", "/reasons",
+    "/wfm/plan", "/agent/contacts/c-1", "/agent/contacts/c-1/timeline", "/cases", "/kb/search",
+    "/kb/articles/refund-policy", "/kb/suggest", "/kb/gaps", "/qa/queue", "/qa/evaluations", "/qa/scores",
+])
+def test_a_huge_unknown_parameter_is_a_short_400_naming_it_and_what_is_allowed(client, path):
+    # When a route gets a query parameter it does not take, with a 5,000-character name
+    status, answer = send(client, "GET", f"{path}?{'x' * 5000}=1")
+    # Then it refuses it in the same words as every route, without echoing the name back
+    assert status == 400, answer[:300]
+    message = json.loads(answer)["Message"]
+    assert message.startswith(f"unknown parameter(s): {'x' * 39}\u2026; allowed: "), message
+    assert len(answer) < 400

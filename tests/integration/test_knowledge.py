@@ -76,7 +76,8 @@ def test_a_channel_keeps_articles_written_for_it(client):
     ({"q": "refund", "reason": "refunds"}, "unknown contact reason 'refunds': known reasons are billing"),
     ({"q": "refund", "channel": "fax"}, "channel must be one of voice, chat, whatsapp, email, web"),
     ({"q": "refund", "limit": "500"}, "limit must be a whole number from 1 to 20"),
-    ({"q": "refund", "sort": "date"}, "unknown parameter(s): sort"),
+    ({"q": "refund", "sort": "date"},
+     "unknown parameter(s): sort; allowed: channel, contactId, lang, limit, q, reason"),
 ])
 def test_a_hostile_or_malformed_search_is_refused_and_counts_nothing(client, query, message):
     response = get(client, "/kb/search", **query)

@@ -155,7 +155,7 @@ def test_contacts_no_agent_handled_or_the_customer_did_not_start_are_not_sampled
 def test_bad_queries_are_refused_naming_the_parameter(client):
     assert "week must be an ISO week" in get(client, "/qa/queue?week=2026-48")[1]["Message"]
     assert "does not exist" in get(client, "/qa/queue?week=2026-W54")[1]["Message"]
-    assert "unknown parameter(s): sort" in get(client, "/qa/queue?sort=score")[1]["Message"]
+    assert "unknown parameter(s): sort; allowed: agent, week" in get(client, "/qa/queue?sort=score")[1]["Message"]
     assert "agent must be" in get(client, "/qa/evaluations")[1]["Message"]
     assert "agent must be" in get(client, "/qa/evaluations?agent=a%23b")[1]["Message"]
 

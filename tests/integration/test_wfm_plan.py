@@ -96,12 +96,12 @@ def test_a_queue_with_too_little_history_is_reported_not_planned(client, setting
     ("queue=Billing&from=2026-12-01&days=29", "days"),
     ("queue=Billing&from=2026-12-01&days=x", "days"),
     ("queue=Billing&from=2026-12-01&channel=FAX", "channel"),
-    ("queue=Billing&from=2026-12-01&agent=x", "agent"),
+    ("queue=Billing&from=2026-12-01&agent=x", "unknown parameter(s): agent; allowed: channel, days, from, queue"),
 ])
 def test_a_bad_plan_request_names_the_parameter(client, query, field):
     status, body = get(client, query)
     assert status == 400
-    assert body["Message"].startswith(field + " ")
+    assert body["Message"].startswith(field + " ") or body["Message"] == field
 
 
 def test_reading_a_plan_is_one_query_whatever_the_days(client, billing):
