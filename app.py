@@ -468,13 +468,13 @@ def start_return(event, context):
 @app.lambda_function(name="return_status")
 def return_status(event, context):
     """Where is my return? On any channel Connect serves."""
-    return flow.run(event, context, "chalicelib.retail.flow:return_status")
+    return flow.run(event, context, "chalicelib.retail.status:return_status")
 
 
 @app.lambda_function(name="next_appointment")
 def next_appointment(event, context):
     """The caller's next appointment, said in their language and time zone."""
-    return flow.run(event, context, "chalicelib.clinic.flow:next_appointment")
+    return flow.run(event, context, "chalicelib.clinic.upcoming:next_appointment")
 
 
 @app.lambda_function(name="send_verification_code")

@@ -252,10 +252,17 @@ def aws_calls(modules: set[str]) -> set[str]:
 
 
 def model_tables(modules: set[str]) -> list[Any]:
-    """The PynamoDB models (tables) defined in `modules`."""
+    """The tables (their PynamoDB models) the code of `modules` reaches: those whose
+    model it defines, and those it names by their setting (`settings.metrics_table`),
+    which the low-level client writes without loading the model (the KPI counters,
+    quality evaluations)."""
     from chalicelib.tables import all_models
 
-    return [model for model in all_models() if model.__module__ in modules]
+    named = set()
+    for module in modules:
+        if _module_file(module) is not None:
+            named |= set(re.findall(r"\.(\w+_table)\b", _source(module)))
+    return [model for model in all_models() if model.__module__ in modules or model.Meta.setting in named]
 
 
 # ---- the template ----

@@ -5,6 +5,7 @@
     python -m devkit.call exported-from-connect.json --from +393331234567 --at 2025-03-01T22:00
     python -m devkit.call queue-flow.json --module modules/ --queue-waiting billing=12 --say "my bill" --json
     python -m devkit.call exported-flows/ --press 1 --say "my bill"
+    python -m devkit.call other-ivr.json --lambda checkBalance='{"balance":"12.50","status":"OK"}'
 
 A template (.json.j2) is rendered for the stage (default `local`); a .json file is
 run as it is, so a flow exported from a Connect instance runs too, with the flows and
@@ -14,7 +15,10 @@ through the real contact-flow functions on an embedded AWS (moto) seeded with th
 demo customers (ana +40712345678, giulia +393331234567, james +447400123456 vip,
 eszter on WhatsApp +36201234567); nothing is left running afterwards. Given a
 folder, every flow in it (and its subfolders) runs for the same customer, one line
-each, then how many ended, hung up or stopped.
+each, then how many ended, hung up or stopped. A Lambda function that is not this
+application's takes the block's Error branch, unless `--lambda NAME=JSON` (or
+NAME=@answer.json) gives the flat string map it answers: then that is `$.External`
+and the block goes on by its Success branch.
 """
 
 from __future__ import annotations
@@ -123,6 +127,8 @@ class _LazyConnect:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
+    from devkit.flowworld import LAMBDA_MATCHING
+
     parser = argparse.ArgumentParser(prog="python -m devkit.call", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("flow", type=Path, help="templates/flows/<name>.json.j2, a flow-language .json file, or "
@@ -158,6 +164,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="agents available in a queue (default 1) (repeatable)")
     parser.add_argument("--draw", type=int, default=1, choices=range(1, 101), metavar="N",
                         help="the number 1..100 a DistributeByPercentage draws (default 1: its first branch)")
+    parser.add_argument("--lambda", dest="lambdas", action="append", default=[], metavar="NAME=JSON",
+                        help="what a Lambda function that is not this application's answers: a JSON object of "
+                             "strings, or @file.json holding one, becomes $.External and the block takes its "
+                             f"Success branch (repeatable). {LAMBDA_MATCHING.replace('%', '%%')}")
     parser.add_argument("--max-steps", type=int, default=None, metavar="N",
                         help="stop a flow that loops on its own after N actions (default 300)")
     parser.add_argument("--json", action="store_true", help="print the run as JSON, for other tools")
@@ -167,7 +177,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     localenv.apply()
-    from devkit.flowworld import LexStandIn, QueueMetrics, default_classifier
+    from devkit.flowworld import LambdaStandIns, LexStandIn, QueueMetrics, default_classifier
 
     folder = args.flow.is_dir()
     flows = _flows_in(args.flow) if folder else [(args.flow, load_flow(args.flow, args.stage))]
@@ -175,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         metrics = QueueMetrics.from_options(args.queue_waiting, args.agents_available)
     except ValueError as e:
         raise SystemExit(f"--queue-waiting/--agents-available {e}") from None
+    try:
+        lambdas = LambdaStandIns.from_options(args.lambdas)
+    except ValueError as e:
+        raise SystemExit(f"--lambda {e}") from None
     lex = LexStandIn(args.intent, None if args.intent else default_classifier())
     at = datetime.fromisoformat(args.at) if args.at else None
 
@@ -203,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                 library = load_library([*([] if path.name.endswith(".json.j2") else [beside]), *args.module])
                 simulators[beside] = local_simulator(
                     client, app, stage=localenv.STAGE, at=at, full_queues=tuple(args.full), library=library,
-                    metrics=metrics, lex=lex, max_steps=args.max_steps or MAX_STEPS, draw=args.draw)
+                    metrics=metrics, lex=lex, max_steps=args.max_steps or MAX_STEPS, draw=args.draw,
+                    lambdas=lambdas)
             return simulators[beside]
 
         if folder:

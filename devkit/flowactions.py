@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from devkit.flowrun import (
+    PLACEHOLDER,
     Contact,
     EnterModule,
     FlowStop,
@@ -27,16 +28,13 @@ from devkit.flowrun import (
     how_many,
     pairs,
 )
-from devkit.flowworld import METRIC_TYPES, Directory, LexStandIn, QueueMetrics
+from devkit.flowworld import METRIC_TYPES, Directory, LambdaStandIns, LexStandIn, QueueMetrics
 
 MAX_RESPONSE_BYTES = 32 * 1024
 MAX_ATTRIBUTE_BYTES = 32 * 1024
 _PATH = re.compile(r"\$\.[A-Za-z]+(?:\.[A-Za-z0-9_-]+)*")
 _KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SSML_TAG = re.compile(r"<[^>]+>")
-# Left in flows by deployment tools: CloudFormation Fn::Sub, mustache-style templates,
-# and <<...>> markers of hand-edited exports.
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>")
 _TAG_KEY = re.compile(r"[\w.:/=+@ -]{1,128}")
 
 
@@ -57,6 +55,7 @@ class Actions:
     instance_arn: str
     agent_answers_after_s: int
     draw: int
+    lambdas: LambdaStandIns
 
     # ---- values ----
 
@@ -65,7 +64,7 @@ class Actions:
         Placeholders a deployment tool left unreplaced are reported once and kept as text."""
         if not isinstance(raw, str):
             return "" if raw is None else str(raw)
-        for placeholder in _PLACEHOLDER.findall(raw):
+        for placeholder in PLACEHOLDER.findall(raw):
             if placeholder not in contact.unresolved:
                 contact.unresolved.append(placeholder)
                 steps.append(Step("note", f"{placeholder} is a placeholder a deployment tool did not replace: "
@@ -247,9 +246,18 @@ class Actions:
         name = self.functions.resolve(arn) if self.functions else None
         contact.external = {}
         if name is None:
+            designer = self._designer_name(contact, action, "LambdaFunctionARN")
             shown = self._display_name(contact, action, "LambdaFunctionARN", arn)
-            steps.append(Step("lambda", f"{shown} is not a function of this application: Error branch"))
-            return self._error(action, "NoMatchingError"), None
+            stand_in = self.lambdas.answer_for(arn, designer)
+            if stand_in is None:
+                steps.append(Step("lambda", f"{shown} is not a function of this application: Error branch"))
+                return self._error(action, "NoMatchingError"), None
+            stand_in_name, answer = stand_in
+            contact.external = answer
+            steps.append(Step("lambda", f"{shown} is not a function of this application: answered by its "
+                                        f"stand-in {stand_in_name}",
+                              {"function": arn, "stand_in": stand_in_name, "parameters": payload, "answer": answer}))
+            return self._next(action), None
         started = time.monotonic()
         try:
             answer = self.functions.invoke(name, contact.event(payload))
@@ -739,7 +747,7 @@ class Actions:
 
 
 def _placeholder_only(value: str) -> bool:
-    return bool(_PLACEHOLDER.fullmatch(value.strip()))
+    return bool(PLACEHOLDER.fullmatch(value.strip()))
 
 
 def _phone_number_ok(entered: str, validation: dict[str, Any]) -> bool:

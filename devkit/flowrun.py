@@ -5,9 +5,14 @@ case, metrics, views), and the result of the run."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# Left in flows by deployment tools: CloudFormation Fn::Sub, mustache-style templates,
+# and <<...>> markers of hand-edited exports.
+PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>")
 
 
 class FlowStop(Exception):

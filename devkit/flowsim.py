@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,7 +47,7 @@ from devkit.flowrun import (  # noqa: F401 (the simulator's public names, in one
     format_step,
     pairs,
 )
-from devkit.flowworld import Directory, LexStandIn, QueueMetrics
+from devkit.flowworld import Directory, LambdaStandIns, LexStandIn, QueueMetrics
 
 MAX_STEPS = 300
 AGENT_ANSWERS_AFTER_S = 120
@@ -142,7 +142,8 @@ class Library:
 class Simulator(Actions):
     """Runs flows for one contact at a time. `flows` maps every way a TransferToFlow may
     name a flow (ARN, id, name) to its flow-language dict; `modules` the same for flow
-    modules (InvokeFlowModule)."""
+    modules (InvokeFlowModule); `lambdas` maps the name of a Lambda function that is not
+    this application's to the flat string map it answers (LambdaStandIns)."""
 
     def __init__(self, *, functions: AppFunctions | None, instance_arn: str,
                  flows: dict[str, dict[str, Any]] | Library | None = None, hours: Hours | None = None,
@@ -151,7 +152,7 @@ class Simulator(Actions):
                  modules: Library | None = None, metrics: QueueMetrics | None = None,
                  lex: LexStandIn | None = None, directory: Directory | None = None,
                  connect: Any = None, agent_answers_after_s: int = AGENT_ANSWERS_AFTER_S,
-                 draw: int = 1) -> None:
+                 draw: int = 1, lambdas: LambdaStandIns | Mapping[str, Any] | None = None) -> None:
         self.functions = functions
         self.instance_arn = instance_arn
         if isinstance(flows, Library):
@@ -171,6 +172,8 @@ class Simulator(Actions):
         self.connect = connect  # a boto3 Connect client for CreateTask (the recorder, a Stubber)
         self.agent_answers_after_s = agent_answers_after_s
         self.draw = draw  # what DistributeByPercentage draws (1..100): repeatable runs, not chance
+        # Functions of other applications: NAME -> the flat string map it answers (ValueError if not one).
+        self.lambdas = lambdas if isinstance(lambdas, LambdaStandIns) else LambdaStandIns(dict(lambdas or {}))
 
     # ---- running ----
 

@@ -1,5 +1,5 @@
 """What the simulated contact center around a flow answers: queue metrics, an Amazon Lex
-bot, Customer Profiles and Cases reads, and tasks.
+bot, Lambda functions of other applications, Customer Profiles and Cases reads, and tasks.
 
 Each is a small stand-in with a documented, deterministic answer, so a run is
 repeatable: the same flow, customer and options give the same transcript.
@@ -7,10 +7,14 @@ repeatable: the same flow, customer and options give the same transcript.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from devkit.flowrun import PLACEHOLDER
 
 # CheckMetricData's MetricType -> the field of QueueState it reads.
 METRIC_TYPES = {
@@ -163,6 +167,112 @@ def default_classifier() -> Callable[[str], str | None] | None:
         return reason if reason and reason != "other" else None
 
     return intent_of
+
+
+# Lambda's own rule for a function name, and what a flow block takes as an answer.
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+_MARK = re.compile("\0([0-9]+)\0")
+MAX_LAMBDA_ANSWER_BYTES = 32 * 1024
+LAMBDA_MATCHING = (
+    "NAME is the function name at the end of the block's LambdaFunctionARN (after ':function:', "
+    "without a :version or :alias), or the whole value when it is no ARN; where a deployment "
+    "tool left a placeholder (${...}, {{...}}, <<...>>) in it, NAME also matches what is left "
+    "of that name around the placeholders (${Stage}-checkBalance), a word of a placeholder in "
+    "it ({{lambdas.checkBalance.arn}}, ${checkBalance.Arn}), or the name the flow's designer "
+    "gave the function in the export's metadata"
+)
+
+
+class LambdaStandIns:
+    """Answers for Lambda functions that are not this application's: each NAME answers
+    the flat string map it was given, as the function would to Connect's
+    InvokeLambdaFunction (default STRING_MAP response validation). Which function a
+    NAME stands in for: LAMBDA_MATCHING."""
+
+    def __init__(self, answers: dict[str, Any] | None = None) -> None:
+        self.answers: dict[str, dict[str, str]] = {}
+        for name, answer in (answers or {}).items():
+            self.answers[_function_name(name)] = _string_map(name, answer)
+
+    @classmethod
+    def from_options(cls, items: Iterable[str]) -> LambdaStandIns:
+        """`NAME=JSON` or `NAME=@file.json` each; anything else is a ValueError naming the item."""
+        answers: dict[str, Any] = {}
+        for item in items:
+            name, sep, given = item.partition("=")
+            if not sep or not _FUNCTION_NAME.fullmatch(name):
+                raise ValueError(f"{item!r}: expected NAME=JSON or NAME=@file.json, NAME a Lambda function name "
+                                 """(letters, digits, - and _), e.g. checkBalance='{"status":"OK"}'""")
+            if name in answers:
+                raise ValueError(f"{item!r}: {name} is given twice")
+            if given.startswith("@"):
+                try:
+                    given = Path(given[1:]).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as e:
+                    raise ValueError(f"{item!r}: cannot read {given[1:]} ({type(e).__name__})") from None
+            try:
+                answers[name] = json.loads(given)
+            except ValueError as e:
+                raise ValueError(f"{item!r}: not JSON ({e})") from None
+            try:
+                _string_map(name, answers[name])
+            except ValueError as e:
+                raise ValueError(f"{item!r}: {e}") from None
+        return cls(answers)
+
+    def answer_for(self, arn: str, designer_name: str | None = None) -> tuple[str, dict[str, str]] | None:
+        """(NAME, answer) of the stand-in a LambdaFunctionARN names (LAMBDA_MATCHING), or None."""
+        if not self.answers:
+            return None
+        for candidate in _names_in(arn, designer_name):
+            if candidate in self.answers:
+                return candidate, dict(self.answers[candidate])
+        return None
+
+
+def _function_name(name: Any) -> str:
+    if not isinstance(name, str) or not _FUNCTION_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a Lambda function name (1 to 64 letters, digits, - and _)")
+    return name
+
+
+def _string_map(name: str, answer: Any) -> dict[str, str]:
+    """The answer as Connect takes it from a function, or a ValueError saying why not."""
+    if not isinstance(answer, dict):
+        raise ValueError(f"the answer for {name} is a JSON {_json_kind(answer)}, not an object of strings "
+                         "(Connect takes a flat string map from a Lambda)")
+    nested = [str(k) for k, v in answer.items() if not isinstance(v, str)]
+    if nested:
+        raise ValueError(f"the answer for {name} is not a flat map of strings (the values of "
+                         f"{', '.join(nested[:5])} are not strings: Connect's STRING_MAP validation "
+                         "takes the Error branch on such an answer)")
+    if len(json.dumps(answer, ensure_ascii=False).encode("utf-8")) >= MAX_LAMBDA_ANSWER_BYTES:
+        raise ValueError(f"the answer for {name} is 32 KB or more (Connect refuses it)")
+    return dict(answer)
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {list: "array", str: "string", bool: "boolean", int: "number", float: "number", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _names_in(arn: str, designer_name: str | None) -> list[str]:
+    """The names a LambdaFunctionARN can be answered under, most exact first."""
+    value = arn.strip()
+    found = PLACEHOLDER.findall(value)
+    # Placeholders hold colons (${AWS::Region}): each is set aside as a numbered mark first.
+    counter = iter(range(len(found)))
+    marked = PLACEHOLDER.sub(lambda _: f"\0{next(counter)}\0", value)
+    if ":function:" in marked:
+        marked = marked.split(":function:", 1)[1].split(":", 1)[0]
+    in_name = [found[int(i)] for i in _MARK.findall(marked)]
+    names = [_MARK.sub(lambda m: found[int(m.group(1))], marked)]
+    if found:
+        names.extend(part.strip("-_.") for part in _MARK.split(marked)[::2])
+        names.extend(word for placeholder in in_name for word in _WORD.findall(placeholder))
+        names.append(designer_name or "")
+    return [n for n in dict.fromkeys(names) if n]
 
 
 class Directory:

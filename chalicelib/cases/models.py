@@ -113,3 +113,14 @@ def open_cases_of(customer_id: str) -> list[CaseModel]:
     with dynamo_errors("reading open cases"):
         found = list(CaseModel.open_by_customer.query(customer_id, scan_index_forward=False, limit=20))
     return [c for c in found if is_live(c)]
+
+
+def live_case(case_id: str) -> CaseModel | None:
+    """The live case with this id, or None: one consistent read, and nothing else
+    loaded (return_status reads it on the contact-flow path)."""
+    with dynamo_errors("reading a case"):
+        try:
+            case = CaseModel.get(case_id, consistent_read=True)
+        except CaseModel.DoesNotExist:
+            return None
+    return case if is_live(case) else None

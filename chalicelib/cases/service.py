@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, is_live, utcnow
+from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expiry, utcnow
 from chalicelib.errors import Conflict, DependencyFailure
 from chalicelib.settings import Settings
 
@@ -58,14 +58,9 @@ class Cases:
 
     def get(self, case_id: str) -> Any:
         """The live case with this id, or None."""
-        from chalicelib.cases.models import CaseModel
+        from chalicelib.cases.models import live_case
 
-        with dynamo_errors("reading a case"):
-            try:
-                case = CaseModel.get(case_id, consistent_read=True)
-            except CaseModel.DoesNotExist:
-                return None
-        return case if is_live(case) else None
+        return live_case(case_id)
 
     def open(self, new: NewCase, now: datetime | None = None) -> Any:
         """Create the case and make it the customer's open case, or raise CaseExists

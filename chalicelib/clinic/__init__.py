@@ -13,6 +13,7 @@ KPIs.
 - `reminders`: what is scheduled around an appointment and the messages it sends;
 - `frontdesk`: the front desk's Amazon Connect tasks; `kpis`: appointments and no-shows
   per day, `noShowPercent`;
-- `api`: the routes; `flow`: `next_appointment` and `confirm_appointment`; `steps`: the
-  scheduled steps; `whatsapp`: the patient's WhatsApp answers; `privacy`: export and erasure.
+- `api`: the routes; `upcoming`: `next_appointment` (reads only); `flow`:
+  `confirm_appointment`; `steps`: the scheduled steps; `whatsapp`: the patient's
+  WhatsApp answers; `privacy`: export and erasure.
 """

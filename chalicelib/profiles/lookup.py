@@ -14,7 +14,7 @@ from chalicelib.connect.flow import Deadline, FlowRequest, FlowResponse, Workers
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
-from chalicelib.profiles.identity import Identity, contact_addresses
+from chalicelib.profiles.callers import candidate_identities
 from chalicelib.profiles.service import Profiles
 from chalicelib.profiles.views import routing_view
 from chalicelib.settings import get_settings
@@ -32,15 +32,6 @@ MIN_MS_TO_CREATE = 300
 # The contact link is written while the profile is read: two round trips, not three.
 # A link write stuck behind a DynamoDB stall never holds up the next caller's.
 _side = Workers(8)
-
-
-def candidate_identities(request: FlowRequest, default_region: str) -> tuple[list[Identity], bool]:
-    """Identities to try, best first, and whether an address was present but unusable
-    (a withheld or malformed number)."""
-    return contact_addresses(
-        {name: request.value(name) for name in ("phone", "whatsapp", "email", "chatId")},
-        channel=request.channel, subtype=request.subtype, address=request.customer_address,
-        address_type=request.customer_address_type, default_region=default_region)
 
 
 @flow_function(keys=RESPONSE_KEYS)

@@ -22,42 +22,22 @@ from chalicelib.db import cancellation_reasons, connection, dynamo_errors, expir
 from chalicelib.errors import Conflict, DependencyFailure, InvalidInput, NotFound
 from chalicelib.observability import get_logger
 from chalicelib.profiles import schema
+from chalicelib.profiles.directory import Directory
 from chalicelib.profiles.identity import REGION_DEFAULTS, Identity, region_of
 from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
-from chalicelib.settings import TIERS, Settings
+from chalicelib.settings import TIERS
 
 # A transaction holds at most 100 items; a merge moves every identity at once.
 MAX_IDENTITIES = 40
-MAX_MERGE_HOPS = 3
 
 
 def new_customer_id() -> str:
     return uuid.uuid4().hex
 
 
-class Profiles:
-    """The customer directory over the customers and identities tables."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    # ---- reading -------------------------------------------------------------
-
-    def find(self, customer_id: str, consistent: bool = False) -> CustomerModel | None:
-        """The live profile for an id, following merges; None if there is none.
-        `consistent` for a reader that must see a write made just before."""
-        for _ in range(MAX_MERGE_HOPS + 1):
-            with dynamo_errors("reading a customer"):
-                try:
-                    customer = CustomerModel.get(customer_id, consistent_read=consistent)
-                except CustomerModel.DoesNotExist:
-                    return None
-            if not is_live(customer):
-                return None
-            if not customer.merged_into:
-                return customer
-            customer_id = customer.merged_into
-        return None
+class Profiles(Directory):
+    """The customer directory over the customers and identities tables: reading
+    (`Directory`), creating, changing and merging."""
 
     def get(self, customer_id: str) -> CustomerModel:
         customer = self.find(schema.customer_id(customer_id))
@@ -65,40 +45,17 @@ class Profiles:
             raise NotFound(f"no customer {customer_id}")
         return customer
 
-    def _owner_of(self, identities: list[Identity]) -> str | None:
-        """Id of the customer owning the first of `identities` that is known; one
-        read whatever their number."""
-        if not identities:
-            return None
-        keys = [i.key for i in identities]
-        with dynamo_errors("resolving an identity"):
-            if len(keys) == 1:
-                try:
-                    items = [IdentityModel.get(keys[0])]
-                except IdentityModel.DoesNotExist:
-                    items = []
-            else:
-                items = list(IdentityModel.batch_get(keys))
-        owners = {item.identity: item.customer_id for item in items if is_live(item)}
-        return next((owners[k] for k in keys if k in owners), None)
-
     def identify(self, addresses: Sequence[Identity], *, create: bool | Callable[[], bool] = False,
                  consistent: bool = False, meanwhile: Callable[[str], object] | None = None,
                  ) -> CustomerModel | None:
-        """Who owns these addresses (best first): the live customer owning the first
-        known one, following merges; None for nobody.
-
-        - An address still held by a profile that expired or is being erased names
-          nobody, and is not free for a new profile yet: nothing is created.
-        - `create`: start a profile for addresses nobody owns (with the first one);
-          a callable is asked only then (the lookup checks its time left). A
-          concurrent contact that created one first wins, and that one is returned.
-        - `consistent`: for a reader that must see a write made just before.
-        - `meanwhile(owner_id)` runs once the owner is known, before the profile is
-          read (the lookup writes its contact link alongside)."""
+        """`Directory.identify`, and with `create` a profile for addresses nobody owns
+        (with the first one); a callable is asked only then (the lookup checks its
+        time left). A concurrent contact that created one first wins, and that one
+        is returned. An address still held by a profile that expired or is being
+        erased is not free for a new profile yet: nothing is created."""
         if not addresses:
             return None
-        owner = self._owner_of(list(addresses))
+        owner = self.owner_of(addresses)
         if owner:
             if meanwhile is not None:
                 meanwhile(owner)
@@ -163,7 +120,7 @@ class Profiles:
         try:
             return self.create(schema.ProfileInput(identities={i.kind: i for i in identities[:1]}))
         except Conflict:
-            owner = self._owner_of(identities)
+            owner = self.owner_of(identities)
             existing = self.find(owner) if owner else None
             if existing is None:
                 raise

@@ -5,6 +5,7 @@ the AWB number by voice (or chat), a WhatsApp message and an e-mail with the lab
 - `orders`: the `OrderSource` interface and the built-in one over the orders table;
 - `carrier`: the `Carrier` interface and the deterministic local carrier;
 - `returns`: the journey (start, status, follow-up);
-- `flow`: contact-flow functions `start_return` and `return_status`;
+- `status`: contact-flow function `return_status` and the reads it makes (only reads);
+- `flow`: contact-flow function `start_return`;
 - `api`: `GET /returns/{id}`.
 """

@@ -3,10 +3,26 @@ of the shop's orders that its order system keeps current."""
 
 from __future__ import annotations
 
+import re
+
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.db import BaseModel, table_meta
+from chalicelib.errors import InvalidInput
+
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}\Z")
+
+
+def order_key(raw: object) -> str:
+    """An order number as a keypad or a chat gives it, normalised: `100-4821`,
+    `100 4821` and `1004821` are the same order."""
+    if not isinstance(raw, str) or not _NUMBER.match(raw.strip()):
+        raise InvalidInput("an order number is 2-40 letters and digits", code="INVALID_ORDER_NUMBER")
+    key = re.sub(r"[^A-Za-z0-9]", "", raw).upper()
+    if not 2 <= len(key) <= 32:
+        raise InvalidInput("an order number is 2-32 letters and digits", code="INVALID_ORDER_NUMBER")
+    return key
 
 
 class OrdersByCustomer(GlobalSecondaryIndex):

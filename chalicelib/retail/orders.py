@@ -11,28 +11,16 @@ when, once) stay here.
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.db import dynamo_errors, expiry, is_live, utcnow
 from chalicelib.errors import InvalidInput
+from chalicelib.retail.models import order_key
 from chalicelib.settings import Settings
 
 STATUSES = ("placed", "shipped", "delivered", "cancelled", "returned")
-_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}\Z")
-
-
-def order_key(raw: object) -> str:
-    """An order number as a keypad or a chat gives it, normalised: `100-4821`,
-    `100 4821` and `1004821` are the same order."""
-    if not isinstance(raw, str) or not _NUMBER.match(raw.strip()):
-        raise InvalidInput("an order number is 2-40 letters and digits", code="INVALID_ORDER_NUMBER")
-    key = re.sub(r"[^A-Za-z0-9]", "", raw).upper()
-    if not 2 <= len(key) <= 32:
-        raise InvalidInput("an order number is 2-32 letters and digits", code="INVALID_ORDER_NUMBER")
-    return key
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from chalicelib.errors import DependencyFailure, InvalidInput, NotFound
 from chalicelib.observability import get_logger
 from chalicelib.retail.carrier import Booking, PickupRequest, carrier
 from chalicelib.retail.orders import Order, order_key, order_source
+from chalicelib.retail.status import KIND, latest_return, named_return, return_id
 from chalicelib.settings import Settings
 
-KIND = "return"
 PICKUP_PENDING = "pickup_pending"
 PICKUP_BOOKED = "pickup_booked"
 STATUSES = (PICKUP_PENDING, PICKUP_BOOKED, "in_transit", "received", "refunded", "cancelled")
@@ -53,11 +53,6 @@ class ReturnRefused(InvalidInput):
     def __init__(self, message: str, code: str, case: Any = None) -> None:
         super().__init__(message, code=code)
         self.case = case
-
-
-def return_id(key: str) -> str:
-    """One return per order: the return's id is the order's (normalised) number."""
-    return f"R-{key}"
 
 
 def schedule_name(case_id: str) -> str:
@@ -245,20 +240,14 @@ class Returns:
     # ---- reading -----------------------------------------------------------------
 
     def get(self, case_id: str) -> Any:
-        case = self.cases.get(case_id) if isinstance(case_id, str) and case_id.startswith("R-") else None
-        if case is None or case.kind != KIND:
+        case = named_return(case_id)
+        if case is None:
             raise NotFound(f"no return {str(case_id)[:40]}")
         return case
 
     def latest_of(self, customer: Any) -> Any:
-        """The customer's return to talk about: the open case if it is a return,
-        else their most recent open return."""
-        if customer.open_case_id and customer.open_case_id.startswith("R-"):
-            case = self.cases.get(customer.open_case_id)
-            if case is not None and case.kind == KIND:
-                return case
-        returns = [c for c in self.cases.open_cases(customer.customer_id) if c.kind == KIND]
-        return returns[0] if returns else None
+        """The customer's return to talk about (`status.latest_return`)."""
+        return latest_return(customer)
 
 
 def document(case: Any) -> dict[str, Any]:

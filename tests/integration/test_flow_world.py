@@ -219,3 +219,50 @@ def test_queue_metrics_come_from_the_live_floor_unless_an_option_names_the_queue
     assert from_floor.heard() == ["Many callers are waiting"]
     assert [s.text for s in from_floor.of("metrics")] == [f"NumberOfContactsInQueue of {BILLING}: 3"]
     assert from_option.heard() == ["You are next"]
+
+
+def balance_flow(tmp_path):
+    """An exported flow of another project: its checkBalance Lambda, templated ARN, routes the call."""
+    flow = {"Version": "2019-10-30", "StartAction": "invoke", "Actions": [
+        {"Identifier": "invoke", "Type": "InvokeLambdaFunction",
+         "Parameters": {"LambdaFunctionARN": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:checkBalance",
+                        "InvocationTimeLimitSeconds": "3"},
+         "Transitions": {"NextAction": "check", "Errors": [{"NextAction": "sorry", "ErrorType": "NoMatchingError"}]}},
+        {"Identifier": "check", "Type": "Compare", "Parameters": {"ComparisonValue": "$.External.status"},
+         "Transitions": {"NextAction": "end", "Conditions": [
+             {"NextAction": "balance", "Condition": {"Operator": "Equals", "Operands": ["OK"]}}],
+             "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingCondition"}]}},
+        {"Identifier": "balance", "Type": "MessageParticipant", "Parameters": {"Text": "Balance $.External.balance"},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "sorry", "Type": "MessageParticipant", "Parameters": {"Text": "Sorry"},
+         "Transitions": {"NextAction": "end"}},
+        {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}
+    path = tmp_path / "balance.json"
+    path.write_text(json.dumps(flow), encoding="utf-8")
+    return path
+
+
+def test_the_command_line_answers_a_lambda_of_another_project_from_a_stand_in_file(tmp_path):
+    # Given another project's flow and what its checkBalance function answers, in a file
+    (tmp_path / "answer.json").write_text('{"balance": "12.50", "status": "OK"}', encoding="utf-8")
+    # When the user runs the flow with that stand-in
+    done = run_cli("devkit.call", str(balance_flow(tmp_path)), "--no-seed", "--json",
+                   "--lambda", f"checkBalance=@{tmp_path / 'answer.json'}")
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    # Then the Success branch ran on the stand-in's answer, and the step says it was a stand-in
+    assert [s["text"] for s in run["steps"] if s["kind"] == "hear"] == ["Balance 12.50"]
+    assert [s["detail"]["stand_in"] for s in run["steps"] if s["kind"] == "lambda"] == ["checkBalance"]
+
+
+@pytest.mark.parametrize(("given", "why"), [
+    ('checkBalance={"balance": {"amount": "12.50"}}', "not a flat map of strings"),
+    ('checkBalance=["OK"]', "is a JSON array, not an object of strings"),
+    ('{"status": "OK"}', "expected NAME=JSON or NAME=@file.json"),
+])
+def test_the_command_line_refuses_a_stand_in_connect_would_not_take(tmp_path, given, why):
+    done = run_cli("devkit.call", str(balance_flow(tmp_path)), "--no-seed", "--lambda", given)
+    assert done.returncode != 0
+    assert done.stderr.startswith("--lambda ")
+    assert why in done.stderr
+    assert "Traceback" not in done.stderr

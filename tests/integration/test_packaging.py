@@ -405,14 +405,18 @@ def unneeded_actions(template):
     return found
 
 
-def _allowed(template, function):
-    """Every action the role of a packaged function allows."""
+def _role_statements(template, function):
+    """The statements of a packaged function's role and of the policies attached to it."""
     role = _functions(template)[function]["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = [s for p in template["Resources"][role]["Properties"]["Policies"]
                   for s in p["PolicyDocument"]["Statement"]]
-    statements += [s for r in resources(template, "AWS::IAM::Policy").values() if {"Ref": role} in
-                   r["Properties"]["Roles"] for s in r["Properties"]["PolicyDocument"]["Statement"]]
-    return {action for statement in statements for action in statement["Action"]}
+    return statements + [s for r in resources(template, "AWS::IAM::Policy").values() if {"Ref": role} in
+                         r["Properties"]["Roles"] for s in r["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def _allowed(template, function):
+    """Every action the role of a packaged function allows."""
+    return {action for statement in _role_statements(template, function) for action in statement["Action"]}
 
 
 def test_a_function_may_do_what_the_handlers_wired_to_it_do(template):
@@ -432,6 +436,133 @@ def test_a_function_may_do_what_the_handlers_wired_to_it_do(template):
     # And erasure reaches every registered holder's tables, a report every rate provider
     assert {"chalicelib.notify.privacy", "chalicelib.verification.privacy"} <= modules["APIHandler"]
     assert "chalicelib.surveys.scoring" in modules["APIHandler"]
+
+
+_TELLS = ("ses:", "sms-voice:", "social-messaging:", "scheduler:", "connect:", "iam:PassRole", "ssm:")
+
+
+def test_the_flow_functions_that_tell_a_caller_something_load_nothing_that_changes_it(template):
+    # Given next_appointment and return_status, which tell a caller about their
+    # appointment or return (confirming it and starting a return are other functions)
+    modules = hardening.function_modules()
+    for function in ("NextAppointment", "ReturnStatus"):
+        # Then neither loads the code that books, changes, reminds, opens or sends
+        assert not {"chalicelib.clinic.appointments", "chalicelib.retail.returns", "chalicelib.cases.service",
+                    "chalicelib.profiles.service", "chalicelib.schedules", "chalicelib.notify.service",
+                    "chalicelib.connect.client"} & modules[function], function
+        # So its role may not send e-mail, SMS or WhatsApp, schedule, start tasks or chats, sign links
+        assert not {a for a in _allowed(template, function) if a.startswith(_TELLS)}, function
+        assert f"{function}ConnectPolicy" not in template["Resources"]
+        assert f"{function}SmsPolicy" not in template["Resources"]
+
+
+_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                 "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
+def _asked(operation, params):
+    """The tables one DynamoDB request touches, with the action each needs: (action,
+    table, index); a transaction's items each with their own."""
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        return [(f"dynamodb:{_ITEM_ACTIONS[kind]}", body["TableName"], None)
+                for item in params["TransactItems"] for kind, body in item.items()]
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        return [(f"dynamodb:{operation}", table, None) for table in params["RequestItems"]]
+    return [(f"dynamodb:{operation}", params["TableName"], params.get("IndexName"))]
+
+
+def _granted(template, function):
+    """{(table logical id, action)} a packaged function's role allows; "<table>/index"
+    for its indexes."""
+    found = set()
+    for statement in [s for s in _role_statements(template, function) if s.get("Sid") == "Tables"]:
+        for resource in statement["Resource"]:
+            if "Fn::GetAtt" in resource:
+                table = resource["Fn::GetAtt"][0]
+            else:
+                table = resource["Fn::Sub"][2:].split(".")[0] + "/index"
+            found |= {(table, action) for action in statement["Action"]}
+    return found
+
+
+@pytest.fixture
+def dynamodb_requests(monkeypatch):
+    """Every table a DynamoDB request of the code under test touches, as it is sent."""
+    import botocore.client
+
+    asked: list[tuple[str, str, str | None]] = []
+    send = botocore.client.BaseClient._make_api_call
+
+    def recorded(self, operation, params):
+        if self.meta.service_model.service_name == "dynamodb":
+            asked.extend(_asked(operation, params))
+        return send(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recorded)
+    return asked
+
+
+def test_what_booking_contacts_and_the_journeys_ask_of_dynamodb_their_roles_allow(template, client,
+                                                                                   dynamodb_requests):
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.tables import all_models
+    from deploy.flows import cfn_name
+    from tests.helpers import create_customer, kinesis_event, load_json
+    from tests.journeys import flow_event, save_order
+
+    tables = {model.Meta.table_name: infra.table_logical_id(model) for model in all_models()}
+    asked = dynamodb_requests
+
+    def refused(function):
+        """What was asked that the function's packaged role does not allow."""
+        grants = _granted(template, function)
+        return sorted({(action, table, index) for action, table, index in asked
+                       if (tables[table] + ("/index" if index else ""), action) not in grants})
+
+    # Given a patient books a visit through the API (counted in the day's KPIs)
+    patient = create_customer(client, firstName="Ioana", phone="+40 745 112 233", email="ioana@exemplu.ro")
+    starts = (datetime.now(UTC) + timedelta(days=5)).replace(microsecond=0).isoformat()
+    asked.clear()
+    booked = client.http.post("/appointments", headers={"Content-Type": "application/json"}, body=json.dumps({
+        "appointmentId": "APT-1", "customerId": patient, "startsAt": starts, "durationMinutes": 30,
+        "service": "Consultație", "location": "Clinica Lumen", "address": "Calea Victoriei 155"}))
+    assert booked.status_code == 201, booked.body
+    # Then everything the booking asked of DynamoDB, the API's role allows (the KPI
+    # counters included, which the code names by their setting)
+    assert any(tables[table] == "MetricsTable" for _, table, _ in asked)
+    assert refused("APIHandler") == []
+
+    # When a customer with a delivered order calls, and the call's contact records arrive
+    # (it was transferred once), a chat's too, and contact events
+    customer = create_customer(client, phone="+40 712 345 678")
+    save_order("100-4821", customer)
+    for documents in (["voice_transfer_leg1", "voice_transfer_leg2"], ["chat"]):
+        asked.clear()
+        answer = client.lambda_.invoke("on_contact_record", kinesis_event(
+            [load_json(f"contact-records/{name}.json") for name in documents])).payload
+        assert answer == {"batchItemFailures": []}
+        # Then the timeline, the customer and the KPI counters are written within its role
+        assert any(tables[table] == "MetricsTable" for _, table, _ in asked)
+        assert refused("OnContactRecord") == []
+    for name in ("initiated", "queued", "connected_to_agent", "disconnected"):
+        asked.clear()
+        client.lambda_.invoke("on_contact_event", load_json(f"contact-events/{name}.json"))
+        assert refused("OnContactEvent") == [], name
+
+    # When each of the journeys' flow functions answers a call
+    calls = [("next_appointment", "+40745112233", {}, {}),
+             ("confirm_appointment", "+40745112233", {}, {"appointmentId": "APT-1"}),
+             ("return_status", "+40712345678", {}, {}),
+             ("start_return", "+40712345678", {"orderNumber": "1004821"}, {}),
+             ("return_status", "+40712345678", {"orderNumber": "100-4821"}, {})]
+    for number, (function, caller, parameters, attributes) in enumerate(calls):
+        asked.clear()
+        answer = client.lambda_.invoke(function, flow_event(f"call-{number}", address=caller, parameters=parameters,
+                                                            attributes=attributes)).payload
+        assert answer["status"] in ("OK", "NOT_FOUND"), (function, answer)
+        # Then everything it asked DynamoDB for, its role allows
+        assert asked and refused(cfn_name(function)) == [], function
 
 
 def test_a_registration_the_packaging_cannot_follow_is_refused(tmp_path, monkeypatch):

@@ -582,3 +582,76 @@ def test_recording_and_analytics_settings_are_reported_and_the_flow_goes_on():
     result = simulator().run(record, Customer())
     assert result.heard() == ["This call is recorded"]
     assert "RecordedParticipants" in result.of("recording")[0].text
+
+
+# ---- stand-ins for Lambda functions of other applications ----
+
+BALANCE_ARN = "arn:aws:lambda:eu-central-1:123456789012:function:checkBalance"
+
+
+def balance_ivr(arn=BALANCE_ARN, **metadata):
+    """A flow from another project: its own Lambda tells the balance, a Compare routes on it."""
+    return flow(
+        act("invoke", "InvokeLambdaFunction", {"LambdaFunctionARN": arn, "InvocationTimeLimitSeconds": "3"},
+            NextAction="check", Errors=errors(("NoMatchingError", "sorry"))),
+        act("check", "Compare", {"ComparisonValue": "$.External.status"},
+            Conditions=when(("OK", "balance"), ("BLOCKED", "blocked")), Errors=errors(("NoMatchingCondition", "end"))),
+        say("balance", "Your balance is $.External.balance"), say("blocked", "Your account is blocked"),
+        say("sorry", "Sorry, we cannot reach your account"), END, **metadata)
+
+
+def test_a_lambda_of_another_application_answers_through_its_stand_in_and_the_flow_routes_on_it():
+    # Given a flow invoking checkBalance, which is not a function of this application
+    # When it runs with a stand-in answering OK, then with one answering BLOCKED
+    ok = simulator(lambdas={"checkBalance": {"balance": "12.50", "status": "OK"}}).run(balance_ivr(), Customer())
+    blocked = simulator(lambdas={"checkBalance": {"status": "BLOCKED"}}).run(balance_ivr(), Customer())
+    # Then the Success branch ran and the Compare on $.External.status routed by the answer
+    assert ok.heard() == ["Your balance is 12.50"]
+    assert blocked.heard() == ["Your account is blocked"]
+    # And the transcript says the answer came from a stand-in, and shows it
+    assert [(s.text, s.detail["answer"]) for s in ok.of("lambda")] == [
+        (f"{BALANCE_ARN!r} is not a function of this application: answered by its stand-in checkBalance",
+         {"balance": "12.50", "status": "OK"})]
+
+
+def test_without_a_stand_in_a_lambda_of_another_application_takes_the_error_branch():
+    result = simulator(lambdas={"otherFunction": {"status": "OK"}}).run(balance_ivr(), Customer())
+    assert result.heard() == ["Sorry, we cannot reach your account"]
+    assert "is not a function of this application: Error branch" in result.of("lambda")[0].text
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:lambda:eu-central-1:123456789012:function:checkBalance:live",
+    "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Stage}-checkBalance",
+    "{{lambdas.checkBalance.arn}}",
+    "${checkBalance.Arn}",
+])
+def test_a_stand_in_answers_for_the_function_named_at_the_end_of_a_qualified_or_templated_arn(arn):
+    result = simulator(lambdas={"checkBalance": {"balance": "3.00", "status": "OK"}}).run(balance_ivr(arn), Customer())
+    assert result.heard() == ["Your balance is 3.00"]
+
+
+def test_a_stand_in_answers_for_a_placeholder_arn_by_the_name_the_designer_gave_the_function():
+    # Given an export whose ARN is an opaque placeholder; its metadata keeps the function's name
+    ivr = balance_ivr("${BalanceLookupArn}",
+                      ActionMetadata={"invoke": {"parameters": {"LambdaFunctionARN": {"displayName": "checkBalance"}}}})
+    result = simulator(lambdas={"checkBalance": {"balance": "1.00", "status": "OK"}}).run(ivr, Customer())
+    assert result.heard() == ["Your balance is 1.00"]
+
+
+def test_a_function_of_this_application_runs_for_real_even_with_a_stand_in_of_its_name():
+    ours = balance_ivr("arn:aws:lambda:eu-central-1:123456789012:function:contact-center-dev-lookup_customer")
+    result = simulator(lambdas={"lookup_customer": {"status": "BLOCKED"}}).run(ours, Customer())
+    # The real function answered status OK (no balance key: read as empty)
+    assert result.heard() == ["Your balance is "]
+
+
+@pytest.mark.parametrize(("answer", "why"), [
+    ({"balance": {"amount": "12.50"}}, "not a flat map of strings (the values of balance are not strings"),
+    ({"balance": 12.5}, "not a flat map of strings"),
+    (["OK"], "is a JSON array, not an object of strings"),
+])
+def test_a_stand_in_that_connect_would_not_take_is_refused_before_the_run(answer, why):
+    with pytest.raises(ValueError, match="checkBalance") as refused:
+        simulator(lambdas={"checkBalance": answer})
+    assert why in str(refused.value)
