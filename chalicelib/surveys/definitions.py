@@ -37,7 +37,7 @@ LANGUAGES = ("en", "ro", "it", "hu")
 INVITATIONS = ("email", "voice")
 ANY_QUEUE = "*"
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
-_VOICE_PROMPTS = ("intro", "invalid", "thanks")
+_VOICE_PROMPTS = ("intro", "invalid", "not_recorded", "thanks")
 
 
 class DefinitionError(ValueError):

@@ -233,3 +233,22 @@ def test_a_brief_throttle_does_not_lose_the_key_a_caller_pressed(client, ana, cl
     assert answered["accepted"] == "true"
     assert survey_item("call-ana-8").answers == {"csat": 4}
     assert counters_of(DAY)["all#all"]["csat_sum"] == 4
+
+
+def test_a_key_we_could_not_record_is_asked_for_again_without_calling_it_wrong(client, simulator, ana, clock,
+                                                                              dynamodb_fault):
+    from chalicelib.surveys.dtmf import TRIES
+
+    # Given Ana stays for the survey, and DynamoDB refuses every try at recording her
+    # first key (each try's first read, and the client's own retry of it)
+    inbound = simulator.run(flows.render("inbound_voice", "local"), Customer(address="+40712345678"))
+    dynamodb_fault("throttle", table=get_settings().surveys_table, requests=2 * TRIES)
+    # When she presses 4, then 4 again when asked, then answers the rest
+    result = survey_call(simulator, ["4", "4", "6", "10"], inbound.attributes, contact_id="call-ana-10")
+    # Then she heard that her answer could not be recorded (not that her key was wrong)
+    heard = result.heard()
+    assert heard[2] == "Ne pare rău, nu am putut înregistra acest răspuns. Vă rugăm să-l apăsați încă o dată."
+    assert not any(line.startswith("Ne pare rău, acesta nu este un răspuns valid") for line in heard)
+    # And every answer was kept, the one she pressed twice once
+    assert survey_item("call-ana-10").answers == {"csat": 4, "ces": 6, "nps": 10}
+    assert heard[-1] == "Vă mulțumim pentru răspunsuri. La revedere."
