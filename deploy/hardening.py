@@ -258,11 +258,14 @@ def model_tables(modules: set[str]) -> list[Any]:
     quality evaluations)."""
     from chalicelib.tables import all_models
 
-    named = set()
-    for module in modules:
-        if _module_file(module) is not None:
-            named |= set(re.findall(r"\.(\w+_table)\b", _source(module)))
+    named = set().union(*(_table_settings(module) for module in modules))
     return [model for model in all_models() if model.__module__ in modules or model.Meta.setting in named]
+
+
+@functools.cache
+def _table_settings(module: str) -> frozenset[str]:
+    """The table settings a module names (`settings.metrics_table`)."""
+    return frozenset(re.findall(r"\.(\w+_table)\b", _source(module)))
 
 
 # ---- the template ----

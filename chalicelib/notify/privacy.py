@@ -51,10 +51,15 @@ class Suppressions:
         """The entries of the customer's addresses, those they gave up included, but
         not of an address that is someone else's now: its bounce or complaint protects
         its new owner, and is theirs to see."""
-        addresses = [(channel, f"{kind}#{address}", address) for channel, kind in _CHANNEL_ADDRESSES.items()
+        from chalicelib.profiles.directory import Directory
+        from chalicelib.profiles.identity import Identity
+        from chalicelib.settings import get_settings
+
+        addresses = [(channel, Identity(kind, address)) for channel, kind in _CHANNEL_ADDRESSES.items()
                      for address in subject.addresses(kind)]
-        taken = _owned_by_others({key for _, key, _ in addresses}, subject.customer_ids)
-        return [suppression_key(channel, address) for channel, key, address in addresses if key not in taken]
+        owners = Directory(get_settings()).owners([identity for _, identity in addresses])
+        return [suppression_key(channel, identity.value) for channel, identity in addresses
+                if owners.get(identity.key, subject.customer_id) in subject.customer_ids]
 
     def export(self, subject: Subject) -> list[dict[str, Any]]:
         keys = self._keys(subject)
@@ -67,17 +72,6 @@ class Suppressions:
         with dynamo_errors("erasing suppression entries"):
             return sum(delete_if(SuppressionModel(key), SuppressionModel.suppression_key.exists())
                        for key in self._keys(subject))
-
-
-def _owned_by_others(identity_keys: set[str], customer_ids: tuple[str, ...]) -> set[str]:
-    """Which of these identity keys a live customer other than `customer_ids` owns."""
-    from chalicelib.profiles.models import IdentityModel
-
-    if not identity_keys:
-        return set()
-    with dynamo_errors("reading who owns an address"):
-        items = list(IdentityModel.batch_get(sorted(identity_keys)))
-    return {item.identity for item in items if is_live(item) and item.customer_id not in customer_ids}
 
 
 OUTBOX = Outbox()

@@ -40,12 +40,12 @@ class Directory:
             customer_id = customer.merged_into
         return None
 
-    def owner_of(self, identities: Sequence[Identity]) -> str | None:
-        """Id of the customer owning the first of `identities` that is known; one
-        read whatever their number."""
-        if not identities:
-            return None
-        keys = [i.key for i in identities]
+    def owners(self, identities: Sequence[Identity]) -> dict[str, str]:
+        """Identity key -> id of the live customer owning it, for those of
+        `identities` that are known; one read whatever their number."""
+        keys = list(dict.fromkeys(i.key for i in identities))
+        if not keys:
+            return {}
         with dynamo_errors("resolving an identity"):
             if len(keys) == 1:
                 try:
@@ -54,8 +54,12 @@ class Directory:
                     items = []
             else:
                 items = list(IdentityModel.batch_get(keys))
-        owners = {item.identity: item.customer_id for item in items if is_live(item)}
-        return next((owners[k] for k in keys if k in owners), None)
+        return {item.identity: item.customer_id for item in items if is_live(item)}
+
+    def owner_of(self, identities: Sequence[Identity]) -> str | None:
+        """Id of the customer owning the first of `identities` that is known."""
+        owners = self.owners(identities)
+        return next((owners[i.key] for i in identities if i.key in owners), None)
 
     def identify(self, addresses: Sequence[Identity], *, consistent: bool = False,
                  meanwhile: Callable[[str], object] | None = None) -> CustomerModel | None:
