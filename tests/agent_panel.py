@@ -44,8 +44,13 @@ def records(client, *documents: dict[str, Any]) -> Any:
 def known_caller(client, history: int = 3) -> str:
     """Ana, a VIP who speaks Romanian, with `history` earlier calls, calling now on
     CONTACT. Returns her id."""
+    from chalicelib.settings import get_settings
+
     ana = create_customer(client, phone=ANA_PHONE, tier="vip")
-    start = utcnow().replace(microsecond=0) - timedelta(days=history + 1)
+    # Her earlier calls ended before the survey window, so none of them invites her
+    # by e-mail: her history is those calls alone, whatever the hour of the run.
+    window = timedelta(hours=get_settings().survey_max_delay_hours)
+    start = utcnow().replace(microsecond=0) - window - timedelta(days=history + 1)
     records(client, *[contact_record(f"earlier-{n}", start + timedelta(days=n), contactReason="billing")
                       for n in range(history)])
     assert lookup(client, CONTACT)["customerId"] == ana
