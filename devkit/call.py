@@ -195,12 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     from devkit import recorder
 
     recorder.install()  # Connect APIs moto lacks are recorded, before any AWS client exists
-    from chalice.test import Client
-
     from app import app
     from devkit.demo.stage import Stage, Transcript
     from devkit.embedded_aws import embedded_aws
     from devkit.flowsim import MAX_STEPS
+    from devkit.streams import Client
 
     _quiet_logs()
     with embedded_aws(), Client(app, stage_name=localenv.STAGE) as client:

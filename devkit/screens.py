@@ -31,11 +31,10 @@ def queue_callers() -> None:
     """Contact events of callers who are waiting now (queued, not yet answered)."""
     from datetime import timedelta
 
-    from chalice.test import Client
-
     from app import app
     from chalicelib.db import utcnow
     from devkit.demo.act_timeline import Contact
+    from devkit.streams import Client
 
     now = utcnow()
     with Client(app, stage_name=localenv.STAGE) as client:

@@ -90,22 +90,23 @@ def demo_site(port: int = 0) -> Iterator[str]:
     from devkit import recorder
 
     calls = recorder.install()  # before any AWS client exists
-    from chalice.test import Client
-
     from app import app
     from devkit.demo.__main__ import ACTS, _logs_to_file
     from devkit.demo.stage import Stage, Transcript
     from devkit.embedded_aws import embedded_aws
+    from devkit.streams import Client
 
     _logs_to_file()
     with embedded_aws() as endpoint:
         print(f"Embedded AWS (moto) on {endpoint}. Loading the demo's data…", flush=True)
-        with Client(app, stage_name=localenv.STAGE) as client, contextlib.redirect_stdout(io.StringIO()):
-            stage = Stage(client=client, transcript=Transcript(), recorder=calls)
-            for name in ACTS:
-                importlib.import_module(name).run(stage)
-        with http_server(app, port) as base:
-            yield base
+        with Client(app, stage_name=localenv.STAGE) as client:
+            with contextlib.redirect_stdout(io.StringIO()):
+                stage = Stage(client=client, transcript=Transcript(), recorder=calls)
+                for name in ACTS:
+                    importlib.import_module(name).run(stage)
+            # What the pages change reaches the counters as Lambda would deliver it.
+            with client.streams.in_background(), http_server(app, port) as base:
+                yield base
 
 
 def main() -> int:

@@ -73,9 +73,8 @@ def create_dead_letter_queue() -> None:
 @pytest.fixture
 def client(aws):
     """Chalice's test client over the real app: routes, Lambda functions, events."""
-    from chalice.test import Client
-
     from app import app
+    from devkit.streams import Client
 
     with Client(app, stage_name=localenv.STAGE) as test_client:
         yield test_client

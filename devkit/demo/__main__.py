@@ -50,11 +50,10 @@ def main() -> int:
     from devkit import recorder
 
     calls = recorder.install()  # before any AWS client exists
-    from chalice.test import Client
-
     from app import app
     from devkit.demo.stage import Stage, Transcript
     from devkit.embedded_aws import embedded_aws
+    from devkit.streams import Client
 
     _logs_to_file()
     with embedded_aws() as endpoint, Client(app, stage_name=localenv.STAGE) as client:

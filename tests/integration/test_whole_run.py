@@ -43,13 +43,12 @@ class _Records(logging.Handler):
 def whole_run():
     """Run every demo act; capture every log line, every flow answer and, at the end,
     every stored item."""
-    from chalice.test import Client
-
     from chalicelib import tables
     from chalicelib.connect import flow
     from chalicelib.observability import SERVICE, get_logger
     from devkit.demo.__main__ import ACTS
     from devkit.demo.stage import Stage, Transcript
+    from devkit.streams import Client
     from tests.conftest import create_schedule_group, verify_email_sender
     from tests.stored import every_item
 
