@@ -176,6 +176,22 @@ def on_contact_record(event):
     return handlers.contact_records(event.to_dict())
 
 
+# The stream of the counter-changes table (chalicelib/metrics/journal.py). Packaging
+# points the event source at the table's own StreamArn (infra/counter-changes.json);
+# the local run delivers the stream of the table this names by its setting
+# (`counter_changes_table`, devkit/streams.py).
+COUNTER_CHANGES_STREAM = "arn:aws:dynamodb:::table/counter-changes/stream/set-when-packaged"
+
+
+@app.on_dynamodb_record(stream_arn=COUNTER_CHANGES_STREAM, batch_size=100, starting_position="TRIM_HORIZON",
+                        name="on_counter_changes")
+def on_counter_changes(event):
+    """Apply counter changes to the KPI counters; report where a batch stopped."""
+    from chalicelib.metrics import journal
+
+    return journal.on_counter_changes(event.to_dict(), event.context)
+
+
 @app.route("/customers/{customer_id}/timeline", methods=["GET"], authorizer=PROTECTED)
 @answers
 def customer_timeline(customer_id):

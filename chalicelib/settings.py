@@ -44,6 +44,8 @@ class Settings:
     """one item per customer contact, transfer legs folded in"""
     metrics_table: str
     """KPI counters per day and queue, agent, channel, reason"""
+    counter_changes_table: str
+    """counter changes on their way to the KPI counters (its stream feeds on_counter_changes)"""
 
     # Customer recognition.
     default_phone_region: str = "RO"
@@ -420,7 +422,7 @@ _REQUIRED = {"stage", "region", "customers_table", "identities_table", "audit_ta
              "outbox_table", "suppressions_table", "brand_name", "email_sender", "support_email",
              "public_base_url",
              # interaction timeline and KPIs
-             "interactions_table", "metrics_table",
+             "interactions_table", "metrics_table", "counter_changes_table",
              # surveys
              "surveys_table",
              # journeys

@@ -12,7 +12,7 @@ def all_models() -> list[Any]:
     from chalicelib.floor.models import FloorAgentModel, FloorContactModel
     from chalicelib.interactions.models import InteractionModel
     from chalicelib.knowledge.models import KnowledgeEventModel
-    from chalicelib.metrics.models import MetricCounterModel
+    from chalicelib.metrics.models import CounterChangeModel, MetricCounterModel
     from chalicelib.notify.models import OutboxModel, SuppressionModel
     from chalicelib.profiles.models import AuditModel, ContactLinkModel, CustomerModel, IdentityModel
     from chalicelib.quality.models import QualityModel
@@ -22,8 +22,8 @@ def all_models() -> list[Any]:
     from chalicelib.verification.models import VerificationModel
 
     return [CustomerModel, IdentityModel, AuditModel, ContactLinkModel, OutboxModel, SuppressionModel,
-            InteractionModel, MetricCounterModel, SurveyModel, OrderModel, CaseModel, AppointmentModel,
-            KnowledgeEventModel, FloorContactModel,
+            InteractionModel, MetricCounterModel, CounterChangeModel, SurveyModel, OrderModel, CaseModel,
+            AppointmentModel, KnowledgeEventModel, FloorContactModel,
             FloorAgentModel, QualityModel, VerificationModel, ReasonTextModel]
 
 

@@ -23,7 +23,7 @@ exist), in this order:
 - **Operations.** The API stage keeps access logs (no personal data: templated paths,
   no addresses) and throttles the public routes; CloudWatch alarms watch every
   dead-letter queue, each function's errors and throttles, the contact-flow functions'
-  duration against their budget and the Kinesis consumers' iterator age, and publish
+  duration against their budget and the stream consumers' iterator age, and publish
   to `AlarmTopicArn` (or the stack's own alarm topic).
 - **Scanner suppressions.** The checkov checks that do not apply are suppressed on the
   resource with a one-line reason (`SUPPRESSIONS`); `make test` fails on any other.
@@ -47,7 +47,7 @@ PUBLIC_RATE_PER_S = 20
 PUBLIC_BURST = 40
 API_RATE_PER_S = 200
 API_BURST = 400
-KINESIS_MAX_ITERATOR_AGE_MS = 5 * 60 * 1000
+STREAM_MAX_ITERATOR_AGE_MS = 5 * 60 * 1000
 DATA_KEY = {"Fn::If": ["CreateDataKey", {"Fn::GetAtt": ["DataKey", "Arn"]}, {"Ref": "DataKeyArn"}]}
 ALARM_TOPIC = {"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
 
@@ -69,7 +69,7 @@ SUPPRESSIONS: dict[str, dict[str, str]] = {
     },
 }
 SYNCHRONOUS_REASON = "Invoked synchronously ({}): the caller gets the error, there is no event to dead-letter"
-KINESIS_REASON = "Kinesis consumer: records that keep failing go to the event source's on-failure queue"
+KINESIS_REASON = "Stream consumer: records that keep failing go to the event source's on-failure queue"
 
 
 # ---- what each function's code can call, derived from the code ----
@@ -548,6 +548,11 @@ def function_statements(template: dict[str, Any], logical: str, modules: set[str
                 "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
                 "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"],
                 [event["Properties"]["Stream"]]))
+        if event["Type"] == "DynamoDB":
+            # What Lambda's event source mapping reads the stream with, on the role.
+            statements.append(_statement("ReadCounterChangeStream", [
+                "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams"], [event["Properties"]["Stream"]]))
     if queues:
         statements.append(_statement("DeadLetters", ["sqs:SendMessage"], queues))
         statements.append(_statement("DeadLettersEncrypted", ["kms:Decrypt", "kms:GenerateDataKey"], [DATA_KEY]))
@@ -662,7 +667,7 @@ def _alarm(description: str, namespace: str, metric: str, dimensions: list[dict[
 
 def alarms(template: dict[str, Any], flow_functions: list[str], environment: dict[str, str]) -> dict[str, Any]:
     """CloudWatch alarms: dead letters waiting, function errors and throttles, flow
-    functions slower than their budget, Kinesis consumers falling behind."""
+    functions slower than their budget, stream consumers falling behind."""
     found: dict[str, Any] = {}
     for name, resource in sorted(template["Resources"].items()):
         if resource["Type"] == "AWS::SQS::Queue":
@@ -679,8 +684,8 @@ def alarms(template: dict[str, Any], flow_functions: list[str], environment: dic
             found[f"{name}DurationAlarm"] = _alarm(
                 f"{name}: 1 % of answers took longer than the {budget} ms flow budget", "AWS/Lambda", "Duration",
                 dimension, threshold=budget, extended="p99")
-        if "Kinesis" in _event_types(function):
+        if _event_types(function) & {"Kinesis", "DynamoDB"}:
             found[f"{name}IteratorAgeAlarm"] = _alarm(
-                f"{name} is more than {KINESIS_MAX_ITERATOR_AGE_MS // 60000} minutes behind its stream",
-                "AWS/Lambda", "IteratorAge", dimension, statistic="Maximum", threshold=KINESIS_MAX_ITERATOR_AGE_MS)
+                f"{name} is more than {STREAM_MAX_ITERATOR_AGE_MS // 60000} minutes behind its stream",
+                "AWS/Lambda", "IteratorAge", dimension, statistic="Maximum", threshold=STREAM_MAX_ITERATOR_AGE_MS)
     return found

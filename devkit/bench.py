@@ -348,7 +348,7 @@ def section_contact_records(bench: Bench) -> None:
 
     bench.line("raw boto3 BatchWriteItem of the same items (baseline)", f"{len(written) / baseline:.0f} items/s")
     bench.line("on_contact_record", f"{RECORDS / ours:.0f} records/s = {ours / baseline:.1f}x",
-               "one transaction per record (interaction, ledger, counters)")
+               "one transaction per record (interaction, ledger, a counter change)")
     bench.line("  of which waiting on DynamoDB", f"{in_dynamodb['seconds'] / ours:.0%}",
                "moto copies every table a transaction touches, per item: a real table is far faster")
     calls = sum(counts.values()) / RECORDS
@@ -358,6 +358,24 @@ def section_contact_records(bench: Bench) -> None:
     bench.line("DynamoDB calls per redelivered record", f"{redelivered:.1f}",
                ", ".join(f"{op} x{n / 100:.1f}" for op, n in sorted(again.items())) + "; nothing written")
     bench.line("records reported as failed", f"{len(failures) / (RECORDS + 101):.1%}", "target 0")
+    started = time.perf_counter()
+    with dynamodb_calls() as applying:
+        changes = _deliver_counter_changes(bench)
+    took = time.perf_counter() - started
+    bench.line("on_counter_changes", f"{changes / took:.0f} changes/s",
+               f"{changes} changes in {sum(applying.values())} DynamoDB calls")
+
+
+def _deliver_counter_changes(bench: Bench) -> int:
+    """Deliver the counter-changes stream to `on_counter_changes` (devkit/streams.py);
+    returns how many changes it applied."""
+    from devkit.streams import StreamDelivery
+
+    delivery = StreamDelivery(bench.app.app, lambda name, event: getattr(bench.app, name)(event, LambdaContext(60_000)))
+    applied = delivery.deliver()
+    if delivery.failures:
+        raise RuntimeError(f"counter changes not applied: {delivery.failures}")
+    return applied
 
 
 # ---- the cost of a contact --------------------------------------------------------
@@ -412,8 +430,13 @@ def section_contact_cost(bench: Bench) -> None:
             for n, leg in enumerate(interaction.legs):
                 record = contact_record(interaction, leg, leg.end + timedelta(seconds=60))
                 bench.app.on_contact_record(_kinesis([record], 10 * offset + n), LambdaContext(120_000))
+        # The counters' share: the journal's stream delivered to the aggregator, as
+        # Lambda delivers it (batches of up to 100 changes; these calls' fill one).
+        changes = _deliver_counter_changes(bench)
     per = COST_CONTACTS
     write_units, read_units = usage.all_write_units / per, usage.read_units / per
+    bench.line("counter changes applied by on_counter_changes", f"{changes / per:.1f}",
+               "its transactions are counted below, shared by the calls of a batch")
     bench.line("DynamoDB requests", f"{sum(usage.requests.values()) / per:.1f}",
                ", ".join(f"{op} x{n / per:.1f}" for op, n in sorted(usage.requests.items())))
     bench.line("items written", f"{usage.items_written / per:.1f}")

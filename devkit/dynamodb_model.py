@@ -9,7 +9,9 @@ their `before-send` hook, so the code under test meets them on its real path:
 - `Throttling`: a share of requests answered `ProvisionedThroughputExceededException`,
   which botocore retries as it does in AWS.
 
-Both count what they did, for the load test (`devkit/load.py`) and the tests.
+Both count what they did, for the load test (`devkit/load.py`) and the tests, in all
+and, given a `label(operation, body)`, by who sent the request (the load test tells
+the contacts' transactions from the counter aggregator's).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +113,10 @@ class TransactionConflicts:
     journal: list[tuple[str, list[tuple[str, str]]]] | None = None
     # What the refused transactions met: "<table>" or, for counters, "metrics <dimension>".
     conflicts_by_item: Counter = field(default_factory=Counter)
+    # label(operation, request body) -> who sent it; transactions and conflicts by label.
+    label: Callable[[str, dict[str, Any]], str] | None = None
+    transactions_by: Counter = field(default_factory=Counter)
+    conflicts_by: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -135,7 +141,9 @@ class TransactionConflicts:
         operation = _operation(request)
         if (operation != "TransactWriteItems" and operation not in _SINGLE_WRITES) or _refused(request):
             return None
-        items = self._items(operation, _body(request))
+        body = _body(request)
+        items = self._items(operation, body)
+        who = self.label(operation, body) if self.label else None
         now = time.monotonic()
         with self._lock:
             busy = [self._held.get(key, 0.0) > now for key in items]
@@ -149,8 +157,10 @@ class TransactionConflicts:
                         "message": "Transaction is ongoing for the item"})
                 return None
             self.transactions += 1
+            self.transactions_by[who] += 1
             if any(busy):
                 self.conflicts += 1
+                self.conflicts_by[who] += 1
                 for key, held in zip(items, busy, strict=True):
                     if held:
                         self.conflicts_by_item[_kind(key)] += 1
@@ -193,6 +203,8 @@ class Throttling:
     seed: int | None = None
     requests: int = 0
     throttled: int = 0
+    label: Callable[[str, dict[str, Any]], str] | None = None  # as TransactionConflicts'
+    throttled_by: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -207,6 +219,10 @@ class Throttling:
             refuse = self._rng.random() < self.rate
             if refuse:
                 self.throttled += 1
+        if refuse and self.label:
+            who = self.label(_operation(request), _body(request))
+            with self._lock:
+                self.throttled_by[who] += 1
         if not refuse:
             return None
         return _answer(request, 400, {

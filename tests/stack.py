@@ -79,6 +79,8 @@ class Stack:
             return self.arn(logical)
         if attribute == "QueueName":
             return self.physical_name(logical)
+        if attribute == "StreamArn":  # a DynamoDB table's stream: the label is its creation time
+            return f"{self.arn(logical)}/stream/2026-01-01T00:00:00.000"
         raise KeyError(f"{logical}.{attribute}")
 
     # -- intrinsics --

@@ -232,7 +232,7 @@ class Desk:
                                    condition=CustomerModel.customer_id.exists()
                                    & CustomerModel.merged_into.does_not_exist()
                                    & CustomerModel.erasure_started_at.does_not_exist())
-                _count(tx, self._counter_updates(case, "opened", {}, {}, clocks, now))
+                _count(tx, self._counter_change(case, "opened", {}, {}, clocks, now))
         except TransactWriteError as e:
             # PynamoDB sends condition checks first, then puts: the customer is item 0,
             # the case item 1.
@@ -491,7 +491,7 @@ class Desk:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(case, actions=actions, condition=CaseModel.version == read)
                 tx.save(event, condition=CaseEventModel.event_key.does_not_exist())
-                _count(tx, self._counter_updates(case, action, facts, self.clocks(case), clocks, now))
+                _count(tx, self._counter_change(case, action, facts, self.clocks(case), clocks, now))
         except TransactWriteError as e:
             if "ConditionalCheckFailed" in cancellation_reasons(e):
                 raise Conflict(f"case {case.case_id} changed meanwhile; read it again", code="CASE_CHANGED") from e
@@ -507,16 +507,16 @@ class Desk:
         mirror_after_change(changed.case_id, read + 1, self.settings)
         return changed
 
-    def _counter_updates(self, case: Any, action: str, facts: Mapping[str, Any], before: Mapping[str, sla.Clock],
-                         after: Mapping[str, sla.Clock], now: datetime) -> list[dict[str, Any]]:
-        """The KPI counters this change adds (chalicelib.cases.kpis), as transaction items."""
+    def _counter_change(self, case: Any, action: str, facts: Mapping[str, Any], before: Mapping[str, sla.Clock],
+                        after: Mapping[str, sla.Clock], now: datetime) -> Any | None:
+        """What this change adds to the KPI counters (chalicelib.cases.kpis), as the
+        journal item the transaction writes (none when nothing)."""
         from chalicelib.cases import kpis
-        from chalicelib.metrics import counters
+        from chalicelib.metrics import journal
 
         change = kpis.contribution(case, action, facts, self.hours(case), before, after, now,
                                    self.settings.metrics_time_zone)
-        return counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
-                                spread_key=case.case_id)
+        return journal.model_item(self.settings, kpi=change)
 
     def _tell_customer(self, case: Any, change: str, event_number: int) -> None:
         """The customer hears, once per change (the outbox's key names the event), in
@@ -574,11 +574,11 @@ def finish_opening(step: Mapping[str, Any]) -> dict[str, Any]:
     return {"finished": case_id}
 
 
-def _count(tx: Any, updates: list[dict[str, Any]]) -> None:
-    """Add counter updates (TransactWriteItems entries) to a PynamoDB transaction: the
-    counters change with the case's event item, which is written once, or not at all.
-    PynamoDB has no public call for an update built outside a model."""
-    tx._update_items.extend(entry["Update"] for entry in updates)
+def _count(tx: Any, change: Any | None) -> None:
+    """Add the counters' journal item to a PynamoDB transaction: the counters change
+    with the case's event item, which is written once, or not at all."""
+    if change is not None:
+        tx.save(change, condition=type(change).change_id.does_not_exist())
 
 
 def _on_timeline(case: Any, action: str, event_number: int, at: datetime) -> None:

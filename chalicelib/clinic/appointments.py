@@ -147,7 +147,7 @@ class Appointments:
 
     def _create(self, booking: Booking, customer_id: str) -> Any:
         from chalicelib.clinic.models import AppointmentModel
-        from chalicelib.metrics import counters
+        from chalicelib.metrics import journal
         from chalicelib.wire import to_wire
 
         now = utcnow()
@@ -164,8 +164,7 @@ class Appointments:
         transaction = [{"Put": {"TableName": self.settings.appointments_table, "Item": serialized,
                                 "ConditionExpression": "attribute_not_exists(appointment_id) OR expires_at < :now",
                                 "ExpressionAttributeValues": {":now": to_wire(int(now.timestamp()))}}}]
-        transaction += counters.updates(self.settings.metrics_table, applied, self.settings.metrics_retention_days,
-                                        spread_key=booking.appointment_id)
+        transaction += journal.put(self.settings, kpi=applied)
         _write("booking an appointment", transaction,
                f"appointment {booking.appointment_id} was booked meanwhile; send the request again")
         return item
@@ -184,7 +183,7 @@ class Appointments:
         """Move the appointment to `status` and its counters with it, in one
         transaction conditional on the version read."""
         from chalicelib.clinic.models import AppointmentModel
-        from chalicelib.metrics import counters
+        from chalicelib.metrics import counters, journal
         from chalicelib.wire import to_wire
 
         now = utcnow()
@@ -206,8 +205,7 @@ class Appointments:
                 ":now": to_wire(AppointmentModel.updated_at.serialize(now)), ":next": to_wire(version + 1),
                 ":version": to_wire(version)},
         }}]
-        transaction += counters.updates(self.settings.metrics_table, counters.delta(before, after),
-                                        self.settings.metrics_retention_days, spread_key=item.appointment_id)
+        transaction += journal.put(self.settings, kpi=counters.delta(before, after))
         _write("changing an appointment", transaction,
                f"appointment {item.appointment_id} changed meanwhile; try again")
         item.applied, item.steps, item.version, item.updated_at = after, steps, version + 1, now

@@ -3,7 +3,9 @@ each customer's derived fields and first-contact resolution, and the KPI counter
 
 Every change is one DynamoDB transaction holding the interaction (conditional on its
 `version`), the customer's ledger (conditional on `activity_version`) and the counter
-differences (atomic ADDs). Either all of it happens or none; a concurrent writer makes
+differences, as a journal item of its own that the aggregator applies to the KPI
+counters (chalicelib/metrics/journal.py: no item every contact writes). Either all of
+it happens or none; a concurrent writer makes
 the condition fail and the change is recomputed from fresh reads. A copy that is not
 newer than what the interaction already holds changes nothing and writes nothing, so
 redelivery costs one read.
@@ -34,7 +36,7 @@ from chalicelib.interactions import fold as folding
 from chalicelib.interactions import ledger as ledgers
 from chalicelib.interactions.models import InteractionModel
 from chalicelib.interactions.parse import CTR, Observation, parse_time
-from chalicelib.metrics import counters
+from chalicelib.metrics import counters, journal
 from chalicelib.profiles import schema
 from chalicelib.profiles.identity import contact_addresses
 from chalicelib.profiles.models import ContactLinkModel, CustomerModel
@@ -155,8 +157,7 @@ class Timeline:
                 if activity != (customer.fcr_ledger or {}) or changed or fcr_change or _differs(customer, fields):
                     transaction.append(self._customer_update(customer, activity, fields))
                     transaction += self._flag_updates(changed)
-        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
-                                        spread_key=interaction_id)
+        transaction += journal.put(self.settings, kpi=change)
         self._commit(transaction, "recording a contact")
         self.last_item = item
         if customer is not None:
@@ -224,8 +225,7 @@ class Timeline:
                 "ExpressionAttributeValues": {":next": to_wire(version + 1), ":current": to_wire(version)},
             }},
             *self._flag_updates(changed),
-            *counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
-                              spread_key=survivor_id),
+            *journal.put(self.settings, kpi=change),
         ]
         self._commit(transaction, "moving contact history")
 

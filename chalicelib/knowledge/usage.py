@@ -79,7 +79,7 @@ def record(asked: Asked, settings: Settings | None = None, now: datetime | None 
     before (a redelivered event, a retried call)."""
     from chalicelib.db import expiry
     from chalicelib.knowledge.models import KnowledgeEventModel
-    from chalicelib.metrics import counters
+    from chalicelib.metrics import counters, journal
 
     settings = settings or get_settings()
     now = now or utcnow()
@@ -96,8 +96,7 @@ def record(asked: Asked, settings: Settings | None = None, now: datetime | None 
                  {KINDS[asked.kind]: 1, "kb_gaps": int(gap)})
     transaction = [{"Put": {"TableName": settings.knowledge_table, "Item": item.serialize(),
                             "ConditionExpression": "attribute_not_exists(event_key)"}}]
-    transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days,
-                                    spread_key=asked.key)
+    transaction += journal.put(settings, kpi=contribution)
     return write_counted(transaction, "counting a knowledge base question")
 
 
@@ -106,7 +105,7 @@ def answer(key: str, helped: bool, settings: Settings | None = None, *, self_ser
     answer wins. A "no" makes the question a gap. `self_served` counts the contact
     as ended without an agent. True when counted now."""
     from chalicelib.knowledge.models import KnowledgeEventModel
-    from chalicelib.metrics import counters
+    from chalicelib.metrics import counters, journal
     from chalicelib.wire import to_wire
 
     settings = settings or get_settings()
@@ -130,8 +129,7 @@ def answer(key: str, helped: bool, settings: Settings | None = None, *, self_ser
                                "UpdateExpression": update,
                                "ConditionExpression": "attribute_exists(event_key) AND attribute_not_exists(helped)",
                                "ExpressionAttributeValues": values}}]
-    transaction += counters.updates(settings.metrics_table, contribution, settings.metrics_retention_days,
-                                    spread_key=key)
+    transaction += journal.put(settings, kpi=contribution)
     return write_counted(transaction, "counting whether an article helped")
 
 

@@ -1,4 +1,4 @@
-"""Counter contributions, their differences, and the atomic updates that apply them."""
+"""Counter contributions, their differences, and where counter items are stored."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
-
-from chalicelib.wire import counter_update
 
 Contribution = dict[str, dict[str, int]]
 
@@ -30,30 +28,34 @@ def split(counter_key: str) -> tuple[str, str, str]:
 
 
 # Dimensions with few values (the day's total, a handful of channels, queues and
-# reasons) would put an item that nearly every contact writes in nearly every
-# transaction, and DynamoDB refuses a transaction that touches an item another one
-# holds. Their counters are spread over SHARDS items, chosen by a hash of the thing
-# counted; the report adds the shards up, so reads stay O(days x values x SHARDS),
-# whatever the number of contacts. Agents are many: their counters are not spread.
+# reasons) have items that nearly every change touches. No contact's transaction
+# writes them (see journal.py); the aggregator does, a batch at a time, one
+# invocation per stream shard at once, and DynamoDB refuses a transaction that
+# touches an item another one holds. So their counters are spread over SHARDS items,
+# one picked per aggregator transaction; the report adds the shards up, so reads stay
+# O(days x values x SHARDS), whatever the number of contacts. Agents are many: their
+# counters are not spread, but for the contacts no agent handled ("unassigned"),
+# which many contacts share like a queue.
 SHARDED = frozenset({"all", "channel", "queue", "reason"})
 SHARDS = 16
 
 
-def shards(dimension: str) -> int:
-    """How many items a counter of `dimension` is spread over (1: not spread)."""
-    return SHARDS if dimension in SHARDED else 1
+def shards(dimension: str, value: str = "") -> int:
+    """How many items a counter of `dimension` and `value` is spread over (1: not spread)."""
+    return SHARDS if dimension in SHARDED or value == UNASSIGNED else 1
 
 
-def shard(spread_key: str, dimension: str = ALL) -> int:
-    """The shard of everything counted for one thing (an interaction, a survey...)."""
-    return zlib.crc32(spread_key.encode()) % shards(dimension)
+def shard(spread_key: str, count: int) -> int:
+    """Which of `count` items everything keyed by `spread_key` is written to."""
+    return zlib.crc32(spread_key.encode()) % count
 
 
 def storage_key(counter_key: str, spread_key: str = "") -> tuple[str, str]:
     """(series, slot) of the counter item: a partition per dimension and month, and a
-    slot per day, value and (for the few-valued dimensions) shard."""
+    slot per day, value and (for the values many contacts share) shard."""
     day, dimension, value = split(counter_key)
-    suffix = f"#{shard(spread_key, dimension):02d}" if dimension in SHARDED else ""
+    count = shards(dimension, value)
+    suffix = f"#{shard(spread_key, count):02d}" if count > 1 else ""
     return f"{dimension}#{day[:7]}", f"{day}#{value}{suffix}"
 
 
@@ -132,22 +134,6 @@ def expires_at(day: str, retention_days: int) -> int:
     from datetime import UTC, timedelta
 
     return int((datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=retention_days + 1)).timestamp())
-
-
-def updates(table: str, change: Mapping[str, Mapping[str, int]], retention_days: int, *,
-            spread_key: str) -> list[dict[str, Any]]:
-    """TransactWriteItems entries that ADD `change` to the counters, one per item.
-    `spread_key` names the thing counted (an interaction id, a survey id...): it picks
-    the shard of the few-valued dimensions."""
-    items = []
-    for counter_key, fields in sorted(change.items()):
-        if not fields:
-            continue
-        day, dimension, value = split(counter_key)
-        series, slot = storage_key(counter_key, spread_key)
-        items.append(counter_update(table, {"series": series, "slot": slot}, fields, {
-            "day": day, "dimension": dimension, "value": value, "expires_at": expires_at(day, retention_days)}))
-    return items
 
 
 @cache

@@ -41,6 +41,8 @@ PROFILE_HOLDER = "chalicelib.privacy.profile_holders:PROFILE"
 NO_PERSONAL_DATA: dict[str, str] = {
     "metrics_table": "KPI counters per day and queue, agent, channel or contact reason, and per queue interval "
                      "(a hash of each contact id counted, to count it once); no customer in them",
+    "counter_changes_table": "changes to the KPI counters on their way to them: counts under a day, queue, agent, "
+                             "channel or reason; deleted once applied",
     "floor_table": "the live floor: contact ids, queue ids, channels and times only; kept 26 hours",
     "floor_agents_table": "the live floor: an agent's Connect id, current state and since when, no name; "
                           "kept 10 minutes",

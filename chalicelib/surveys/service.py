@@ -34,7 +34,7 @@ from chalicelib.db import (
     utcnow,
 )
 from chalicelib.errors import Conflict, DependencyFailure
-from chalicelib.metrics import counters
+from chalicelib.metrics import counters, journal
 from chalicelib.observability import get_logger
 from chalicelib.schedules import Schedules
 from chalicelib.settings import Settings
@@ -388,8 +388,7 @@ class Surveys:
                      {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": to_wire(version)}})
         transaction: list[dict[str, Any]] = [
             {"Put": {"TableName": self.settings.surveys_table, "Item": updated.serialize(), **condition}}]
-        transaction += counters.updates(self.settings.metrics_table, change, self.settings.metrics_retention_days,
-                                        spread_key=survey.survey_id)
+        transaction += journal.put(self.settings, kpi=change)
         profile = self._profile_update(survey.customer_id, scores, now)
         if profile is not None:
             transaction.append(profile)

@@ -322,15 +322,13 @@ class Verifications:
         """Add to the verification counters of today (sharded by contact); a counter
         that cannot be written costs the report, never the caller's answer."""
         from chalicelib.db import connection
-        from chalicelib.metrics import counters
+        from chalicelib.metrics import counters, journal
 
         try:
             day = counters.local_day(utcnow(), self.settings.metrics_time_zone)
             contribution: counters.Contribution = {}
             counters.add(contribution, day, {"channel": standing.request.channel or None}, fields)
-            for entry in counters.updates(self.settings.metrics_table, contribution,
-                                          self.settings.metrics_retention_days,
-                                          spread_key=standing.contact_key or standing.customer.customer_id):
-                connection().client.update_item(**entry["Update"])
+            for entry in journal.put(self.settings, kpi=contribution):
+                connection().client.put_item(**entry["Put"])
         except Exception:
             get_logger().warning("could not count a verification", exc_info=True)

@@ -10,13 +10,16 @@ No personal data: counts and durations under a queue name.
 Idempotent without touching the interaction's transaction. A leg's current
 contribution is kept on a small ledger item under its contact id; a newer copy of the
 record writes, in one transaction, the ledger (conditional on the copy it replaces)
-and the *difference* to the counters. Redelivered or older copies change nothing.
+and the *difference* as a journal item of the counters (chalicelib.metrics.journal),
+which the aggregator applies. Redelivered or older copies change nothing.
 
-No hot item. Counter items are sharded: a leg adds to one of `SHARDS` items of its
-interval, chosen by its contact id, so concurrent contacts of one queue rarely
-contend for an item (a conflict is retried). Reads stay O(1) in the number of
-contacts: one query per local month returns every shard of every interval of the
-days asked for (96 × SHARDS items a day at most), summed on read.
+No hot item. No contact's transaction writes an interval's counter items; the
+aggregator sums a stream batch's changes and writes each item once. Every contact in
+flight ends in the current interval, so its items are spread too: each aggregator
+transaction adds to one of `SHARDS` items of the interval, picked per transaction.
+Reads stay O(1) in the number of contacts: one query per local month returns every
+shard of every interval of the days asked for (96 × SHARDS items a day at most),
+summed on read.
 
 Storage: the KPI counters' table. Series `wfm#<queue>#<channel>#<local month>`,
 slot `<interval start, UTC ISO>#<shard>`, kept METRICS_RETENTION_DAYS after their
@@ -39,7 +42,7 @@ from chalicelib.db import connection, dynamo_errors, put_conditional, retry_cont
 from chalicelib.errors import DependencyFailure
 from chalicelib.metrics import counters
 from chalicelib.wfm import forecast
-from chalicelib.wire import counter_update, from_wire, to_wire
+from chalicelib.wire import from_wire, to_wire
 
 SHARDS = 8
 READ_TIMEOUT_S = 10.0
@@ -82,10 +85,6 @@ def _ledger_key(contact_id: str) -> str:
     return "wfm-leg#" + hashlib.sha256(contact_id.encode()).hexdigest()[:40]
 
 
-def shard(contact_id: str) -> int:
-    return int(hashlib.sha256(contact_id.encode()).hexdigest()[:8], 16) % SHARDS
-
-
 def contribution(contact_id: str, leg: Mapping[str, Any], *, time_zone: str,
                  service_level_seconds: float) -> dict[str, dict[str, int]]:
     """What one leg's contact record adds: `{"<series>|<slot>": {field: n}}`, empty for
@@ -107,7 +106,7 @@ def contribution(contact_id: str, leg: Mapping[str, Any], *, time_zone: str,
         "answered_in_service_level": int(handled and wait <= service_level_seconds),
         "wait_seconds": wait,
     }
-    key = f"{series(queue, channel, month)}|{start.strftime('%Y-%m-%dT%H:%MZ')}#{shard(contact_id)}"
+    key = f"{series(queue, channel, month)}|{start.strftime('%Y-%m-%dT%H:%MZ')}"
     return {key: {name: n for name, n in fields.items() if n}}
 
 
@@ -169,22 +168,26 @@ class IntervalCounters:
         else:
             ledger["Put"]["ConditionExpression"] = "stamp = :previous"
             ledger["Put"]["ExpressionAttributeValues"] = {":previous": to_wire(previous)}
-        updates = self._updates(change)
+        changed = self._changes(change)
         with dynamo_errors("counting a contact per interval"):
-            if updates:
-                transact_write(self.client, [ledger, *updates])
+            if changed:
+                transact_write(self.client, [ledger, *changed])
                 return
             put_conditional(self.client, ledger["Put"])
 
-    def _updates(self, change: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
-        items = []
+    def _changes(self, change: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+        """The counters' journal item for `change` (chalicelib.metrics.journal): the
+        interval items are written by the aggregator, never in this transaction."""
+        from chalicelib.metrics import journal
+        from chalicelib.settings import get_settings
+
+        items = {}
         for key, fields in sorted(change.items()):
-            series_key, slot = key.split("|", 1)
+            slot = key.split("|", 1)[1]
             start = datetime.strptime(slot.split("#", 1)[0], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
             expires = int((start + timedelta(days=self.retention_days + 1)).timestamp())
-            items.append(counter_update(self.table, {"series": series_key, "slot": slot}, fields,
-                                        {"expires_at": expires}))
-        return items
+            items[key] = {"add": fields, "set": {"expires_at": expires}, "shards": SHARDS}
+        return journal.put(get_settings(), items=items)
 
     def add_history(self, queue: str, channel: str, history: Mapping[datetime, IntervalCounts],
                     time_zone: str) -> int:

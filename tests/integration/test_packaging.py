@@ -136,6 +136,23 @@ def test_event_sources_lose_nothing(template):
                 assert template["Resources"][failure["Destination"]["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
 
 
+def test_the_counter_aggregator_reads_the_stream_of_its_own_table_new_items_only(template):
+    function = template["Resources"]["OnCounterChanges"]["Properties"]
+    [event] = function["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    # The table the stack creates (not the placeholder app.py gives), and nothing else
+    assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["CounterChangesTable", "StreamArn"]}
+    assert template["Resources"]["CounterChangesTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_IMAGE"}
+    # The Deletes that apply changes, and expiries, do not wake it
+    [pattern] = event["Properties"]["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {"eventName": ["INSERT"]}
+    # And its role reads that stream, and only that one
+    grants = [s for p in template["Resources"]["OnCounterChangesRole"]["Properties"]["Policies"]
+              for s in p["PolicyDocument"]["Statement"] if "dynamodb:GetRecords" in s["Action"]]
+    assert [g["Resource"] for g in grants] == [[{"Fn::GetAtt": ["CounterChangesTable", "StreamArn"]}]]
+
+
 def test_contact_flow_functions_stop_before_connect_gives_up(template):
     for name in infra.flow_invoked_functions(STAGE):
         assert template["Resources"][name]["Properties"]["Timeout"] <= 8, name
@@ -514,11 +531,25 @@ def test_what_booking_contacts_and_the_journeys_ask_of_dynamodb_their_roles_allo
     tables = {model.Meta.table_name: infra.table_logical_id(model) for model in all_models()}
     asked = dynamodb_requests
 
-    def refused(function):
+    def refused(function, requests=asked):
         """What was asked that the function's packaged role does not allow."""
         grants = _granted(template, function)
-        return sorted({(action, table, index) for action, table, index in asked
+        return sorted({(action, table, index) for action, table, index in requests
                        if (tables[table] + ("/index" if index else ""), action) not in grants})
+
+    # What the counter aggregator asks, as the stream is delivered to it, is its own
+    aggregated: list[tuple[str, str, str | None]] = []
+    deliver = client.streams.invoke
+
+    def aggregate(name, event):
+        before = len(asked)
+        try:
+            return deliver(name, event)
+        finally:
+            aggregated.extend(asked[before:])
+            del asked[before:]
+
+    client.streams.invoke = aggregate
 
     # Given a patient books a visit through the API (counted in the day's KPIs)
     patient = create_customer(client, firstName="Ioana", phone="+40 745 112 233", email="ioana@exemplu.ro")
@@ -529,8 +560,8 @@ def test_what_booking_contacts_and_the_journeys_ask_of_dynamodb_their_roles_allo
         "service": "Consultație", "location": "Clinica Lumen", "address": "Calea Victoriei 155"}))
     assert booked.status_code == 201, booked.body
     # Then everything the booking asked of DynamoDB, the API's role allows (the KPI
-    # counters included, which the code names by their setting)
-    assert any(tables[table] == "MetricsTable" for _, table, _ in asked)
+    # counters' journal included, which the code names by its setting)
+    assert any(tables[table] == "CounterChangesTable" for _, table, _ in asked)
     assert refused("APIHandler") == []
 
     # When a customer with a delivered order calls, and the call's contact records arrive
@@ -542,8 +573,8 @@ def test_what_booking_contacts_and_the_journeys_ask_of_dynamodb_their_roles_allo
         answer = client.lambda_.invoke("on_contact_record", kinesis_event(
             [load_json(f"contact-records/{name}.json") for name in documents])).payload
         assert answer == {"batchItemFailures": []}
-        # Then the timeline, the customer and the KPI counters are written within its role
-        assert any(tables[table] == "MetricsTable" for _, table, _ in asked)
+        # Then the timeline, the customer and the KPI counters' journal are written within its role
+        assert any(tables[table] == "CounterChangesTable" for _, table, _ in asked)
         assert refused("OnContactRecord") == []
     for name in ("initiated", "queued", "connected_to_agent", "disconnected"):
         asked.clear()
@@ -563,6 +594,10 @@ def test_what_booking_contacts_and_the_journeys_ask_of_dynamodb_their_roles_allo
         assert answer["status"] in ("OK", "NOT_FOUND"), (function, answer)
         # Then everything it asked DynamoDB for, its role allows
         assert asked and refused(cfn_name(function)) == [], function
+
+    # And the aggregator applied every change within its role
+    assert any(tables[table] == "MetricsTable" for _, table, _ in aggregated)
+    assert refused("OnCounterChanges", aggregated) == []
 
 
 def test_a_registration_the_packaging_cannot_follow_is_refused(tmp_path, monkeypatch):

@@ -74,3 +74,29 @@ def test_throttling_is_retried_by_botocore_and_surfaces_when_it_persists(aws, ra
     assert outcome == expected
     assert (throttling.requests, throttling.throttled) == ((3, 3) if rate else (1, 0))
     throttling.uninstall()
+
+
+def test_what_each_model_did_is_counted_by_who_sent_the_request(aws):
+    from chalicelib.settings import get_settings
+
+    table = get_settings().metrics_table
+    client = boto3.client("dynamodb", region_name=localenv.REGION,
+                          config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+
+    def label(operation: str, body: dict) -> str:
+        return "pair" if len(body.get("TransactItems", [])) == 2 else "single"
+
+    # Given a model that counts by sender: a one-item and a two-item transaction commit
+    conflicts = TransactionConflicts(hold_ms=(0, 0), seed=1, label=label).install([client])
+    client.transact_write_items(TransactItems=[_counter_update(table, "2025-05-01#a")])
+    client.transact_write_items(TransactItems=[_counter_update(table, "2025-05-01#a"),
+                                               _counter_update(table, "2025-05-01#b")])
+    conflicts.uninstall()
+    assert conflicts.transactions_by == {"single": 1, "pair": 1} and conflicts.conflicts_by == {}
+    # and a throttled request is counted against its sender
+    throttling = Throttling(rate=1.0, seed=1, label=label).install([client])
+    assert _code(lambda: client.transact_write_items(TransactItems=[
+        _counter_update(table, "2025-05-01#a"), _counter_update(table, "2025-05-01#b")])) \
+        == "ProvisionedThroughputExceededException"
+    throttling.uninstall()
+    assert throttling.throttled_by == {"pair": 1}
